@@ -1,0 +1,309 @@
+// dueday — the command-line face of the library.
+//
+//   dueday day 2026-10-10                      2026-10-10 makeup-workday 国庆节
+//   dueday add 2026-09-30 2                    2026-10-09
+//   dueday between 2026-09-30 2026-10-12       4
+//   dueday deadline 2026-09-30T10:00 2         2026-10-10T00:00:00+08:00
+//   dueday deadline 2026-09-30T10:00 2 --rule hours --explain
+//   dueday add --batch < pairs.csv             one date per "DATE,N" line
+//
+// Every command takes --holidays DIR (default: the notices compiled into the library), --region
+// NAME|FILE (a local overlay: DIR/regions/NAME.toml, or a file) and --provisional (project days
+// past the last notice instead of failing). Bad input exits 2 with one line on stderr.
+#include <CLI/CLI.hpp>
+#include <dueday/dueday.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <charconv>
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace {
+
+using dueday::calendar;
+using dueday::civil_day;
+using dueday::working_days;
+
+constexpr int bad_input = 2;
+constexpr std::int32_t max_days = 36500;
+
+struct options {
+  std::string holidays;
+  std::string region;
+  bool provisional = false;
+  std::string date1, date2, count, rule = "civil";
+  bool batch = false, explain = false, json = false, close_of_business = false;
+};
+
+// A usage or data problem: printed as one line, exit 2.
+struct input_error {
+  std::string message;
+};
+
+dueday::coverage cover(const options& o) { return o.provisional ? dueday::coverage::provisional : dueday::coverage::strict; }
+
+calendar load(const options& o) {
+  calendar cal = o.holidays.empty() ? dueday::builtin_calendar() : dueday::load_calendar(o.holidays);
+  if (!o.region.empty()) {
+    std::filesystem::path file = o.region;
+    if (file.extension() != ".toml") {
+      if (o.holidays.empty()) throw input_error{fmt::format("--region {}: give a file, or --holidays DIR holding regions/{}.toml", o.region, o.region)};
+      file = std::filesystem::path(o.holidays) / "regions" / (o.region + ".toml");
+    }
+    dueday::notice overlay = dueday::load_notice(file);
+    if (overlay.region.empty()) throw dueday::parse_error(file.string(), 1, "an overlay needs region = \"...\"");
+    cal = cal.with_overlay(std::move(overlay));
+  }
+  return cal;
+}
+
+civil_day date_arg(const std::string& text, std::string_view what) {
+  civil_day d;
+  if (!dueday::try_parse_civil_day(text, d)) throw input_error{fmt::format("{}: bad date '{}' (expected YYYY-MM-DD)", what, text)};
+  return d;
+}
+
+std::int32_t count_arg(std::string_view text, std::string_view what) {
+  std::int32_t n = 0;
+  const auto r = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (r.ec != std::errc{} || r.ptr != text.data() + text.size() || n < 1 || n > max_days) {
+    throw input_error{fmt::format("{}: '{}' is not a number of working days from 1 to {}", what, text, max_days)};
+  }
+  return n;
+}
+
+std::string suffix(const calendar& cal, civil_day d) { return cal.covers(d) ? "" : " provisional"; }
+
+int run_day(const options& o) {
+  const calendar cal = load(o);
+  const auto info = cal.day(date_arg(o.date1, "DATE"), cover(o));
+  fmt::print("{} {}{}{}{}\n", info.day, info.kind, info.name.empty() ? "" : " ", info.name, info.provisional ? " provisional" : "");
+  return 0;
+}
+
+int run_add(const options& o) {
+  const calendar cal = load(o);
+  const civil_day d = cal.advance(date_arg(o.date1, "DATE"), working_days{count_arg(o.count, "N")}, cover(o));
+  fmt::print("{}{}\n", d, suffix(cal, d));
+  return 0;
+}
+
+char* put_day(char* p, civil_day d) {
+  const auto ymd = d.ymd();
+  auto two = [&](unsigned v) { *p++ = static_cast<char>('0' + v / 10); *p++ = static_cast<char>('0' + v % 10); };
+  const auto y = static_cast<unsigned>(static_cast<int>(ymd.year()));
+  two(y / 100);
+  two(y % 100);
+  *p++ = '-';
+  two(static_cast<unsigned>(ymd.month()));
+  *p++ = '-';
+  two(static_cast<unsigned>(ymd.day()));
+  return p;
+}
+
+// DATE,N lines on stdin, one date per line on stdout. Output already computed is flushed before
+// an error is reported, so nothing accepted is lost.
+int run_batch(const options& o) {
+  const calendar cal = load(o);
+  const auto c = cover(o);
+  std::vector<char> in(1 << 20);
+  std::string carry;
+  std::vector<char> out(1 << 16);
+  std::size_t used = 0;
+  long line = 0;
+  auto flush = [&] { std::fwrite(out.data(), 1, used, stdout); used = 0; };
+  auto one = [&](std::string_view s) {
+    ++line;
+    if (!s.empty() && s.back() == '\r') s.remove_suffix(1);
+    if (s.empty()) return;
+    const auto comma = s.find(',');
+    civil_day d;
+    std::int32_t n = 0;
+    if (comma == std::string_view::npos || !dueday::try_parse_civil_day(s.substr(0, comma), d)) {
+      flush();
+      throw input_error{fmt::format("stdin:{}: bad line '{}' (expected YYYY-MM-DD,N)", line, s)};
+    }
+    const auto num = s.substr(comma + 1);
+    const auto r = std::from_chars(num.data(), num.data() + num.size(), n);
+    if (r.ec != std::errc{} || r.ptr != num.data() + num.size() || n < 1 || n > max_days) {
+      flush();
+      throw input_error{fmt::format("stdin:{}: '{}' is not a number of working days from 1 to {}", line, num, max_days)};
+    }
+    civil_day r_day;
+    try {
+      r_day = cal.advance(d, working_days{n}, c);
+    } catch (const dueday::error& e) {
+      flush();
+      throw input_error{fmt::format("stdin:{}: {}", line, e.what())};
+    }
+    if (used + 32 > out.size()) flush();
+    char* p = put_day(out.data() + used, r_day);
+    if (!cal.covers(r_day)) {
+      constexpr std::string_view flag = " provisional";
+      p = std::copy(flag.begin(), flag.end(), p);
+    }
+    *p++ = '\n';
+    used = static_cast<std::size_t>(p - out.data());
+  };
+  while (true) {
+    const std::size_t got = std::fread(in.data(), 1, in.size(), stdin);
+    if (got == 0) break;
+    std::string_view chunk(in.data(), got);
+    std::size_t start = 0;
+    for (std::size_t nl; (nl = chunk.find('\n', start)) != std::string_view::npos; start = nl + 1) {
+      if (!carry.empty()) {
+        carry.append(chunk.substr(start, nl - start));
+        one(carry);
+        carry.clear();
+      } else {
+        one(chunk.substr(start, nl - start));
+      }
+    }
+    carry.append(chunk.substr(start));
+  }
+  if (!carry.empty()) one(carry);
+  flush();
+  return 0;
+}
+
+int run_between(const options& o) {
+  const calendar cal = load(o);
+  const civil_day a = date_arg(o.date1, "DATE1");
+  const civil_day b = date_arg(o.date2, "DATE2");
+  const auto n = cal.count(a, b, cover(o));
+  fmt::print("{}{}\n", n.count(), cal.covers(a) && cal.covers(b) ? "" : " provisional");
+  return 0;
+}
+
+nlohmann::json to_json(const dueday::explanation& e, const calendar& cal) {
+  nlohmann::json days = nlohmann::json::array();
+  for (const auto& d : e.days) {
+    days.push_back({{"date", dueday::format_civil_day(d.info.day)},
+                    {"kind", dueday::to_string(d.info.kind)},
+                    {"name", d.info.name},
+                    {"notice", d.info.notice},
+                    {"source", d.info.source},
+                    {"counted", d.ordinal > 0},
+                    {"ordinal", d.ordinal},
+                    {"working_seconds", d.counted.count()},
+                    {"provisional", d.info.provisional},
+                    {"reason", d.reason}});
+  }
+  return {{"from", dueday::format_instant(e.from, cal.offset())},
+          {"working_days", e.n.count()},
+          {"rule", dueday::to_string(e.options.rule)},
+          {"close_of_business", e.options.close_of_business},
+          {"due", dueday::format_instant(e.result.due, cal.offset())},
+          {"last_day", dueday::format_civil_day(e.result.last_day)},
+          {"provisional", e.result.provisional},
+          {"days", days}};
+}
+
+int run_deadline(const options& o) {
+  const calendar cal = load(o);
+  dueday::instant from;
+  try {
+    from = dueday::parse_instant(o.date1, cal.offset());
+  } catch (const dueday::error& e) {
+    throw input_error{fmt::format("DATETIME: {}", e.what())};
+  }
+  const std::int32_t n = count_arg(o.count, "N");
+  const auto rule = dueday::parse_counting_rule(o.rule);
+  if (!rule) throw input_error{fmt::format("--rule: '{}' (expected civil or hours)", o.rule)};
+  const dueday::deadline_options opts{*rule, o.close_of_business, cover(o)};
+  if (!o.explain) {
+    const auto r = dueday::deadline(cal, from, working_days{n}, opts);
+    fmt::print("{}{}\n", dueday::format_instant(r.due, cal.offset()), r.provisional ? " provisional" : "");
+    return 0;
+  }
+  const auto e = dueday::explain_deadline(cal, from, working_days{n}, opts);
+  if (o.json) {
+    fmt::print("{}\n", to_json(e, cal).dump());
+    return 0;
+  }
+  fmt::print("{}{}\n", dueday::format_instant(e.result.due, cal.offset()), e.result.provisional ? " provisional" : "");
+  fmt::print("  {} working days ({} rule{}) from {}; the period ends on {}\n", n, o.rule,
+             o.close_of_business ? ", close of business" : "", dueday::format_instant(from, cal.offset()), e.result.last_day);
+  static constexpr std::string_view weekday[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  for (const auto& d : e.days) {
+    fmt::print("  {} {}  {}\n", d.info.day, weekday[d.info.day.weekday().c_encoding()], d.reason);
+  }
+  return 0;
+}
+
+int run_coverage(const options& o) {
+  const calendar cal = load(o);
+  fmt::print("covered {} to {}; provisional projection to {}; zone {} (UTC{:+03}:00)\n", cal.first_covered(),
+             cal.last_covered(), cal.projection_end(), cal.zone(), cal.offset().count() / 3600);
+  for (const auto& n : cal.notices()) {
+    fmt::print("{} {} {} {} {}\n", n.region.empty() ? fmt::format("{}", n.year) : n.region, n.published,
+               n.number.empty() ? "(number unknown)" : n.number, n.title, n.source);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  options o;
+  CLI::App app{"dueday: legal working-day deadlines for mainland China"};
+  app.require_subcommand(1);
+  app.fallthrough();
+  app.add_option("--holidays", o.holidays, "directory of holiday notices (*.toml); default: the bundled ones");
+  app.add_option("--region", o.region, "local overlay: NAME (DIR/regions/NAME.toml) or a .toml file");
+  app.add_flag("--provisional", o.provisional, "project days past the last notice instead of failing");
+
+  auto* day = app.add_subcommand("day", "what a day is: workday, restday, holiday or makeup-workday");
+  day->add_option("DATE", o.date1, "YYYY-MM-DD")->required();
+  auto* add = app.add_subcommand("add", "the date N working days after DATE (DATE not counted)");
+  add->add_option("DATE", o.date1, "YYYY-MM-DD");
+  add->add_option("N", o.count, "working days, 1 or more");
+  add->add_flag("--batch", o.batch, "read DATE,N lines on stdin, print one date per line");
+  auto* between = app.add_subcommand("between", "working days d with DATE1 < d <= DATE2");
+  between->add_option("DATE1", o.date1, "YYYY-MM-DD")->required();
+  between->add_option("DATE2", o.date2, "YYYY-MM-DD")->required();
+  auto* deadline = app.add_subcommand("deadline", "the deadline of N working days from DATETIME");
+  deadline->add_option("DATETIME", o.date1, "ISO 8601; +08:00 when no offset is given")->required();
+  deadline->add_option("N", o.count, "working days, 1 or more")->required();
+  deadline->add_option("--rule", o.rule, "civil (default) or hours");
+  deadline->add_flag("--close-of-business", o.close_of_business, "civil rule: end at close of business, not 24:00");
+  deadline->add_flag("--explain", o.explain, "list every day and why it counts or not");
+  deadline->add_flag("--json", o.json, "with --explain: one JSON object");
+  auto* coverage = app.add_subcommand("coverage", "the years the holiday data covers, and its notices");
+
+  try {
+    app.parse(argc, argv);
+    if (*day) return run_day(o);
+    if (*add) {
+      if (o.batch) {
+        if (!o.date1.empty()) throw input_error{"add --batch takes no DATE or N (they come on stdin)"};
+        return run_batch(o);
+      }
+      if (o.date1.empty() || o.count.empty()) throw input_error{"add: DATE and N are required (or --batch)"};
+      return run_add(o);
+    }
+    if (*between) return run_between(o);
+    if (*deadline) return run_deadline(o);
+    if (*coverage) return run_coverage(o);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    fmt::print(stderr, "dueday: {}\n", e.what());
+    return bad_input;
+  } catch (const input_error& e) {
+    std::fflush(stdout);
+    fmt::print(stderr, "dueday: {}\n", e.message);
+    return bad_input;
+  } catch (const dueday::error& e) {
+    std::fflush(stdout);
+    fmt::print(stderr, "dueday: {}\n", e.what());
+    return bad_input;
+  }
+  return 0;
+}

@@ -1,0 +1,48 @@
+// dueday/format.hpp — fmt formatters for dueday's types.
+//
+//   fmt::format("{}", civil_day{2026y / October / 10})   // "2026-10-10"
+//   fmt::format("{}", day_kind::makeup_workday)          // "makeup-workday"
+//   fmt::format("{}", working_days{3})                   // "3 WD"
+//
+// civil_day prints its ymd(), never through the host's zone.
+#pragma once
+
+#include <fmt/format.h>
+
+#include "dueday/calendar.hpp"
+#include "dueday/deadline.hpp"
+#include "dueday/units.hpp"
+
+template <>
+struct fmt::formatter<dueday::civil_day> : fmt::formatter<std::string_view> {
+  template <class FormatContext>
+  auto format(dueday::civil_day d, FormatContext& ctx) const -> decltype(ctx.out()) {
+    const auto ymd = d.ymd();
+    return fmt::format_to(ctx.out(), "{:04}-{:02}-{:02}", static_cast<int>(ymd.year()),
+                          static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  }
+};
+
+template <>
+struct fmt::formatter<dueday::working_days> : fmt::formatter<std::string_view> {
+  template <class FormatContext>
+  auto format(dueday::working_days n, FormatContext& ctx) const -> decltype(ctx.out()) {
+    return fmt::format_to(ctx.out(), "{} WD", n.count());
+  }
+};
+
+template <>
+struct fmt::formatter<dueday::day_kind> : fmt::formatter<std::string_view> {
+  template <class FormatContext>
+  auto format(dueday::day_kind k, FormatContext& ctx) const -> decltype(ctx.out()) {
+    return fmt::formatter<std::string_view>::format(dueday::to_string(k), ctx);
+  }
+};
+
+template <>
+struct fmt::formatter<dueday::counting_rule> : fmt::formatter<std::string_view> {
+  template <class FormatContext>
+  auto format(dueday::counting_rule r, FormatContext& ctx) const -> decltype(ctx.out()) {
+    return fmt::formatter<std::string_view>::format(dueday::to_string(r), ctx);
+  }
+};

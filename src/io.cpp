@@ -1,0 +1,277 @@
+#include "dueday/io.hpp"
+
+#include <date/date.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "detail/builtin.hpp"
+#include "dueday/format.hpp"
+
+namespace dueday {
+
+using namespace std::chrono;
+
+// --- dates and instants ------------------------------------------------------------------------
+
+bool try_parse_civil_day(std::string_view s, civil_day& out) noexcept {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
+  auto number = [&](std::size_t at, std::size_t len, int& v) {
+    const char* b = s.data() + at;
+    const auto r = std::from_chars(b, b + len, v);
+    return r.ec == std::errc{} && r.ptr == b + len && *b != '-' && *b != '+';
+  };
+  int y = 0, m = 0, d = 0;
+  if (!number(0, 4, y) || !number(5, 2, m) || !number(8, 2, d)) return false;
+  const year_month_day ymd{year{y}, month{static_cast<unsigned>(m)}, day{static_cast<unsigned>(d)}};
+  if (!ymd.ok()) return false;
+  out = civil_day{ymd};
+  return true;
+}
+
+civil_day parse_civil_day(std::string_view text) {
+  civil_day d;
+  if (!try_parse_civil_day(text, d)) throw error(fmt::format("bad date '{}' (expected YYYY-MM-DD)", text));
+  return d;
+}
+
+instant parse_instant(std::string_view text, utc_offset assumed) {
+  std::string s(text);
+  if (s.size() > 10 && s[10] == ' ') s[10] = 'T';
+  if (!s.empty() && (s.back() == 'Z' || s.back() == 'z')) s.replace(s.size() - 1, 1, "+00:00");
+  auto attempt = [&](const char* format, bool with_offset, instant& out) {
+    std::istringstream in(s);
+    date::local_seconds local{};
+    minutes offset{0};
+    if (with_offset) {
+      in >> date::parse(format, local, offset);
+    } else {
+      in >> date::parse(format, local);
+    }
+    if (in.fail() || in.peek() != std::char_traits<char>::eof()) return false;
+    const utc_offset off = with_offset ? utc_offset{offset} : assumed;
+    out = instant{local.time_since_epoch()} - off;
+    return true;
+  };
+  instant t{};
+  civil_day day;
+  const bool date_ok = s.size() >= 10 && try_parse_civil_day(std::string_view(s).substr(0, 10), day);
+  if (date_ok && (attempt("%FT%T%Ez", true, t) || attempt("%FT%R%Ez", true, t) || attempt("%FT%T", false, t) ||
+                  attempt("%FT%R", false, t) || attempt("%F", false, t))) {
+    return t;
+  }
+  throw error(fmt::format("bad date-time '{}' (expected ISO 8601 such as 2026-09-28T10:00:00+08:00)", text));
+}
+
+std::string format_civil_day(civil_day d) { return fmt::format("{}", d); }
+
+std::string format_instant(instant t, utc_offset offset) {
+  const auto local = t + offset;
+  const auto day = floor<days>(local);
+  const hh_mm_ss<seconds> hms{local - day};
+  const auto off = duration_cast<minutes>(offset).count();
+  const auto abs_off = off < 0 ? -off : off;
+  return fmt::format("{}T{:02}:{:02}:{:02}{}{:02}:{:02}", civil_day{day}, hms.hours().count(), hms.minutes().count(),
+                     hms.seconds().count(), off < 0 ? '-' : '+', abs_off / 60, abs_off % 60);
+}
+
+// --- notices -----------------------------------------------------------------------------------
+
+namespace {
+
+int line_of(const toml::node& n) { return static_cast<int>(n.source().begin.line); }
+
+std::string_view type_name(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a number";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::table: return "a table";
+    default: return "nothing";
+  }
+}
+
+class notice_reader {
+ public:
+  notice_reader(std::string_view text, std::string source) : source_(std::move(source)) {
+    try {
+      root_ = toml::parse(text, source_);
+    } catch (const toml::parse_error& e) {
+      throw parse_error(source_, static_cast<int>(e.source().begin.line), e.description());
+    }
+  }
+
+  notice read() {
+    notice n;
+    n.source = source_;
+    for (auto&& [key, value] : root_) {
+      const std::string_view k = key.str();
+      if (k == "year") {
+        n.year = integer(value, "year");
+      } else if (k == "notice") {
+        n.number = string(value, "notice");
+      } else if (k == "title") {
+        n.title = string(value, "title");
+      } else if (k == "published") {
+        n.published = date(value, "published");
+      } else if (k == "amends") {
+        n.amends = string(value, "amends");
+        n.amends_line = line_of(value);
+      } else if (k == "region") {
+        n.region = string(value, "region");
+        if (n.region.empty()) fail(value, "region is empty");
+      } else if (k == "holiday") {
+        holidays_ = &value;
+      } else {
+        fail(value, fmt::format("unknown field '{}' (expected year, notice, title, published, amends, region, holiday)",
+                                k));
+      }
+    }
+    for (const char* required : {"year", "notice", "title", "published"}) {
+      if (!root_.contains(required)) throw parse_error(source_, 1, fmt::format("missing field '{}'", required));
+    }
+    if (n.year < 1949 || n.year > 2200) fail(*root_.get("year"), fmt::format("year {} is out of range", n.year));
+    if (n.title.empty()) fail(*root_.get("title"), "title is empty");
+    const civil_day year_end{year{n.year} / December / 31};
+    if (n.published > year_end) {
+      fail(*root_.get("published"), fmt::format("published {} is after the year it arranges ({})", n.published, n.year));
+    }
+    if (!holidays_) throw parse_error(source_, 1, "no [[holiday]] given");
+    read_holidays(n);
+    return n;
+  }
+
+ private:
+  [[noreturn]] void fail(const toml::node& at, std::string_view message) const {
+    throw parse_error(source_, line_of(at), message);
+  }
+  std::string string(const toml::node& v, std::string_view field) const {
+    if (!v.is_string()) fail(v, fmt::format("{} must be a string, not {}", field, type_name(v)));
+    return std::string(*v.value<std::string_view>());
+  }
+  int integer(const toml::node& v, std::string_view field) const {
+    if (!v.is_integer()) fail(v, fmt::format("{} must be an integer, not {}", field, type_name(v)));
+    const auto i = *v.value<std::int64_t>();
+    if (i < -100000 || i > 100000) fail(v, fmt::format("{} {} is out of range", field, i));
+    return static_cast<int>(i);
+  }
+  civil_day date(const toml::node& v, std::string_view field) const {
+    if (!v.is_date()) fail(v, fmt::format("{} must be a date such as 2026-10-01, not {}", field, type_name(v)));
+    const toml::date d = *v.value<toml::date>();
+    return civil_day{year{d.year} / month{d.month} / day{d.day}};
+  }
+
+  void read_holidays(notice& n) {
+    const toml::array* list = holidays_->as_array();
+    if (!list || !list->is_array_of_tables()) fail(*holidays_, "holiday must be an array of tables ([[holiday]])");
+    const civil_day lo{year{n.year - 1} / December / 1};
+    const civil_day hi{year{n.year} / December / 31};
+    std::map<civil_day, int> seen;
+    for (const toml::node& item : *list) {
+      const toml::table& h = *item.as_table();
+      const int header = line_of(item);
+      std::string name;
+      const toml::node* dates[2] = {nullptr, nullptr};  // off, work
+      for (auto&& [key, value] : h) {
+        const std::string_view k = key.str();
+        if (k == "name") {
+          name = string(value, "name");
+        } else if (k == "off") {
+          dates[0] = &value;
+        } else if (k == "work") {
+          dates[1] = &value;
+        } else {
+          fail(value, fmt::format("unknown field '{}' in [[holiday]] (expected name, off, work)", k));
+        }
+      }
+      if (name.empty()) throw parse_error(source_, header, "[[holiday]] has no name");
+      if (!dates[0] && !dates[1]) throw parse_error(source_, header, fmt::format("holiday '{}' lists no dates", name));
+      for (int kind = 0; kind < 2; ++kind) {
+        if (!dates[kind]) continue;
+        const toml::array* days = dates[kind]->as_array();
+        const char* field = kind == 0 ? "off" : "work";
+        if (!days) fail(*dates[kind], fmt::format("{} must be an array of dates, not {}", field, type_name(*dates[kind])));
+        for (const toml::node& dn : *days) {
+          const civil_day d = date(dn, field);
+          const int line = line_of(dn);
+          if (d < lo || d > hi) {
+            fail(dn, fmt::format("{} is outside the notice's year {} (dates run from {} to {})", d, n.year, lo, hi));
+          }
+          if (kind == 1 && !d.is_weekend()) {
+            fail(dn, fmt::format("make-up working day {} is a {} (expected a Saturday or Sunday)", d,
+                                 weekday_name(d.weekday())));
+          }
+          if (auto [it, fresh] = seen.emplace(d, line); !fresh) {
+            fail(dn, fmt::format("{} is listed twice (first at line {})", d, it->second));
+          }
+          n.entries.push_back(notice_entry{d, kind == 0, name, line});
+        }
+      }
+    }
+    std::sort(n.entries.begin(), n.entries.end(), [](const auto& a, const auto& b) { return a.day < b.day; });
+  }
+
+  static std::string_view weekday_name(weekday w) {
+    static constexpr std::string_view names[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
+                                                 "Thursday", "Friday", "Saturday"};
+    return names[w.c_encoding()];
+  }
+
+  std::string source_;
+  toml::table root_;
+  const toml::node* holidays_ = nullptr;
+};
+
+std::string read_file(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw parse_error(file.string(), 0, "cannot open file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw parse_error(file.string(), 0, "read error");
+  return std::move(text).str();
+}
+
+}  // namespace
+
+notice parse_notice(std::string_view text, std::string source) {
+  return notice_reader(text, std::move(source)).read();
+}
+
+notice load_notice(const std::filesystem::path& file) { return parse_notice(read_file(file), file.string()); }
+
+calendar load_calendar(const std::filesystem::path& dir, calendar_options options) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) throw parse_error(dir.string(), 0, "not a directory");
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    if (e.is_regular_file() && e.path().extension() == ".toml") files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  if (files.empty()) throw parse_error(dir.string(), 0, "no holiday notice (*.toml) in the directory");
+  std::vector<notice> notices;
+  for (const auto& f : files) notices.push_back(load_notice(f));
+  return calendar(std::move(notices), std::move(options));
+}
+
+std::vector<notice> builtin_notices() {
+  std::vector<notice> notices;
+  for (const auto& f : detail::builtin_holiday_files()) notices.push_back(parse_notice(f.text, std::string(f.name)));
+  return notices;
+}
+
+calendar builtin_calendar() {
+  static const calendar cal(builtin_notices());
+  return cal;
+}
+
+}  // namespace dueday
