@@ -1,0 +1,56 @@
+# CLI behaviour, one ctest per case: cli_case(NAME EXIT <code> ARGS ... [STDOUT text] [STDERR regex] [STDIN file])
+function(cli_case name)
+  cmake_parse_arguments(C "" "EXIT;STDOUT;STDERR;STDIN" "ARGS" ${ARGN})
+  string(REPLACE ";" "|" args "${C_ARGS}")  # a list would split into separate ctest arguments
+  set(defs -DCLI=$<TARGET_FILE:dueday_cli> "-DARGS=${args}" -DEXIT=${C_EXIT})
+  if(DEFINED C_STDOUT)
+    list(APPEND defs "-DSTDOUT=${C_STDOUT}")
+  endif()
+  if(DEFINED C_STDERR)
+    list(APPEND defs "-DSTDERR=${C_STDERR}")
+  endif()
+  if(DEFINED C_STDIN)
+    list(APPEND defs "-DSTDIN=${C_STDIN}")
+  endif()
+  add_test(NAME "cli: ${name}" COMMAND ${CMAKE_COMMAND} ${defs} -P ${CMAKE_CURRENT_SOURCE_DIR}/cmake/run_cli.cmake)
+endfunction()
+
+set(D ${CMAKE_CURRENT_SOURCE_DIR}/data)
+set(H ${PROJECT_SOURCE_DIR}/holidays/cn)
+
+cli_case("day prints a make-up working day with its holiday" EXIT 0 ARGS day 2026-10-10 STDOUT "2026-10-10 makeup-workday 国庆节\n")
+cli_case("day prints a plain weekend as restday" EXIT 0 ARGS day 2026-10-11 STDOUT "2026-10-11 restday\n")
+cli_case("day prints a holiday weekday" EXIT 0 ARGS day 2026-10-01 STDOUT "2026-10-01 holiday 国庆节\n")
+cli_case("day prints a workday" EXIT 0 ARGS day 2026-10-09 STDOUT "2026-10-09 workday\n")
+cli_case("add skips National Day" EXIT 0 ARGS add 2026-09-30 2 STDOUT "2026-10-09\n")
+cli_case("add counts the make-up Saturday" EXIT 0 ARGS add 2026-10-09 1 STDOUT "2026-10-10\n")
+cli_case("between counts DATE1 < d <= DATE2" EXIT 0 ARGS between 2026-09-30 2026-10-12 STDOUT "4\n")
+cli_case("between is negative backwards" EXIT 0 ARGS between 2026-10-12 2026-09-30 STDOUT "-4\n")
+cli_case("deadline civil ends at 24:00 printed as next 00:00" EXIT 0
+         ARGS deadline 2026-09-30T10:00:00+08:00 2 STDOUT "2026-10-10T00:00:00+08:00\n")
+cli_case("deadline without offset assumes +08:00" EXIT 0 ARGS deadline 2026-09-30T10:00 2 STDOUT "2026-10-10T00:00:00+08:00\n")
+cli_case("deadline converts another offset" EXIT 0 ARGS deadline 2026-09-30T02:00:00Z 2 STDOUT "2026-10-10T00:00:00+08:00\n")
+cli_case("deadline hours rule" EXIT 0 ARGS deadline 2026-09-30T10:00 2 --rule hours STDOUT "2026-10-09T10:00:00+08:00\n")
+cli_case("deadline close of business" EXIT 0 ARGS deadline 2026-09-30T10:00 2 --close-of-business
+         STDOUT "2026-10-09T17:00:00+08:00\n")
+cli_case("options may come before the command" EXIT 0 ARGS --holidays ${H} add 2026-09-30 2 STDOUT "2026-10-09\n")
+cli_case("add --batch reads DATE,N lines" EXIT 0 ARGS add --batch STDIN ${D}/batch.csv
+         STDOUT "2026-10-09\n2026-10-10\n2025-02-06\n2020-02-05\n")
+cli_case("provisional past the data is flagged" EXIT 0 ARGS add 2026-12-28 5 --provisional
+         STDOUT "2027-01-05 provisional\n")
+cli_case("region overlay file" EXIT 0 ARGS day 2026-04-14 --region ${D}/overlay-demo.toml
+         STDOUT "2026-04-14 holiday 泼水节\n")
+
+cli_case("bad date exits 2" EXIT 2 ARGS day 2026-02-30 STDERR "DATE: bad date '2026-02-30'")
+cli_case("N of 0 exits 2" EXIT 2 ARGS add 2026-09-30 0 STDERR "N: '0' is not a number of working days")
+cli_case("N not a number exits 2" EXIT 2 ARGS add 2026-09-30 two STDERR "N: 'two'")
+cli_case("a date past the data exits 2" EXIT 2 ARGS add 2026-12-28 5 STDERR "past the holiday data \\(last covered day 2026-12-31\\)")
+cli_case("a day past the data exits 2" EXIT 2 ARGS day 2027-01-04 STDERR "2027-01-04 is past the holiday data")
+cli_case("bad datetime exits 2" EXIT 2 ARGS deadline 2026-09-30T25:00 2 STDERR "DATETIME: bad date-time '2026-09-30T25:00'")
+cli_case("bad rule exits 2" EXIT 2 ARGS deadline 2026-09-30T10:00 2 --rule weeks STDERR "--rule: 'weeks'")
+cli_case("unknown option exits 2" EXIT 2 ARGS add 2026-09-30 2 --frobnicate STDERR "frobnicate")
+cli_case("broken data file names file:line" EXIT 2 ARGS --holidays ${D}/broken-dir day 2026-10-10
+         STDERR "broken-dir/2026.toml:58: make-up working day 2026-10-09 is a Friday")
+cli_case("missing holidays dir exits 2" EXIT 2 ARGS --holidays ${D}/no-such-dir day 2026-10-10 STDERR "no-such-dir: not a directory")
+cli_case("batch names the bad line and keeps earlier output" EXIT 2 ARGS add --batch STDIN ${D}/batch-bad.csv
+         STDOUT "2026-10-09\n" STDERR "stdin:2: bad line '2026-13-01,3'")

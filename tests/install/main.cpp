@@ -1,0 +1,15 @@
+// Uses the installed library: the built-in calendar, and the installed holiday files.
+#include <dueday/dueday.hpp>
+#include <fmt/format.h>
+
+int main(int argc, char** argv) {
+  using namespace std::chrono;
+  if (argc != 2) return 1;
+  const dueday::calendar builtin = dueday::builtin_calendar();
+  const dueday::calendar loaded = dueday::load_calendar(argv[1]);
+  const dueday::civil_day eve{2026y / September / 30};
+  const auto due = dueday::deadline(loaded, loaded.at(eve, hours{10}), dueday::working_days{2});
+  fmt::print("{} {} {}\n", builtin.advance(eve, dueday::working_days{2}),
+             dueday::format_instant(due.due, loaded.offset()), builtin.count(eve, dueday::civil_day{2026y / October / 31}).count());
+  return 0;
+}
