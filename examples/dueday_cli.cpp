@@ -10,9 +10,9 @@
 // Every command takes --holidays DIR (default: the notices compiled into the library), --region
 // NAME|FILE (a local overlay: DIR/regions/NAME.toml, or a file) and --provisional (project days
 // past the last notice instead of failing). Bad input exits 2 with one line on stderr.
+#include <fmt/format.h>
 #include <CLI/CLI.hpp>
 #include <dueday/dueday.hpp>
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <charconv>
@@ -44,14 +44,18 @@ struct input_error {
   std::string message;
 };
 
-dueday::coverage cover(const options& o) { return o.provisional ? dueday::coverage::provisional : dueday::coverage::strict; }
+dueday::coverage cover(const options& o) {
+  return o.provisional ? dueday::coverage::provisional : dueday::coverage::strict;
+}
 
 calendar load(const options& o) {
   calendar cal = o.holidays.empty() ? dueday::builtin_calendar() : dueday::load_calendar(o.holidays);
   if (!o.region.empty()) {
     std::filesystem::path file = o.region;
     if (file.extension() != ".toml") {
-      if (o.holidays.empty()) throw input_error{fmt::format("--region {}: give a file, or --holidays DIR holding regions/{}.toml", o.region, o.region)};
+      if (o.holidays.empty())
+        throw input_error{
+            fmt::format("--region {}: give a file, or --holidays DIR holding regions/{}.toml", o.region, o.region)};
       file = std::filesystem::path(o.holidays) / "regions" / (o.region + ".toml");
     }
     dueday::notice overlay = dueday::load_notice(file);
@@ -63,7 +67,8 @@ calendar load(const options& o) {
 
 civil_day date_arg(const std::string& text, std::string_view what) {
   civil_day d;
-  if (!dueday::try_parse_civil_day(text, d)) throw input_error{fmt::format("{}: bad date '{}' (expected YYYY-MM-DD)", what, text)};
+  if (!dueday::try_parse_civil_day(text, d))
+    throw input_error{fmt::format("{}: bad date '{}' (expected YYYY-MM-DD)", what, text)};
   return d;
 }
 
@@ -81,7 +86,8 @@ std::string suffix(const calendar& cal, civil_day d) { return cal.covers(d) ? ""
 int run_day(const options& o) {
   const calendar cal = load(o);
   const auto info = cal.day(date_arg(o.date1, "DATE"), cover(o));
-  fmt::print("{} {}{}{}{}\n", info.day, info.kind, info.name.empty() ? "" : " ", info.name, info.provisional ? " provisional" : "");
+  fmt::print("{} {}{}{}{}\n", info.day, info.kind, info.name.empty() ? "" : " ", info.name,
+             info.provisional ? " provisional" : "");
   return 0;
 }
 
@@ -94,7 +100,10 @@ int run_add(const options& o) {
 
 char* put_day(char* p, civil_day d) {
   const auto ymd = d.ymd();
-  auto two = [&](unsigned v) { *p++ = static_cast<char>('0' + v / 10); *p++ = static_cast<char>('0' + v % 10); };
+  auto two = [&](unsigned v) {
+    *p++ = static_cast<char>('0' + v / 10);
+    *p++ = static_cast<char>('0' + v % 10);
+  };
   const auto y = static_cast<unsigned>(static_cast<int>(ymd.year()));
   two(y / 100);
   two(y % 100);
@@ -115,7 +124,10 @@ int run_batch(const options& o) {
   std::vector<char> out(1 << 16);
   std::size_t used = 0;
   long line = 0;
-  auto flush = [&] { std::fwrite(out.data(), 1, used, stdout); used = 0; };
+  auto flush = [&] {
+    std::fwrite(out.data(), 1, used, stdout);
+    used = 0;
+  };
   auto one = [&](std::string_view s) {
     ++line;
     if (!s.empty() && s.back() == '\r') s.remove_suffix(1);
@@ -131,7 +143,8 @@ int run_batch(const options& o) {
     const auto r = std::from_chars(num.data(), num.data() + num.size(), n);
     if (r.ec != std::errc{} || r.ptr != num.data() + num.size() || n < 1 || n > max_days) {
       flush();
-      throw input_error{fmt::format("stdin:{}: '{}' is not a number of working days from 1 to {}", line, num, max_days)};
+      throw input_error{
+          fmt::format("stdin:{}: '{}' is not a number of working days from 1 to {}", line, num, max_days)};
     }
     civil_day r_day;
     try {
@@ -227,7 +240,8 @@ int run_deadline(const options& o) {
   }
   fmt::print("{}{}\n", dueday::format_instant(e.result.due, cal.offset()), e.result.provisional ? " provisional" : "");
   fmt::print("  {} working days ({} rule{}) from {}; the period ends on {}\n", n, o.rule,
-             o.close_of_business ? ", close of business" : "", dueday::format_instant(from, cal.offset()), e.result.last_day);
+             o.close_of_business ? ", close of business" : "", dueday::format_instant(from, cal.offset()),
+             e.result.last_day);
   static constexpr std::string_view weekday[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
   for (const auto& d : e.days) {
     fmt::print("  {} {}  {}\n", d.info.day, weekday[d.info.day.weekday().c_encoding()], d.reason);
@@ -246,9 +260,7 @@ int run_coverage(const options& o) {
   return 0;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   options o;
   CLI::App app{"dueday: legal working-day deadlines for mainland China"};
   app.require_subcommand(1);
@@ -306,4 +318,15 @@ int main(int argc, char** argv) {
     return bad_input;
   }
   return 0;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {  // a bug or resource exhaustion, not bad input
+    std::fflush(stdout);
+    fmt::print(stderr, "dueday: internal error: {}\n", e.what());
+    return 1;
+  }
 }

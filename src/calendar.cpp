@@ -17,10 +17,14 @@ using namespace std::chrono;
 
 std::string_view to_string(day_kind k) noexcept {
   switch (k) {
-    case day_kind::workday: return "workday";
-    case day_kind::restday: return "restday";
-    case day_kind::holiday: return "holiday";
-    case day_kind::makeup_workday: return "makeup-workday";
+    case day_kind::workday:
+      return "workday";
+    case day_kind::restday:
+      return "restday";
+    case day_kind::holiday:
+      return "holiday";
+    case day_kind::makeup_workday:
+      return "makeup-workday";
   }
   return "?";
 }
@@ -30,7 +34,9 @@ namespace {
 using detail::calendar_data;
 using detail::no_entry;
 
-std::int32_t serial_of(year_month_day ymd) { return static_cast<std::int32_t>(sys_days{ymd}.time_since_epoch().count()); }
+std::int32_t serial_of(year_month_day ymd) {
+  return static_cast<std::int32_t>(sys_days{ymd}.time_since_epoch().count());
+}
 
 // The fixed-date days off of the 全国年节及纪念日放假办法 as revised in 2024 (in force from 2025):
 // 元旦 01-01, 劳动节 05-01 and 05-02, 国庆节 10-01 to 10-03. Lunar holidays (春节, 端午节, 中秋节)
@@ -55,8 +61,9 @@ utc_offset fixed_offset(const std::string& zone, sys_days from, sys_days to) {
   }
   const auto info = tz->get_info(sys_seconds{from});
   if (info.end < sys_seconds{to}) {
-    throw error(fmt::format("time zone '{}' changes its UTC offset on {}; dueday needs one offset over the calendar's range",
-                            zone, civil_day{floor<days>(info.end)}));
+    throw error(
+        fmt::format("time zone '{}' changes its UTC offset on {}; dueday needs one offset over the calendar's range",
+                    zone, civil_day{floor<days>(info.end)}));
   }
   return info.offset;
 }
@@ -82,15 +89,16 @@ void apply_notices(calendar_data& c) {
           throw parse_error(nt.source, en.line, fmt::format("{} is listed twice (first at line {})", en.day, pe.line));
         }
         if (!amends && !over_national && !(overlay && by_overlay[ix] && pe.off == en.off)) {
-          throw parse_error(nt.source, en.line,
-                            fmt::format("{} is already set by {} ({}:{}); a notice that changes it must say amends = \"{}\"",
-                                        en.day, prev.citation(), prev.source, pe.line, prev.number));
+          throw parse_error(
+              nt.source, en.line,
+              fmt::format("{} is already set by {} ({}:{}); a notice that changes it must say amends = \"{}\"", en.day,
+                          prev.citation(), prev.source, pe.line, prev.number));
         }
       }
       c.notice_of[ix] = static_cast<std::uint16_t>(n);
       c.entry_of[ix] = static_cast<std::uint16_t>(e);
       by_overlay[ix] = overlay ? 1 : 0;
-      c.kind[ix] = static_cast<std::uint8_t>(en.off                 ? day_kind::holiday
+      c.kind[ix] = static_cast<std::uint8_t>(en.off                ? day_kind::holiday
                                              : en.day.is_weekend() ? day_kind::makeup_workday
                                                                    : day_kind::workday);
     }
@@ -109,8 +117,7 @@ std::shared_ptr<const calendar_data> build(std::vector<notice> notices, calendar
   std::set<std::string> seen;
   for (const auto& n : national) {
     if (!n.amends.empty() && !seen.count(n.amends)) {
-      throw parse_error(n.source, n.amends_line,
-                        fmt::format("amends '{}', which is no earlier notice", n.amends));
+      throw parse_error(n.source, n.amends_line, fmt::format("amends '{}', which is no earlier notice", n.amends));
     }
     if (!n.number.empty()) seen.insert(n.number);
   }
@@ -139,7 +146,7 @@ std::shared_ptr<const calendar_data> build(std::vector<notice> notices, calendar
   for (std::size_t i = 0; i < size; ++i) {
     const civil_day d{sys_days{days{c->first + static_cast<std::int32_t>(i)}}};
     const bool projected_off = static_cast<std::int32_t>(i) >= c->covered_end && !projected_holiday(d.ymd()).empty();
-    c->kind[i] = static_cast<std::uint8_t>(projected_off  ? day_kind::holiday
+    c->kind[i] = static_cast<std::uint8_t>(projected_off    ? day_kind::holiday
                                            : d.is_weekend() ? day_kind::restday
                                                             : day_kind::workday);
   }
@@ -193,8 +200,9 @@ void calendar::throw_outside(civil_day d, coverage c) const {
     throw coverage_error(fmt::format("{} is past the holiday data (last covered day {})", d, last_covered()),
                          first_covered(), last_covered());
   }
-  throw coverage_error(fmt::format("{} is past the provisional projection (last projected day {})", d, projection_end()),
-                       first_covered(), last_covered());
+  throw coverage_error(
+      fmt::format("{} is past the provisional projection (last projected day {})", d, projection_end()),
+      first_covered(), last_covered());
 }
 
 void calendar::throw_advance_outside(civil_day d, working_days n, coverage c) const {
@@ -258,8 +266,8 @@ instant calendar::add_working_time(instant a, working_time w, time_basis basis, 
   if (k >= t_.working_count || t_.nth[k] >= limit(c)) {
     const civil_day end = c == coverage::strict ? last_covered() : projection_end();
     throw coverage_error(fmt::format("{} s of working time after {} is past the {} (last day {})", w.count(),
-                                     format_instant(a, offset()), c == coverage::strict ? "holiday data" : "provisional projection",
-                                     end),
+                                     format_instant(a, offset()),
+                                     c == coverage::strict ? "holiday data" : "provisional projection", end),
                          first_covered(), last_covered());
   }
   return at(day_at(t_.nth[k]), h.reached_at(target - h.per_day() * k));

@@ -37,10 +37,14 @@ namespace {
 std::string reason_for(const day_info& d) {
   const std::string_view provisional = d.provisional ? ", provisional" : "";
   switch (d.kind) {
-    case day_kind::workday: return d.provisional ? "working day (provisional)" : "working day";
-    case day_kind::makeup_workday: return fmt::format("make-up working day for {} ({}{})", d.name, d.notice, provisional);
-    case day_kind::holiday: return fmt::format("holiday {} ({}{})", d.name, d.notice, provisional);
-    case day_kind::restday: return d.provisional ? "weekend (provisional)" : "weekend";
+    case day_kind::workday:
+      return d.provisional ? "working day (provisional)" : "working day";
+    case day_kind::makeup_workday:
+      return fmt::format("make-up working day for {} ({}{})", d.name, d.notice, provisional);
+    case day_kind::holiday:
+      return fmt::format("holiday {} ({}{})", d.name, d.notice, provisional);
+    case day_kind::restday:
+      return d.provisional ? "weekend (provisional)" : "weekend";
   }
   return {};
 }
@@ -74,7 +78,8 @@ explanation explain_deadline(const calendar& cal, instant from, working_days n, 
         x.reason = fmt::format("counted: {}h{:02}m of office time; {}", x.counted.count() / 3600,
                                x.counted.count() / 60 % 60, reason_for(x.info));
       } else {
-        x.reason = fmt::format("not counted: {}", x.info.is_working_day() ? "outside office hours" : reason_for(x.info));
+        x.reason =
+            fmt::format("not counted: {}", x.info.is_working_day() ? "outside office hours" : reason_for(x.info));
       }
     }
     e.days.push_back(std::move(x));

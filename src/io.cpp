@@ -3,12 +3,12 @@
 #include <date/date.h>
 #include <fmt/format.h>
 
+#include <toml++/toml.h>
 #include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <map>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "detail/builtin.hpp"
 #include "dueday/format.hpp"
@@ -88,16 +88,26 @@ int line_of(const toml::node& n) { return static_cast<int>(n.source().begin.line
 
 std::string_view type_name(const toml::node& n) {
   switch (n.type()) {
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a number";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::table: return "a table";
-    default: return "nothing";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a number";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::date:
+      return "a date";
+    case toml::node_type::time:
+      return "a time";
+    case toml::node_type::date_time:
+      return "a date-time";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::table:
+      return "a table";
+    default:
+      return "nothing";
   }
 }
 
@@ -133,8 +143,8 @@ class notice_reader {
       } else if (k == "holiday") {
         holidays_ = &value;
       } else {
-        fail(value, fmt::format("unknown field '{}' (expected year, notice, title, published, amends, region, holiday)",
-                                k));
+        fail(value,
+             fmt::format("unknown field '{}' (expected year, notice, title, published, amends, region, holiday)", k));
       }
     }
     for (const char* required : {"year", "notice", "title", "published"}) {
@@ -144,7 +154,8 @@ class notice_reader {
     if (n.title.empty()) fail(*root_.get("title"), "title is empty");
     const civil_day year_end{year{n.year} / December / 31};
     if (n.published > year_end) {
-      fail(*root_.get("published"), fmt::format("published {} is after the year it arranges ({})", n.published, n.year));
+      fail(*root_.get("published"),
+           fmt::format("published {} is after the year it arranges ({})", n.published, n.year));
     }
     if (!holidays_) throw parse_error(source_, 1, "no [[holiday]] given");
     read_holidays(n);
@@ -200,7 +211,8 @@ class notice_reader {
         if (!dates[kind]) continue;
         const toml::array* days = dates[kind]->as_array();
         const char* field = kind == 0 ? "off" : "work";
-        if (!days) fail(*dates[kind], fmt::format("{} must be an array of dates, not {}", field, type_name(*dates[kind])));
+        if (!days)
+          fail(*dates[kind], fmt::format("{} must be an array of dates, not {}", field, type_name(*dates[kind])));
         for (const toml::node& dn : *days) {
           const civil_day d = date(dn, field);
           const int line = line_of(dn);
@@ -243,9 +255,7 @@ std::string read_file(const std::filesystem::path& file) {
 
 }  // namespace
 
-notice parse_notice(std::string_view text, std::string source) {
-  return notice_reader(text, std::move(source)).read();
-}
+notice parse_notice(std::string_view text, std::string source) { return notice_reader(text, std::move(source)).read(); }
 
 notice load_notice(const std::filesystem::path& file) { return parse_notice(read_file(file), file.string()); }
 
@@ -259,6 +269,7 @@ calendar load_calendar(const std::filesystem::path& dir, calendar_options option
   std::sort(files.begin(), files.end());
   if (files.empty()) throw parse_error(dir.string(), 0, "no holiday notice (*.toml) in the directory");
   std::vector<notice> notices;
+  notices.reserve(files.size());
   for (const auto& f : files) notices.push_back(load_notice(f));
   return calendar(std::move(notices), std::move(options));
 }

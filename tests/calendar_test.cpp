@@ -1,5 +1,5 @@
-#include <dueday/calendar.hpp>  // first: proves the header stands alone
 #include <doctest/doctest.h>
+#include <dueday/calendar.hpp>  // first: proves the header stands alone
 
 #include <thread>
 
@@ -12,7 +12,9 @@ using dueday::day_kind;
 using dueday::working_days;
 
 template <class A, class B>
-concept addable = requires(A a, B b) { a + b; };
+concept addable = requires(A a, B b) {
+  a + b;
+};
 static_assert(!addable<civil_day, working_days>, "a working day has no fixed length");
 static_assert(!addable<working_days, civil_day>);
 static_assert(addable<civil_day, days>);
@@ -70,7 +72,7 @@ TEST_CASE("calendar: 2019's amended May Day and 2015's 70th anniversary holiday"
 TEST_CASE("calendar: year ends and leap days") {
   CHECK(cal().advance(ymd(2023, 12, 29), working_days{1}) == ymd(2024, 1, 2));  // 2024-01-01 元旦
   CHECK(cal().advance(ymd(2024, 2, 28), working_days{1}) == ymd(2024, 2, 29));  // Thursday, leap day
-  CHECK(cal().day(ymd(2020, 2, 29)).kind == day_kind::restday);                   // Saturday, leap day
+  CHECK(cal().day(ymd(2020, 2, 29)).kind == day_kind::restday);                 // Saturday, leap day
   CHECK(cal().count(ymd(2023, 12, 31), ymd(2024, 12, 31)) == working_days{251});
   CHECK(cal().day(ymd(2018, 12, 29)).kind == day_kind::makeup_workday);  // set by the 2019 notice
   CHECK(cal().day(ymd(2018, 12, 29)).notice == "国办发明电〔2018〕15号");
@@ -108,8 +110,8 @@ TEST_CASE("calendar: provisional queries project fixed-date holidays and are fla
   CHECK(jan1.kind == day_kind::holiday);
   CHECK(jan1.name == "元旦");
   CHECK(jan1.provisional);
-  CHECK(cal().day(ymd(2027, 10, 3), coverage::provisional).kind == day_kind::holiday);   // Sunday
-  CHECK(cal().day(ymd(2027, 10, 4), coverage::provisional).kind == day_kind::workday);   // only 10-01..03 projected
+  CHECK(cal().day(ymd(2027, 10, 3), coverage::provisional).kind == day_kind::holiday);  // Sunday
+  CHECK(cal().day(ymd(2027, 10, 4), coverage::provisional).kind == day_kind::workday);  // only 10-01..03 projected
   CHECK(cal().day(ymd(2028, 5, 2), coverage::provisional).name == "劳动节");
   const civil_day r = cal().advance(ymd(2026, 12, 28), working_days{5}, coverage::provisional);
   CHECK(r == ymd(2027, 1, 5));

@@ -1,5 +1,5 @@
-#include <dueday/deadline.hpp>  // first: proves the header stands alone
 #include <doctest/doctest.h>
+#include <dueday/deadline.hpp>  // first: proves the header stands alone
 
 #include "dueday/io.hpp"
 
@@ -19,9 +19,9 @@ std::string due(const char* from, int n, dueday::deadline_options o = {}) {
 }  // namespace
 
 TEST_CASE("deadline: civil rule, start day not counted, ends at 24:00 of the N-th working day") {
-  CHECK(due("2026-09-30T10:00", 2) == "2026-10-10T00:00:00+08:00");   // across National Day
+  CHECK(due("2026-09-30T10:00", 2) == "2026-10-10T00:00:00+08:00");  // across National Day
   CHECK(due("2026-09-30T23:59:59", 1) == "2026-10-09T00:00:00+08:00");
-  CHECK(due("2026-10-09T08:00", 1) == "2026-10-11T00:00:00+08:00");   // the make-up Saturday counts
+  CHECK(due("2026-10-09T08:00", 1) == "2026-10-11T00:00:00+08:00");  // the make-up Saturday counts
   const auto r = dueday::deadline(cal(), at("2026-09-30T10:00"), working_days{2});
   CHECK(r.last_day == dueday::civil_day{2026y / October / 9});
   CHECK_FALSE(r.provisional);

@@ -1,5 +1,5 @@
-#include <dueday/io.hpp>  // first: proves the header stands alone
 #include <doctest/doctest.h>
+#include <dueday/io.hpp>  // first: proves the header stands alone
 
 #include <string>
 
@@ -32,26 +32,27 @@ TEST_CASE("notice file: a make-up working day on a weekday is rejected") {
 }
 
 TEST_CASE("notice file: a date listed twice is rejected with both lines") {
-  CHECK_THROWS_WITH_AS(parse("[[holiday]]\nname = \"A\"\noff = [2026-10-01]\n[[holiday]]\nname = \"B\"\noff = [\n  2026-10-01,\n]\n"),
-                       "t.toml:11: 2026-10-01 is listed twice (first at line 7)", parse_error);
+  CHECK_THROWS_WITH_AS(
+      parse("[[holiday]]\nname = \"A\"\noff = [2026-10-01]\n[[holiday]]\nname = \"B\"\noff = [\n  2026-10-01,\n]\n"),
+      "t.toml:11: 2026-10-01 is listed twice (first at line 7)", parse_error);
   CHECK_THROWS_WITH_AS(parse("[[holiday]]\nname = \"A\"\noff = [2026-10-03]\nwork = [2026-10-03]\n"),
                        "t.toml:8: 2026-10-03 is listed twice (first at line 7)", parse_error);
 }
 
 TEST_CASE("notice file: a date outside the notice's year is rejected") {
-  CHECK_THROWS_WITH_AS(parse("[[holiday]]\nname = \"元旦\"\noff = [2027-01-01]\n"),
-                       "t.toml:7: 2027-01-01 is outside the notice's year 2026 (dates run from 2025-12-01 to 2026-12-31)",
-                       parse_error);
-  CHECK_THROWS_WITH_AS(parse("[[holiday]]\nname = \"元旦\"\nwork = [2025-11-30]\n"),
-                       "t.toml:7: 2025-11-30 is outside the notice's year 2026 (dates run from 2025-12-01 to 2026-12-31)",
-                       parse_error);
+  CHECK_THROWS_WITH_AS(
+      parse("[[holiday]]\nname = \"元旦\"\noff = [2027-01-01]\n"),
+      "t.toml:7: 2027-01-01 is outside the notice's year 2026 (dates run from 2025-12-01 to 2026-12-31)", parse_error);
+  CHECK_THROWS_WITH_AS(
+      parse("[[holiday]]\nname = \"元旦\"\nwork = [2025-11-30]\n"),
+      "t.toml:7: 2025-11-30 is outside the notice's year 2026 (dates run from 2025-12-01 to 2026-12-31)", parse_error);
   CHECK_NOTHROW(parse("[[holiday]]\nname = \"元旦\"\nwork = [2025-12-28]\n"));  // the turn of the year
 }
 
 TEST_CASE("notice file: unknown fields are rejected, at the top and in a holiday") {
-  CHECK_THROWS_WITH_AS(parse("yaer = 2026\n[[holiday]]\nname = \"A\"\noff = [2026-10-01]\n"),
-                       "t.toml:5: unknown field 'yaer' (expected year, notice, title, published, amends, region, holiday)",
-                       parse_error);
+  CHECK_THROWS_WITH_AS(
+      parse("yaer = 2026\n[[holiday]]\nname = \"A\"\noff = [2026-10-01]\n"),
+      "t.toml:5: unknown field 'yaer' (expected year, notice, title, published, amends, region, holiday)", parse_error);
   CHECK_THROWS_WITH_AS(parse("[[holiday]]\nname = \"A\"\nof = [2026-10-01]\n"),
                        "t.toml:7: unknown field 'of' in [[holiday]] (expected name, off, work)", parse_error);
 }
@@ -72,8 +73,8 @@ TEST_CASE("notice file: wrong encoding is rejected with its line") {
 TEST_CASE("notice file: missing fields, wrong types and bad TOML name the place") {
   CHECK_THROWS_WITH_AS(dueday::parse_notice("year = 2026\n[[holiday]]\nname = \"A\"\noff = [2026-10-01]\n", "t.toml"),
                        "t.toml:1: missing field 'notice'", parse_error);
-  CHECK_THROWS_WITH_AS(dueday::parse_notice("year = \"2026\"\n", "t.toml"), "t.toml:1: year must be an integer, not a string",
-                       parse_error);
+  CHECK_THROWS_WITH_AS(dueday::parse_notice("year = \"2026\"\n", "t.toml"),
+                       "t.toml:1: year must be an integer, not a string", parse_error);
   CHECK_THROWS_WITH_AS(parse("[[holiday]]\nname = \"A\"\noff = [\"2026-10-01\"]\n"),
                        "t.toml:7: off must be a date such as 2026-10-01, not a string", parse_error);
   CHECK_THROWS_WITH_AS(parse("[[holiday]]\nname = \"A\"\n"), "t.toml:5: holiday 'A' lists no dates", parse_error);
@@ -90,19 +91,23 @@ TEST_CASE("notice file: missing fields, wrong types and bad TOML name the place"
 
 TEST_CASE("notices: two notices setting one date conflict unless the later amends the earlier") {
   const std::string a = head + "[[holiday]]\nname = \"春节\"\nwork = [2026-02-28]\n";
-  const std::string b_plain = "year = 2026\nnotice = \"N2\"\ntitle = \"T2\"\npublished = 2026-01-27\n"
-                              "[[holiday]]\nname = \"春节\"\noff = [2026-02-28]\n";
-  const std::string b_amends = "year = 2026\nnotice = \"N2\"\ntitle = \"T2\"\npublished = 2026-01-27\namends = \"N1\"\n"
-                               "[[holiday]]\nname = \"春节\"\noff = [2026-02-28]\n";
+  const std::string b_plain =
+      "year = 2026\nnotice = \"N2\"\ntitle = \"T2\"\npublished = 2026-01-27\n"
+      "[[holiday]]\nname = \"春节\"\noff = [2026-02-28]\n";
+  const std::string b_amends =
+      "year = 2026\nnotice = \"N2\"\ntitle = \"T2\"\npublished = 2026-01-27\namends = \"N1\"\n"
+      "[[holiday]]\nname = \"春节\"\noff = [2026-02-28]\n";
   auto build = [&](const std::string& second) {
     return dueday::calendar({dueday::parse_notice(a, "a.toml"), dueday::parse_notice(second, "b.toml")});
   };
-  CHECK_THROWS_WITH_AS(build(b_plain),
-                       "b.toml:7: 2026-02-28 is already set by N1 (a.toml:7); a notice that changes it must say amends = \"N1\"",
-                       parse_error);
+  CHECK_THROWS_WITH_AS(
+      build(b_plain),
+      "b.toml:7: 2026-02-28 is already set by N1 (a.toml:7); a notice that changes it must say amends = \"N1\"",
+      parse_error);
   CHECK(build(b_amends).day(dueday::civil_day{2026y / February / 28}).kind == dueday::day_kind::holiday);
-  const std::string b_unknown = "year = 2026\nnotice = \"N2\"\ntitle = \"T2\"\npublished = 2026-01-27\namends = \"N9\"\n"
-                                "[[holiday]]\nname = \"春节\"\noff = [2026-02-27]\n";
+  const std::string b_unknown =
+      "year = 2026\nnotice = \"N2\"\ntitle = \"T2\"\npublished = 2026-01-27\namends = \"N9\"\n"
+      "[[holiday]]\nname = \"春节\"\noff = [2026-02-27]\n";
   CHECK_THROWS_WITH_AS(build(b_unknown), "b.toml:5: amends 'N9', which is no earlier notice", parse_error);
 }
 
@@ -115,13 +120,15 @@ TEST_CASE("notices: a year missing between notices is an error, not a Mon-Fri ye
   };
   CHECK_THROWS_WITH_AS(dueday::calendar({y(2024), y(2026)}), "no holiday notice for 2025 (notices cover 2024 to 2026)",
                        dueday::error);
-  CHECK_THROWS_WITH_AS(dueday::calendar(std::vector<dueday::notice>{}), "no national holiday notice given", dueday::error);
+  CHECK_THROWS_WITH_AS(dueday::calendar(std::vector<dueday::notice>{}), "no national holiday notice given",
+                       dueday::error);
 }
 
 TEST_CASE("notice files: a directory with a broken file names file:line; an empty one is refused") {
   CHECK_THROWS_WITH_AS((void)dueday::load_calendar(DUEDAY_TEST_DATA "/broken-dir"),
-                       DUEDAY_TEST_DATA "/broken-dir/2026.toml:58: make-up working day 2026-10-09 is a Friday "
-                                        "(expected a Saturday or Sunday)",
+                       DUEDAY_TEST_DATA
+                       "/broken-dir/2026.toml:58: make-up working day 2026-10-09 is a Friday "
+                       "(expected a Saturday or Sunday)",
                        parse_error);
   CHECK_THROWS_WITH_AS((void)dueday::load_calendar(DUEDAY_TEST_DATA "/no-such-dir"),
                        DUEDAY_TEST_DATA "/no-such-dir: not a directory", parse_error);
@@ -131,7 +138,8 @@ TEST_CASE("notice files: a directory with a broken file names file:line; an empt
 
 TEST_CASE("dates: strict YYYY-MM-DD") {
   CHECK(dueday::parse_civil_day("2024-02-29") == dueday::civil_day{2024y / February / 29});
-  for (const char* bad : {"2023-02-29", "2026-13-01", "2026-1-01", "20260101", "2026-01-01x", "", "+026-01-01", "2026-00-10"}) {
+  for (const char* bad :
+       {"2023-02-29", "2026-13-01", "2026-1-01", "20260101", "2026-01-01x", "", "+026-01-01", "2026-00-10"}) {
     CAPTURE(bad);
     CHECK_THROWS_AS((void)dueday::parse_civil_day(bad), dueday::error);
   }

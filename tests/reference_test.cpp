@@ -1,7 +1,7 @@
 // The bundled notices against an independent list (tests/data/cn-holidays.csv, compiled from
 // public sources), day by day for 2007-2026, and the O(1) queries against a day-by-day walk.
-#include <dueday/calendar.hpp>
 #include <doctest/doctest.h>
+#include <dueday/calendar.hpp>
 
 #include <fstream>
 #include <map>
@@ -64,7 +64,8 @@ void check_against_reference(const dueday::calendar& cal) {
     if (std::string(dueday::to_string(info.kind)) != expected_kind || info.name != expected_name ||
         cal.is_working_day(d) != ref().working(d)) {
       if (mismatches++ == 0) {
-        first_mismatch = fmt::format("{}: {} {} (reference: {} {})", d, info.kind, info.name, expected_kind, expected_name);
+        first_mismatch =
+            fmt::format("{}: {} {} (reference: {} {})", d, info.kind, info.name, expected_kind, expected_name);
       }
     }
   }
@@ -104,7 +105,8 @@ TEST_CASE("reference: add then count gives N back, and both agree with a day-by-
   for (civil_day d = first_day; d <= last_day; d = d + days{1}) {
     civil_day walk = d;  // the naive reference: step a day at a time, from the independent list
     for (int n = 1; n <= 60; ++n) {
-      do walk = walk + days{1}; while (!ref().working(walk));
+      do walk = walk + days{1};
+      while (!ref().working(walk));
       if (walk > last_day) {
         CHECK_THROWS_AS((void)cal.advance(d, working_days{n}), dueday::coverage_error);
         break;

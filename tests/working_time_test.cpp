@@ -1,5 +1,5 @@
-#include <dueday/working_time.hpp>  // first: proves the header stands alone
 #include <doctest/doctest.h>
+#include <dueday/working_time.hpp>  // first: proves the header stands alone
 
 #include "dueday/calendar.hpp"
 #include "dueday/io.hpp"
@@ -39,14 +39,17 @@ TEST_CASE("office hours: invalid intervals are refused") {
 }
 
 TEST_CASE("working time: between two instants, office hours and whole days") {
-  CHECK(cal().working_time_between(at("2026-09-30T10:00"), at("2026-10-08T10:00"), time_basis::office_hours) == hours{7});
+  CHECK(cal().working_time_between(at("2026-09-30T10:00"), at("2026-10-08T10:00"), time_basis::office_hours) ==
+        hours{7});
   CHECK(cal().working_time_between(at("2026-09-30T10:00"), at("2026-10-08T10:00"), time_basis::whole_day) == hours{24});
-  CHECK(cal().working_time_between(at("2026-10-08T10:00"), at("2026-09-30T10:00"), time_basis::whole_day) == -hours{24});
+  CHECK(cal().working_time_between(at("2026-10-08T10:00"), at("2026-09-30T10:00"), time_basis::whole_day) ==
+        -hours{24});
   CHECK(cal().working_time_between(at("2026-10-03T10:00"), at("2026-10-04T10:00"), time_basis::whole_day) == hours{0});
   // Up to 24:00 of the last covered day is within the data.
   CHECK(cal().working_time_between(at("2026-12-31T00:00"), at("2027-01-01T00:00"), time_basis::whole_day) == hours{24});
-  CHECK_THROWS_AS((void)cal().working_time_between(at("2026-12-31T00:00"), at("2027-01-01T00:00:01"), time_basis::whole_day),
-                  dueday::coverage_error);
+  CHECK_THROWS_AS(
+      (void)cal().working_time_between(at("2026-12-31T00:00"), at("2027-01-01T00:00:01"), time_basis::whole_day),
+      dueday::coverage_error);
 }
 
 TEST_CASE("working time: adding lands on the earliest instant, a close rather than the next opening") {
@@ -55,18 +58,20 @@ TEST_CASE("working time: adding lands on the earliest instant, a close rather th
   CHECK(cal().add_working_time(at("2026-09-30T10:00"), hours{24}, time_basis::whole_day) == at("2026-10-08T10:00"));
   CHECK(cal().add_working_time(at("2026-09-30T00:00"), hours{24}, time_basis::whole_day) == at("2026-10-01T00:00"));
   CHECK(cal().add_working_time(at("2026-10-03T10:00"), hours{0}, time_basis::whole_day) == at("2026-10-03T10:00"));
-  CHECK_THROWS_AS((void)cal().add_working_time(at("2026-10-03T10:00"), -hours{1}, time_basis::whole_day), dueday::error);
+  CHECK_THROWS_AS((void)cal().add_working_time(at("2026-10-03T10:00"), -hours{1}, time_basis::whole_day),
+                  dueday::error);
   CHECK_THROWS_AS((void)cal().add_working_time(at("2026-12-31T10:00"), hours{24}, time_basis::whole_day),
                   dueday::coverage_error);
-  CHECK(cal().add_working_time(at("2026-12-31T10:00"), hours{24}, time_basis::whole_day, dueday::coverage::provisional) ==
-        at("2027-01-04T10:00"));
+  CHECK(cal().add_working_time(at("2026-12-31T10:00"), hours{24}, time_basis::whole_day,
+                               dueday::coverage::provisional) == at("2027-01-04T10:00"));
 }
 
 TEST_CASE("working time: add then between gives the amount back, over a grid of instants") {
   int mismatches = 0;
   for (auto t = at("2025-12-20T00:00"); t < at("2026-02-28T00:00"); t += minutes{97}) {
     for (const auto basis : {time_basis::office_hours, time_basis::whole_day}) {
-      for (const seconds w : {seconds{1}, seconds{hours{1}}, seconds{hours{7}}, seconds{hours{30}}, seconds{hours{100}}}) {
+      for (const seconds w :
+           {seconds{1}, seconds{hours{1}}, seconds{hours{7}}, seconds{hours{30}}, seconds{hours{100}}}) {
         const auto end = cal().add_working_time(t, w, basis);
         if (cal().working_time_between(t, end, basis) != w || end <= t ||
             cal().working_time_between(t, end - seconds{1}, basis) >= w) {

@@ -60,14 +60,14 @@ struct notice_entry {
 
 // A holiday notice: the State Council's for a year, an amending notice, or a local overlay.
 struct notice {
-  int year = 0;              // the year it arranges
-  std::string number;        // e.g. "国办发明电〔2025〕7号"; may be empty when unknown
-  std::string title;         // e.g. "国务院办公厅关于2026年部分节假日安排的通知"
-  civil_day published;       // date of publication
-  std::string amends;        // number of the notice whose dates this one may replace, or empty
-  int amends_line = 0;       // where `amends` stands in the file (for messages)
-  std::string region;        // empty for national notices; the overlay's name otherwise
-  std::string source;        // file it was read from ("holidays/cn/2026.toml"), or a given name
+  int year = 0;         // the year it arranges
+  std::string number;   // e.g. "国办发明电〔2025〕7号"; may be empty when unknown
+  std::string title;    // e.g. "国务院办公厅关于2026年部分节假日安排的通知"
+  civil_day published;  // date of publication
+  std::string amends;   // number of the notice whose dates this one may replace, or empty
+  int amends_line = 0;  // where `amends` stands in the file (for messages)
+  std::string region;   // empty for national notices; the overlay's name otherwise
+  std::string source;   // file it was read from ("holidays/cn/2026.toml"), or a given name
   std::vector<notice_entry> entries;
 
   // The number, or the title when the number is unknown.
@@ -78,9 +78,9 @@ struct notice {
 struct day_info {
   civil_day day;
   day_kind kind = day_kind::workday;
-  std::string name;      // holiday name for holiday / makeup_workday, else empty
-  std::string notice;    // citation of the notice that set it, or "projected: ..." / empty
-  std::string source;    // "file:line" of the entry, or empty
+  std::string name;          // holiday name for holiday / makeup_workday, else empty
+  std::string notice;        // citation of the notice that set it, or "projected: ..." / empty
+  std::string source;        // "file:line" of the entry, or empty
   bool provisional = false;  // past the last notice: projected, not published
 
   [[nodiscard]] bool is_working_day() const noexcept {
@@ -193,7 +193,8 @@ class calendar {
   // The table index of d; throws coverage_error when d is outside what c allows.
   [[nodiscard]] std::int32_t index_of(civil_day d, coverage c) const {
     const std::int64_t i = serial(d) - t_.first;
-    if (i < 0 || i >= limit(c)) [[unlikely]] throw_outside(d, c);
+    if (i < 0 || i >= limit(c)) [[unlikely]]
+      throw_outside(d, c);
     return static_cast<std::int32_t>(i);
   }
   [[nodiscard]] std::int32_t limit(coverage c) const noexcept {
@@ -213,7 +214,8 @@ inline civil_day calendar::advance(civil_day d, working_days n, coverage c) cons
   const std::int64_t n64 = n.count();
   if (n64 == 0) return d;
   const std::int64_t k = n64 > 0 ? t_.before[i + 1] + n64 - 1 : t_.before[i] + n64;
-  if (k < 0 || k >= t_.working_count || t_.nth[k] >= limit(c)) [[unlikely]] throw_advance_outside(d, n, c);
+  if (k < 0 || k >= t_.working_count || t_.nth[k] >= limit(c)) [[unlikely]]
+    throw_advance_outside(d, n, c);
   return day_at(t_.nth[k]);
 }
 

@@ -40,8 +40,8 @@ struct deadline_options {
 };
 
 struct deadline_result {
-  instant due;             // the deadline instant; a 24:00 end is 00:00 of the next day
-  civil_day last_day;      // the working day on which the period ends
+  instant due;               // the deadline instant; a 24:00 end is 00:00 of the next day
+  civil_day last_day;        // the working day on which the period ends
   bool provisional = false;  // some counted day lies past the holiday notices
 };
 
@@ -53,9 +53,9 @@ struct deadline_result {
 // One day between the start and the deadline, and what it did to the count.
 struct explained_day {
   day_info info;
-  std::int32_t ordinal = 0;    // 1..N for a counted working day, 0 for a day not counted
-  working_time counted{};      // working time it contributed (whole day, or office hours)
-  std::string reason;          // e.g. "holiday 国庆节 (国办发明电〔2025〕7号)"
+  std::int32_t ordinal = 0;  // 1..N for a counted working day, 0 for a day not counted
+  working_time counted{};    // working time it contributed (whole day, or office hours)
+  std::string reason;        // e.g. "holiday 国庆节 (国办发明电〔2025〕7号)"
 };
 
 struct explanation {

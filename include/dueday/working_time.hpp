@@ -2,8 +2,9 @@
 //
 // The default is the Chinese civil-service day, 09:00-12:00 and 13:00-17:00 (7 hours). Under the
 // `hours` counting rule, 2 working days from Friday 2026-09-25 10:00 are 14 hours of office
-// time; the 25th is 中秋节, so the count starts at 09:00 on Monday 09-28 and ends at 17:00 on 09-29. `time_basis::whole_day` instead counts a working day as its full
-// 24 hours, which is what the Civil Code's "ends at 24:00" period uses.
+// time; the 25th is 中秋节, so the count starts at 09:00 on Monday 09-28 and ends at 17:00 on 09-29.
+// `time_basis::whole_day` instead counts a working day as its full 24 hours, which is what the Civil Code's "ends at
+// 24:00" period uses.
 #pragma once
 
 #include <chrono>

@@ -16,11 +16,11 @@ struct calendar_data {
   calendar_options options;
   utc_offset offset{};
 
-  std::int32_t first = 0;        // serial day of index 0
-  std::int32_t covered_end = 0;  // one past the last covered index
-  std::vector<std::uint8_t> kind;      // day_kind per index
-  std::vector<std::int32_t> before;    // size + 1 prefix counts of working days
-  std::vector<std::int32_t> nth;       // index of the k-th working day
+  std::int32_t first = 0;            // serial day of index 0
+  std::int32_t covered_end = 0;      // one past the last covered index
+  std::vector<std::uint8_t> kind;    // day_kind per index
+  std::vector<std::int32_t> before;  // size + 1 prefix counts of working days
+  std::vector<std::int32_t> nth;     // index of the k-th working day
   // Provenance per index: which notice and which of its entries set the day, or no_entry.
   std::vector<std::uint16_t> notice_of;
   std::vector<std::uint16_t> entry_of;

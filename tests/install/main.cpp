@@ -1,6 +1,6 @@
 // Uses the installed library: the built-in calendar, and the installed holiday files.
-#include <dueday/dueday.hpp>
 #include <fmt/format.h>
+#include <dueday/dueday.hpp>
 
 int main(int argc, char** argv) {
   using namespace std::chrono;
@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   const dueday::civil_day eve{2026y / September / 30};
   const auto due = dueday::deadline(loaded, loaded.at(eve, hours{10}), dueday::working_days{2});
   fmt::print("{} {} {}\n", builtin.advance(eve, dueday::working_days{2}),
-             dueday::format_instant(due.due, loaded.offset()), builtin.count(eve, dueday::civil_day{2026y / October / 31}).count());
+             dueday::format_instant(due.due, loaded.offset()),
+             builtin.count(eve, dueday::civil_day{2026y / October / 31}).count());
   return 0;
 }
