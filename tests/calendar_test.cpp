@@ -1,5 +1,8 @@
+#include <dueday/calendar.hpp>  // first, alone: proves the header stands on its own
+
 #include <doctest/doctest.h>
-#include <dueday/calendar.hpp>  // first: proves the header stands alone
+
+#include "support.hpp"
 
 #include <thread>
 
@@ -21,10 +24,8 @@ static_assert(addable<civil_day, days>);
 static_assert(!std::is_convertible_v<int, working_days>, "working_days is explicit");
 
 namespace {
-const dueday::calendar& cal() {
-  static const dueday::calendar c = dueday::builtin_calendar();
-  return c;
-}
+using dueday::test::at;
+using dueday::test::cal;
 civil_day ymd(int y, unsigned m, unsigned d) { return civil_day{year{y} / month{m} / std::chrono::day{d}}; }
 }  // namespace
 

@@ -1,5 +1,8 @@
+#include <dueday/deadline.hpp>  // first, alone: proves the header stands on its own
+
 #include <doctest/doctest.h>
-#include <dueday/deadline.hpp>  // first: proves the header stands alone
+
+#include "support.hpp"
 
 #include "dueday/io.hpp"
 
@@ -8,11 +11,8 @@ using dueday::counting_rule;
 using dueday::working_days;
 
 namespace {
-const dueday::calendar& cal() {
-  static const dueday::calendar c = dueday::builtin_calendar();
-  return c;
-}
-dueday::instant at(const char* s) { return dueday::parse_instant(s); }
+using dueday::test::at;
+using dueday::test::cal;
 std::string due(const char* from, int n, dueday::deadline_options o = {}) {
   return dueday::format_instant(dueday::deadline(cal(), at(from), working_days{n}, o).due);
 }

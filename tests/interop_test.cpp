@@ -1,5 +1,6 @@
+#include <dueday/interop/boost.hpp>  // first, alone: proves the header stands on its own
+
 #include <doctest/doctest.h>
-#include <dueday/interop/boost.hpp>  // first: proves the header stands alone
 
 TEST_CASE("boost interop: dates convert both ways") {
   using namespace std::chrono;

@@ -1,5 +1,6 @@
+#include <dueday/io.hpp>  // first, alone: proves the header stands on its own
+
 #include <doctest/doctest.h>
-#include <dueday/io.hpp>  // first: proves the header stands alone
 
 #include <string>
 

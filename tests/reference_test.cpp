@@ -1,7 +1,8 @@
+#include <dueday/calendar.hpp>  // first, alone: proves the header stands on its own
+
 // The bundled notices against an independent list (tests/data/cn-holidays.csv, compiled from
 // public sources), day by day for 2007-2026, and the O(1) queries against a day-by-day walk.
 #include <doctest/doctest.h>
-#include <dueday/calendar.hpp>
 
 #include <fstream>
 #include <map>

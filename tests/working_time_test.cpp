@@ -1,5 +1,8 @@
+#include <dueday/working_time.hpp>  // first, alone: proves the header stands on its own
+
 #include <doctest/doctest.h>
-#include <dueday/working_time.hpp>  // first: proves the header stands alone
+
+#include "support.hpp"
 
 #include "dueday/calendar.hpp"
 #include "dueday/io.hpp"
@@ -8,11 +11,8 @@ using namespace std::chrono;
 using dueday::time_basis;
 
 namespace {
-const dueday::calendar& cal() {
-  static const dueday::calendar c = dueday::builtin_calendar();
-  return c;
-}
-dueday::instant at(const char* s) { return dueday::parse_instant(s); }
+using dueday::test::at;
+using dueday::test::cal;
 }  // namespace
 
 TEST_CASE("office hours: default 09:00-12:00 and 13:00-17:00") {
