@@ -128,6 +128,11 @@ int run_batch(const options& o) {
     std::fwrite(out.data(), 1, used, stdout);
     used = 0;
   };
+  // Keeps the dates already computed, then names the bad line.
+  auto fail = [&](const std::string& message) {
+    flush();
+    throw input_error{fmt::format("stdin:{}: {}", line, message)};
+  };
   auto one = [&](std::string_view s) {
     ++line;
     if (!s.empty() && s.back() == '\r') s.remove_suffix(1);
@@ -136,22 +141,18 @@ int run_batch(const options& o) {
     civil_day d;
     std::int32_t n = 0;
     if (comma == std::string_view::npos || !dueday::try_parse_civil_day(s.substr(0, comma), d)) {
-      flush();
-      throw input_error{fmt::format("stdin:{}: bad line '{}' (expected YYYY-MM-DD,N)", line, s)};
+      fail(fmt::format("bad line '{}' (expected YYYY-MM-DD,N)", s));
     }
     const auto num = s.substr(comma + 1);
     const auto r = std::from_chars(num.data(), num.data() + num.size(), n);
     if (r.ec != std::errc{} || r.ptr != num.data() + num.size() || n < 1 || n > max_days) {
-      flush();
-      throw input_error{
-          fmt::format("stdin:{}: '{}' is not a number of working days from 1 to {}", line, num, max_days)};
+      fail(fmt::format("'{}' is not a number of working days from 1 to {}", num, max_days));
     }
     civil_day r_day;
     try {
       r_day = cal.advance(d, working_days{n}, c);
     } catch (const dueday::error& e) {
-      flush();
-      throw input_error{fmt::format("stdin:{}: {}", line, e.what())};
+      fail(e.what());
     }
     if (used + 32 > out.size()) flush();
     char* p = put_day(out.data() + used, r_day);
