@@ -1,6 +1,6 @@
 # Writes a C++ source that holds the given files' bytes (cmake -P; run at build time so that
 # an edited holiday file rebuilds the library).
-#   -DOUT=<file.cpp> -DBASE=<dir the names are relative to> -DFILES=<a;b;c>
+#   -DOUT=<file.cpp> -DBASE=<dir the names are relative to> -DFILES=<a;b;c> -DFUNCTION=<name>
 cmake_minimum_required(VERSION 3.21)
 list(SORT FILES)
 set(body "")
@@ -26,7 +26,7 @@ constexpr embedded_file files[] = {
 ${table}};
 }  // namespace
 
-std::span<const embedded_file> builtin_holiday_files() noexcept { return files; }
+std::span<const embedded_file> ${FUNCTION}() noexcept { return files; }
 
 }  // namespace dueday::detail
 ")

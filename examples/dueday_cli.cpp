@@ -6,6 +6,7 @@
 //   dueday deadline 2026-09-30T10:00 2         2026-10-10T00:00:00+08:00
 //   dueday deadline 2026-09-30T10:00 2 --rule hours --explain
 //   dueday add --batch < pairs.csv             one date per "DATE,N" line
+//   dueday replay --summary < commands.jsonl > events.jsonl
 //
 // Every command takes --holidays DIR (default: the notices compiled into the library), --region
 // NAME|FILE (a local overlay: DIR/regions/NAME.toml, or a file) and --provisional (project days
@@ -18,6 +19,9 @@
 #include <charconv>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +41,9 @@ struct options {
   bool provisional = false;
   std::string date1, date2, count, rule = "civil";
   bool batch = false, explain = false, json = false, close_of_business = false;
+  std::vector<std::string> policies;  // replay: policy files instead of the bundled ones
+  std::string input, output;          // replay: files instead of stdin / stdout
+  bool summary = false;
 };
 
 // A usage or data problem: printed as one line, exit 2.
@@ -261,6 +268,118 @@ int run_coverage(const options& o) {
   return 0;
 }
 
+// Passes events on to the JSON Lines writer and keeps the totals a supervisor reads first: cases
+// by variant and outcome, late steps by the party that answers for them, alerts by level.
+class tally_sink final : public dueday::event_sink {
+ public:
+  tally_sink(dueday::event_sink& next, const dueday::policy_set& policies) : next_(next) {
+    for (const auto& p : policies.all())
+      for (const auto& v : p.variants)
+        for (const auto& s : v.steps) party_[s.name] = s.party;
+  }
+
+  void on_event(const dueday::event& e) override {
+    next_.on_event(e);
+    ++events_;
+    using k = dueday::event_kind;
+    switch (e.kind) {
+      case k::case_opened:
+        ++opened_[e.detail];
+        ++open_;
+        break;
+      case k::out_of_scope:
+        ++out_of_scope_;
+        break;
+      case k::step_completed:
+        if (e.on_time == false) ++late_steps_[e.step];
+        break;
+      case k::case_completed:
+        ++(*e.on_time ? on_time_ : late_);
+        --open_;
+        break;
+      case k::case_cancelled:
+        ++cancelled_;
+        --open_;
+        break;
+      case k::warning:
+      case k::overdue:
+      case k::escalation:
+        ++alerts_[e.level];
+        if (e.kind == k::escalation) ++escalated_[e.step];
+        break;
+      case k::rejected:
+        ++rejected_;
+        break;
+      default:
+        break;
+    }
+  }
+
+  void print(std::FILE* out, const dueday::replay_stats& st, const std::string& where) const {
+    auto list = [](const std::map<std::string, long>& m, auto&& label) {
+      std::string s;
+      for (const auto& [name, n] : m) s += fmt::format("{}{} {}", s.empty() ? "" : ", ", label(name), n);
+      return s.empty() ? std::string("none") : s;
+    };
+    auto plain = [](const std::string& name) { return name; };
+    auto with_party = [&](const std::string& step) {
+      auto it = party_.find(step);
+      return it == party_.end() || it->second.empty() ? step : fmt::format("{} ({})", step, it->second);
+    };
+    long opened = 0;
+    for (const auto& [v, n] : opened_) opened += n;
+    fmt::print(out, "replayed {} commands: {} accepted, {} duplicates, {} rejected; {} events to {}\n", st.lines,
+               st.accepted, st.duplicates, st.rejected, events_, where);
+    fmt::print(out, "cases: {} opened ({}), {} out of scope\n", opened, list(opened_, plain), out_of_scope_);
+    fmt::print(out, "completed: {} on time, {} late; {} cancelled; {} still open\n", on_time_, late_, cancelled_,
+               open_);
+    fmt::print(out, "late steps: {}\n", list(late_steps_, with_party));
+    fmt::print(out, "escalated: {}\n", list(escalated_, with_party));
+    fmt::print(out, "alerts: {}\n", list(alerts_, plain));
+  }
+
+ private:
+  dueday::event_sink& next_;
+  std::map<std::string, std::string> party_;
+  std::map<std::string, long> opened_, late_steps_, escalated_, alerts_;
+  long events_ = 0, out_of_scope_ = 0, on_time_ = 0, late_ = 0, cancelled_ = 0, open_ = 0, rejected_ = 0;
+};
+
+int run_replay(const options& o) {
+  const calendar cal = load(o);
+  dueday::policy_set policies = dueday::builtin_policies();
+  if (!o.policies.empty()) {
+    std::vector<dueday::sla_policy> list;
+    for (const auto& f : o.policies) list.push_back(dueday::load_policy(f));
+    policies = dueday::policy_set(std::move(list));
+  }
+  std::ifstream in_file;
+  std::istream* in = &std::cin;
+  std::string source = "stdin";
+  if (!o.input.empty()) {
+    in_file.open(o.input, std::ios::binary);
+    if (!in_file) throw input_error{fmt::format("{}: cannot open file", o.input)};
+    in = &in_file;
+    source = o.input;
+  }
+  std::ofstream out_file;
+  std::ostream* out = &std::cout;
+  if (!o.output.empty()) {
+    out_file.open(o.output, std::ios::binary | std::ios::trunc);
+    if (!out_file) throw input_error{fmt::format("{}: cannot write file", o.output)};
+    out = &out_file;
+  }
+  std::ios::sync_with_stdio(false);
+  dueday::jsonl_sink json(*out, cal.offset());
+  tally_sink tally(json, policies);
+  dueday::engine engine(cal, policies, tally);
+  const auto stats = dueday::replay(*in, source, engine, tally);
+  out->flush();
+  if (!*out) throw input_error{fmt::format("{}: write error", o.output.empty() ? "stdout" : o.output)};
+  if (o.summary) tally.print(stderr, stats, o.output.empty() ? "stdout" : o.output);
+  return 0;
+}
+
 int run(int argc, char** argv) {
   options o;
   CLI::App app{"dueday: legal working-day deadlines for mainland China"};
@@ -287,6 +406,11 @@ int run(int argc, char** argv) {
   deadline->add_flag("--explain", o.explain, "list every day and why it counts or not");
   deadline->add_flag("--json", o.json, "with --explain: one JSON object");
   auto* coverage = app.add_subcommand("coverage", "the years the holiday data covers, and its notices");
+  auto* replay = app.add_subcommand("replay", "apply JSON Lines commands (stdin), write JSON Lines events (stdout)");
+  replay->add_option("--policy", o.policies, "policy file (*.toml), repeatable; default: the bundled policies");
+  replay->add_option("--input", o.input, "read commands from FILE instead of stdin");
+  replay->add_option("--output", o.output, "write events to FILE instead of stdout");
+  replay->add_flag("--summary", o.summary, "print a short summary to stderr once the events are written");
 
   try {
     app.parse(argc, argv);
@@ -302,6 +426,7 @@ int run(int argc, char** argv) {
     if (*between) return run_between(o);
     if (*deadline) return run_deadline(o);
     if (*coverage) return run_coverage(o);
+    if (*replay) return run_replay(o);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "detail/builtin.hpp"
+#include "detail/toml_util.hpp"
 #include "dueday/format.hpp"
 
 namespace dueday {
@@ -84,32 +85,8 @@ std::string format_instant(instant t, utc_offset offset) {
 
 namespace {
 
-int line_of(const toml::node& n) { return static_cast<int>(n.source().begin.line); }
-
-std::string_view type_name(const toml::node& n) {
-  switch (n.type()) {
-    case toml::node_type::string:
-      return "a string";
-    case toml::node_type::integer:
-      return "an integer";
-    case toml::node_type::floating_point:
-      return "a number";
-    case toml::node_type::boolean:
-      return "a boolean";
-    case toml::node_type::date:
-      return "a date";
-    case toml::node_type::time:
-      return "a time";
-    case toml::node_type::date_time:
-      return "a date-time";
-    case toml::node_type::array:
-      return "an array";
-    case toml::node_type::table:
-      return "a table";
-    default:
-      return "nothing";
-  }
-}
+using detail::line_of;
+using detail::type_name;
 
 class notice_reader {
  public:
@@ -244,7 +221,9 @@ class notice_reader {
   const toml::node* holidays_ = nullptr;
 };
 
-std::string read_file(const std::filesystem::path& file) {
+}  // namespace
+
+std::string detail::read_file(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) throw parse_error(file.string(), 0, "cannot open file");
   std::ostringstream text;
@@ -253,11 +232,9 @@ std::string read_file(const std::filesystem::path& file) {
   return std::move(text).str();
 }
 
-}  // namespace
-
 notice parse_notice(std::string_view text, std::string source) { return notice_reader(text, std::move(source)).read(); }
 
-notice load_notice(const std::filesystem::path& file) { return parse_notice(read_file(file), file.string()); }
+notice load_notice(const std::filesystem::path& file) { return parse_notice(detail::read_file(file), file.string()); }
 
 calendar load_calendar(const std::filesystem::path& dir, calendar_options options) {
   std::error_code ec;

@@ -1,0 +1,114 @@
+// dueday/timer.hpp — one clock: a limit of working time that runs, pauses, resumes and stops.
+//
+// A clock counts working time in the calendar's coordinate (calendar::working_time_between):
+//   civil  whole working days; the start day is not counted, so counting begins at 24:00 of the
+//          start day and a 2 WD survey confirmed on Wednesday 2026-09-30 10:00 falls due at 24:00
+//          of Friday 10-09 (10-01..10-07 国庆节, 10-08 and 10-09 counted);
+//   hours  office hours (09:00-12:00, 13:00-17:00 by default) from the exact instant.
+// A pause excludes exactly the working time between pause and resume: the due instant after a
+// resume is where the remaining working time runs out, counted from the resume.
+//
+//   step_timer t;
+//   const clock_rule r = clock_rule::of(span_spec{2}, counting_rule::civil, cal.hours());
+//   t.start(cal, r, at("2026-09-30T10:00"));   // due 2026-10-10T00:00+08:00
+//   t.pause(cal, r, at("2026-10-08T15:00"));   // 15 h of the 48 used
+//   t.resume(cal, r, at("2026-10-09T09:00"));  // due 2026-10-10T18:00+08:00 (10-10 is a make-up Saturday)
+//
+// Queries reach past the holiday notices provisionally (coverage::provisional) and say so:
+// provisional() is true while the due instant lies past the last covered day. Every member that
+// takes a calendar throws coverage_error beyond the calendar's projection.
+//
+// A value type of 48 bytes; not thread-safe for concurrent mutation.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "dueday/calendar.hpp"
+#include "dueday/deadline.hpp"
+#include "dueday/policy.hpp"
+#include "dueday/units.hpp"
+#include "dueday/working_time.hpp"
+
+namespace dueday {
+
+// How a clock counts: its counting rule, the basis that rule measures in, and its limit as
+// working time in that basis.
+struct clock_rule {
+  counting_rule rule = counting_rule::civil;
+  time_basis basis = time_basis::whole_day;
+  working_time budget{0};
+
+  // The working time of `s` in the basis of `rule`: a working day is 24 h under the civil rule
+  // and hours.per_day() under the hours rule; "<n>h" is n hours of office time.
+  [[nodiscard]] static working_time span(const span_spec& s, counting_rule rule, const office_hours& hours);
+  // The rule for a limit.
+  [[nodiscard]] static clock_rule of(const span_spec& limit, counting_rule rule, const office_hours& hours);
+};
+
+class step_timer {
+ public:
+  enum class status : std::uint8_t { idle, running, paused, stopped };
+
+  // idle -> running at `at`; counting begins at 24:00 of at's day under the civil rule, at `at`
+  // under the hours rule. False (and nothing changes) when not idle.
+  bool start(const calendar& cal, const clock_rule& r, instant at);
+  // idle -> running at `at`, counting from count_from >= at (the overall clock takes the count
+  // start of the step that runs it). False when not idle.
+  bool start_counting_from(const calendar& cal, const clock_rule& r, instant at, instant count_from);
+  // running -> paused: the working time up to `at` is kept. False when not running.
+  bool pause(const calendar& cal, const clock_rule& r, instant at);
+  // paused -> running, counting from max(at, the first count start). False when not paused.
+  bool resume(const calendar& cal, const clock_rule& r, instant at);
+  // paused -> running, counting from count_from >= at. False when not paused.
+  bool resume_counting_from(const calendar& cal, const clock_rule& r, instant at, instant count_from);
+  // running or paused -> stopped at `at`. False when idle or stopped.
+  bool stop(const calendar& cal, const clock_rule& r, instant at);
+  // Recomputes the due instant under another calendar (the same rule). True when it moved.
+  bool recompute(const calendar& cal, const clock_rule& r);
+
+  [[nodiscard]] status state() const noexcept { return status_; }
+  [[nodiscard]] bool running() const noexcept { return status_ == status::running; }
+  // Working time counted up to `now` (>= the last transition).
+  [[nodiscard]] working_time elapsed(const calendar& cal, const clock_rule& r, instant now) const;
+  // Working time counted in closed segments (up to the last pause or stop).
+  [[nodiscard]] working_time elapsed_closed() const noexcept { return elapsed_; }
+  // The due instant: where the limit runs out. While paused or stopped it is the due instant of
+  // the last running segment; once the limit is used up it stays where it ran out.
+  [[nodiscard]] instant due() const noexcept { return due_; }
+  // The due instant lies past the last day of the holiday notices (a projection).
+  [[nodiscard]] bool provisional() const noexcept { return provisional_; }
+  // The instant of the last transition (start, pause, resume or stop).
+  [[nodiscard]] instant last_transition() const noexcept { return mark_; }
+  // Where counting of the running segment begins (>= last_transition() under the civil rule).
+  [[nodiscard]] instant counting_from() const noexcept { return run_from_; }
+  // While running: the earliest instant at which the elapsed working time reaches `threshold`, or
+  // nullopt when it already has (by the last transition). Throws coverage_error past the projection.
+  [[nodiscard]] std::optional<instant> reaches(const calendar& cal, const clock_rule& r, working_time threshold) const;
+
+  friend bool operator==(const step_timer&, const step_timer&) = default;
+
+  // For snapshots: the whole state, and a timer rebuilt from it.
+  struct raw {
+    status state;
+    instant first_count, run_from, mark, due;
+    working_time elapsed;
+    bool provisional;
+  };
+  [[nodiscard]] raw save() const noexcept;
+  [[nodiscard]] static step_timer load(const raw& r) noexcept;
+
+ private:
+  void run(const calendar& cal, const clock_rule& r, instant at, instant count_from);
+  void close_segment(const calendar& cal, const clock_rule& r, instant at);
+
+  instant first_count_{};  // where counting began in the first segment
+  instant run_from_{};     // where counting of the current segment begins
+  instant mark_{};         // the last transition
+  instant due_{};
+  working_time elapsed_{0};  // closed segments
+  status status_ = status::idle;
+  bool provisional_ = false;
+};
+
+}  // namespace dueday

@@ -1,0 +1,112 @@
+#include "dueday/timer.hpp"
+
+#include <algorithm>
+
+namespace dueday {
+
+namespace {
+
+constexpr coverage cover = coverage::provisional;
+
+}  // namespace
+
+working_time clock_rule::span(const span_spec& s, counting_rule rule, const office_hours& hours) {
+  if (s.in == span_spec::unit::hours) return std::chrono::hours{s.amount};
+  const working_time day = rule == counting_rule::civil ? std::chrono::hours{24} : hours.per_day();
+  return day * s.amount;
+}
+
+clock_rule clock_rule::of(const span_spec& limit, counting_rule rule, const office_hours& hours) {
+  return clock_rule{rule, rule == counting_rule::civil ? time_basis::whole_day : time_basis::office_hours,
+                    span(limit, rule, hours)};
+}
+
+bool step_timer::start(const calendar& cal, const clock_rule& r, instant at) {
+  const instant from = r.rule == counting_rule::civil ? cal.at(cal.day_of(at) + std::chrono::days{1}, {}) : at;
+  return start_counting_from(cal, r, at, from);
+}
+
+bool step_timer::start_counting_from(const calendar& cal, const clock_rule& r, instant at, instant count_from) {
+  if (status_ != status::idle) return false;
+  first_count_ = count_from;
+  run(cal, r, at, count_from);
+  return true;
+}
+
+bool step_timer::pause(const calendar& cal, const clock_rule& r, instant at) {
+  if (status_ != status::running) return false;
+  close_segment(cal, r, at);
+  status_ = status::paused;
+  return true;
+}
+
+bool step_timer::resume(const calendar& cal, const clock_rule& r, instant at) {
+  return resume_counting_from(cal, r, at, std::max(at, first_count_));
+}
+
+bool step_timer::resume_counting_from(const calendar& cal, const clock_rule& r, instant at, instant count_from) {
+  if (status_ != status::paused) return false;
+  run(cal, r, at, count_from);
+  return true;
+}
+
+bool step_timer::stop(const calendar& cal, const clock_rule& r, instant at) {
+  if (status_ == status::idle || status_ == status::stopped) return false;
+  if (status_ == status::running) close_segment(cal, r, at);
+  mark_ = at;
+  status_ = status::stopped;
+  return true;
+}
+
+void step_timer::run(const calendar& cal, const clock_rule& r, instant at, instant count_from) {
+  // Compute before changing anything: a coverage_error leaves the timer as it was.
+  const working_time left = r.budget - elapsed_;
+  const instant due = left > working_time{0} ? cal.add_working_time(count_from, left, r.basis, cover) : due_;
+  run_from_ = count_from;
+  mark_ = at;
+  due_ = due;
+  provisional_ = !cal.covers(cal.day_of(due_ - std::chrono::seconds{1}));
+  status_ = status::running;
+}
+
+void step_timer::close_segment(const calendar& cal, const clock_rule& r, instant at) {
+  if (at > run_from_) elapsed_ += cal.working_time_between(run_from_, at, r.basis, cover);
+  mark_ = at;
+}
+
+bool step_timer::recompute(const calendar& cal, const clock_rule& r) {
+  if (status_ != status::running) return false;
+  const instant before = due_;
+  const working_time left = r.budget - elapsed_;
+  if (left > working_time{0}) due_ = cal.add_working_time(run_from_, left, r.basis, cover);
+  provisional_ = !cal.covers(cal.day_of(due_ - std::chrono::seconds{1}));
+  return due_ != before;
+}
+
+working_time step_timer::elapsed(const calendar& cal, const clock_rule& r, instant now) const {
+  if (status_ != status::running || now <= run_from_) return elapsed_;
+  return elapsed_ + cal.working_time_between(run_from_, now, r.basis, cover);
+}
+
+std::optional<instant> step_timer::reaches(const calendar& cal, const clock_rule& r, working_time threshold) const {
+  if (threshold <= elapsed_) return std::nullopt;
+  return cal.add_working_time(run_from_, threshold - elapsed_, r.basis, cover);
+}
+
+step_timer::raw step_timer::save() const noexcept {
+  return raw{status_, first_count_, run_from_, mark_, due_, elapsed_, provisional_};
+}
+
+step_timer step_timer::load(const raw& r) noexcept {
+  step_timer t;
+  t.status_ = r.state;
+  t.first_count_ = r.first_count;
+  t.run_from_ = r.run_from;
+  t.mark_ = r.mark;
+  t.due_ = r.due;
+  t.elapsed_ = r.elapsed;
+  t.provisional_ = r.provisional;
+  return t;
+}
+
+}  // namespace dueday
