@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 #include <functional>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -294,7 +295,9 @@ class policy_reader {
       out.push_back(std::move(s));
     }
   }
+  // A bad span is reported here and replaced by 1wd, so validate() does not report it again.
   void span(const toml::node& v, std::string_view field, span_spec& out) {
+    out = span_spec{1, span_spec::unit::working_days};
     if (!v.is_string()) return note(v, fmt::format("{} must be a string such as \"2wd\" or \"14h\"", field));
     const auto s = parse_span(*v.value<std::string_view>());
     if (!s) {
@@ -407,7 +410,11 @@ class policy_reader {
         unknown(value, k, "overall", "limit, rule, counts");
       }
     }
-    if (!has_limit) problems_.push_back({o.line, "overall has no limit"});
+    if (!has_limit) {
+      problems_.push_back({o.line, "overall has no limit"});
+      // Reported; a limit no counted steps can exceed keeps validate() from adding more.
+      o.limit = span_spec{std::numeric_limits<std::int32_t>::max(), span_spec::unit::working_days};
+    }
   }
 
   step_policy step(const toml::table& t, int line) {
@@ -447,7 +454,10 @@ class policy_reader {
         unknown(value, k, "[[variant.step]]", "name, limit, rule, after, start, pausable, party");
       }
     }
-    if (!has_limit) problems_.push_back({line, fmt::format("step '{}' has no limit", s.name)});
+    if (!has_limit) {
+      problems_.push_back({line, fmt::format("step '{}' has no limit", s.name)});
+      s.limit = span_spec{1, span_spec::unit::working_days};  // reported; not again by validate()
+    }
     return s;
   }
 
