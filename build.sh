@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One entry point for a fresh Debian 12 machine (as root) and for CI:
-#   ./build.sh run     install what is missing, build, and run the main job
+#   ./build.sh run     install what is missing, build, and run the main job (replay the October
+#                      2026 example through the SLA engine: events file plus a summary)
 #   ./build.sh test    install what is missing, build, check formatting, and run every test (ctest)
 #   ./build.sh bench   install what is missing and print the benchmark figures
 set -euo pipefail
@@ -28,7 +29,7 @@ case "$what" in
   run)
     cmake --preset release >/dev/null
     cmake --build --preset release -j"$jobs"
-    ./examples/demo.sh build/release/dueday
+    ./examples/demo.sh build/release/dueday build/october-2026-events.jsonl
     ;;
   test)
     clang-format --dry-run -Werror include/dueday/*.hpp include/dueday/interop/*.hpp src/*.cpp src/detail/*.hpp \
@@ -41,7 +42,7 @@ case "$what" in
     cmake --preset ci >/dev/null
     cmake --build --preset ci -j"$jobs"
     # GCC-only flags in compile_commands.json are not clang-tidy findings.
-    clang-tidy -p build/ci --quiet --extra-arg=-Wno-unknown-warning-option src/*.cpp examples/dueday_cli.cpp 2>/dev/null
+    clang-tidy -p build/ci --quiet --extra-arg=-Wno-unknown-warning-option src/*.cpp examples/*.cpp 2>/dev/null
     ctest --preset ci -j"$jobs"
     ;;
   bench)

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# The main job for now: the CLI's fixed forms on the dates that matter around National Day 2026.
-# Usage: examples/demo.sh path/to/dueday
+# The main job: replay the October 2026 month of water-connection cases through the SLA engine
+# and print its summary; then the calendar's answers on the dates that matter around National Day.
+# Usage: examples/demo.sh path/to/dueday [events.jsonl]
 set -euo pipefail
 dueday=${1:-dueday}
+events=${2:-october-2026-events.jsonl}
+here=$(dirname "$0")
+echo "\$ dueday replay --input examples/october-2026/commands.jsonl --output $events --summary"
+"$dueday" replay --input "$here/october-2026/commands.jsonl" --output "$events" --summary 2>&1
+echo
+echo "first events of $events:"
+head -n 4 "$events"
+echo
 run() { echo "\$ dueday $*"; "$dueday" "$@"; echo; }
-run coverage
 run day 2026-10-10
-run day 2026-10-11
 run add 2026-09-30 2
-run between 2026-09-30 2026-10-12
 run deadline 2026-09-30T10:00:00+08:00 2 --explain
-run deadline 2026-09-30T10:00:00+08:00 2 --rule hours
 run deadline 2026-12-28T10:00:00+08:00 5 --provisional
-echo "\$ dueday add 2026-12-28 5    # past the published notices: exit 2"
-"$dueday" add 2026-12-28 5 || echo "(exit $?)"

@@ -137,11 +137,12 @@ std::string to_json(const event& e, utc_offset offset) {
 
 void jsonl_sink::on_event(const event& e) { *out_ << to_json(e, offset_) << '\n'; }
 
-replay_stats replay(std::istream& in, const std::string& source, engine& e, event_sink& sink) {
+replay_stats replay(std::istream& in, const std::string& source, engine& e, event_sink& sink,
+                    std::int64_t lines_before) {
   e.set_sink(sink);
   replay_stats stats;
   std::string text;
-  std::int64_t line = 0;
+  std::int64_t line = lines_before;
   auto reject = [&](const command* c, instant at, std::string reason) {
     ++stats.rejected;
     event r;

@@ -1,10 +1,13 @@
 # CLI behaviour, one ctest per case: cli_case(NAME EXIT <code> ARGS ... [STDOUT text] [STDERR regex] [STDIN file])
 function(cli_case name)
-  cmake_parse_arguments(C "" "EXIT;STDOUT;STDERR;STDIN" "ARGS" ${ARGN})
+  cmake_parse_arguments(C "" "EXIT;STDOUT;STDOUT_FILE;STDERR;STDIN" "ARGS" ${ARGN})
   string(REPLACE ";" "|" args "${C_ARGS}")  # a list would split into separate ctest arguments
   set(defs -DCLI=$<TARGET_FILE:dueday_cli> "-DARGS=${args}" -DEXIT=${C_EXIT})
   if(DEFINED C_STDOUT)
     list(APPEND defs "-DSTDOUT=${C_STDOUT}")
+  endif()
+  if(DEFINED C_STDOUT_FILE)
+    list(APPEND defs "-DSTDOUT_FILE=${C_STDOUT_FILE}")
   endif()
   if(DEFINED C_STDERR)
     list(APPEND defs "-DSTDERR=${C_STDERR}")
@@ -54,3 +57,22 @@ cli_case("broken data file names file:line" EXIT 2 ARGS --holidays ${D}/broken-d
 cli_case("missing holidays dir exits 2" EXIT 2 ARGS --holidays ${D}/no-such-dir day 2026-10-10 STDERR "no-such-dir: not a directory")
 cli_case("batch names the bad line and keeps earlier output" EXIT 2 ARGS add --batch STDIN ${D}/batch-bad.csv
          STDOUT "2026-10-09\n" STDERR "stdin:2: bad line '2026-13-01,3'")
+
+# replay: JSON Lines in, JSON Lines out; bad lines become `rejected` events, bad files exit 2.
+cli_case("replay writes the events of a small stream" EXIT 0 ARGS replay STDIN ${D}/replay/small.jsonl
+         STDOUT_FILE ${D}/replay/small.expected.jsonl)
+cli_case("replay reads --input" EXIT 0 ARGS replay --input ${D}/replay/small.jsonl
+         STDOUT_FILE ${D}/replay/small.expected.jsonl)
+cli_case("replay refuses a policy whose steps exceed the overall limit" EXIT 2
+         ARGS replay --policy ${D}/replay/bad-policy.toml STDIN ${D}/replay/small.jsonl
+         STDERR "bad-policy.toml:6: variant 'v': counted steps survey 2wd \\+ connect 3wd exceed the overall limit 4wd")
+cli_case("replay names a missing policy file" EXIT 2 ARGS replay --policy ${D}/replay/none.toml
+         STDERR "none.toml: cannot open file")
+cli_case("replay names a missing input file" EXIT 2 ARGS replay --input ${D}/replay/none.jsonl
+         STDERR "none.jsonl: cannot open file")
+
+# The shipped October example is what examples/make_october writes.
+add_test(NAME "example: october-2026/commands.jsonl is what make_october writes"
+         COMMAND ${CMAKE_COMMAND} -DGENERATOR=$<TARGET_FILE:make_october>
+                 -DEXPECTED=${PROJECT_SOURCE_DIR}/examples/october-2026/commands.jsonl
+                 -DOUT=${CMAKE_CURRENT_BINARY_DIR}/october-commands.jsonl -P ${CMAKE_CURRENT_SOURCE_DIR}/cmake/regenerate.cmake)

@@ -53,6 +53,9 @@ struct replay_stats {
 // (raising due alerts), then the command applies. A malformed or refused line becomes a `rejected`
 // event naming the line and the reason, sent to `sink`; processing goes on. At end of input nothing
 // more is emitted. Blank lines are skipped. The engine sends its events to `sink` from here on.
-replay_stats replay(std::istream& in, const std::string& source, engine& e, event_sink& sink);
+// `lines_before` is added to line numbers, for a stream that continues an earlier one (a host
+// that restored a snapshot taken after that many lines).
+replay_stats replay(std::istream& in, const std::string& source, engine& e, event_sink& sink,
+                    std::int64_t lines_before = 0);
 
 }  // namespace dueday

@@ -1,5 +1,6 @@
 # Runs the CLI once and checks its exit code, stdout (exact) and stderr (one line, regex).
-#   -DCLI=<exe> -DARGS=<a;b;c> -DEXIT=<code> [-DSTDOUT=<text>] [-DSTDERR=<regex>] [-DSTDIN=<file>]
+#   -DCLI=<exe> -DARGS=<a;b;c> -DEXIT=<code> [-DSTDOUT=<text> | -DSTDOUT_FILE=<file>] [-DSTDERR=<regex>]
+#   [-DSTDIN=<file>]
 string(REPLACE "|" ";" ARGS "${ARGS}")
 set(input_args "")
 if(DEFINED STDIN)
@@ -8,6 +9,9 @@ endif()
 execute_process(COMMAND ${CLI} ${ARGS} ${input_args} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(NOT rc STREQUAL EXIT)
   message(FATAL_ERROR "exit ${rc}, expected ${EXIT}\nstdout: ${out}\nstderr: ${err}")
+endif()
+if(DEFINED STDOUT_FILE)
+  file(READ ${STDOUT_FILE} STDOUT)
 endif()
 if(DEFINED STDOUT AND NOT out STREQUAL STDOUT)
   message(FATAL_ERROR "stdout:\n${out}\nexpected:\n${STDOUT}")
