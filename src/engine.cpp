@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cassert>
+#include <cmath>
 #include <deque>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -69,7 +70,7 @@ working_time threshold(const alert_rule& a, const clock_rule& r, counting_rule r
   working_time t{0};
   switch (a.from) {
     case alert_rule::anchor::elapsed_share:
-      t = working_time{static_cast<std::int64_t>(static_cast<double>(r.budget.count()) * a.share + 0.5)};
+      t = working_time{std::llround(static_cast<double>(r.budget.count()) * a.share)};
       break;
     case alert_rule::anchor::remaining:
       t = r.budget - clock_rule::span(a.amount, rule, hours);
@@ -666,8 +667,8 @@ struct engine::impl {
     now_ = cmd.at;
     // The command's events wait until it has applied whole; a calendar error undoes the case.
     const auto c = find(cmd.case_id);
-    std::optional<case_rec> backup;
-    if (c && cases[*c].variant) backup = copy(cases[*c]);
+    const bool saved = c && cases[*c].variant;
+    if (saved) save_case(cases[*c]);
     buffering = true;
     pending.clear();
     try {
@@ -677,7 +678,7 @@ struct engine::impl {
       return {outcome::status::rejected, r.reason, now_};
     } catch (const coverage_error& e) {
       buffering = false;
-      if (backup) restore_case(*c, std::move(*backup));
+      if (saved) restore_case(*c);
       return {outcome::status::rejected, e.what(), now_};
     }
     buffering = false;
@@ -700,33 +701,33 @@ struct engine::impl {
     return {outcome::status::accepted, {}, now_};
   }
 
-  static case_rec copy(const case_rec& r) {
-    case_rec b;
-    b.id = r.id;
-    b.variant = r.variant;
-    b.opened = r.opened;
-    b.closed = r.closed;
-    b.policy = r.policy;
-    b.status = r.status;
-    const std::size_t n = r.variant->clocks.size();
-    b.clocks = std::make_unique<clock_slot[]>(n);
-    std::copy(r.clocks.get(), r.clocks.get() + n, b.clocks.get());
-    return b;
+  // The state of one case before a command, to undo it when the calendar refuses a computation.
+  struct saved_case {
+    std::vector<clock_slot> clocks;  // reused: no allocation per command
+    case_status status = case_status::open;
+    instant closed{};
+  } saved_;
+
+  void save_case(const case_rec& r) {
+    saved_.clocks.assign(r.clocks.get(), r.clocks.get() + r.variant->clocks.size());
+    saved_.status = r.status;
+    saved_.closed = r.closed;
   }
 
-  void restore_case(std::uint32_t c, case_rec&& b) {
+  void restore_case(std::uint32_t c) {
     case_rec& r = cases[c];
     const std::size_t n = r.variant->clocks.size();
     for (std::size_t k = 0; k < n; ++k) erase(c, k);
-    if (r.status != case_status::open && b.status == case_status::open) ++open_count;
-    r.clocks = std::move(b.clocks);
-    r.status = b.status;
-    r.closed = b.closed;
+    if (r.status != case_status::open && saved_.status == case_status::open) ++open_count;
+    std::copy(saved_.clocks.begin(), saved_.clocks.end(), r.clocks.get());
+    r.status = saved_.status;
+    r.closed = saved_.closed;
     for (std::size_t k = 0; k < n; ++k) {
       r.clocks[k].heap = no_slot;
       schedule(c, k, now_);
     }
   }
+
   // --- calendar replacement ----------------------------------------------------------------------
   void replace_calendar(calendar next, instant at) {
     if (at < now_) throw error(reject_order(at).reason);

@@ -513,3 +513,24 @@ TEST_CASE("engine: next_due is the earliest pending alert, and inspect explains 
   CHECK(v->clocks[5].limit == "9wd");
   CHECK_FALSE(r.e.inspect("nope", at("2026-10-13T12:00")));
 }
+
+TEST_CASE("engine: a command whose deadline falls past the calendar's projection is undone whole") {
+  rig r;
+  const calendar& c = cal();
+  const civil_day last = c.projection_end();  // 2029-12-31: three projected years after the notices
+  const instant open = c.at(last - std::chrono::days{3}, std::chrono::hours{9});
+  r.ok(r.e.open("W-1", open, policy, "no-external"));
+  r.take();
+  const auto before = r.e.snapshot();
+  // 2 WD after the last projected day but one cannot be computed: the start is refused whole.
+  const auto o = r.e.start("W-1", "survey", c.at(last - std::chrono::days{1}, std::chrono::hours{10}));
+  CHECK(o.rejected());
+  CHECK(o.reason.find("provisional projection") != std::string::npos);
+  CHECK(r.take().empty());
+  const auto v = r.e.inspect("W-1", r.e.now());
+  REQUIRE(v);
+  CHECK(v->clocks[0].state == step_timer::status::idle);
+  CHECK_FALSE(v->clocks[0].commanded);
+  CHECK(r.e.next_due() == std::nullopt);
+  CHECK(before.size() == r.e.snapshot().size());
+}
