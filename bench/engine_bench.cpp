@@ -68,12 +68,13 @@ int main() {
     starts[i].kind = command_kind::start;
     starts[i].case_id = ids[i];
     starts[i].step = "survey";
-    starts[i].at = t + seconds{30};
+    starts[i].at = t;
   }
 
   dueday::counting_sink sink;
   const std::size_t before = heap_in_use();
   dueday::engine e(cal, policies, sink);
+  e.reserve(cases);
   std::size_t rejected = 0;
   const timed apply = time_it(2 * cases, [&] {
     for (std::size_t i = 0; i < cases; ++i) {

@@ -9,8 +9,8 @@
 #include <deque>
 #include <limits>
 #include <nlohmann/json.hpp>
-#include <unordered_map>
 
+#include "detail/id_index.hpp"
 #include "dueday/format.hpp"
 #include "dueday/io.hpp"
 
@@ -131,11 +131,14 @@ enum clock_flag : std::uint8_t {
   late_flag = 8,       // an overdue alert was raised
 };
 
+constexpr std::uint8_t no_level = 0xff;
+
 struct clock_slot {
   step_timer timer;
   instant commanded{};
-  std::uint32_t heap = no_slot;  // position in the alert heap
-  std::uint8_t fired = 0;        // alert levels raised, one bit each
+  instant next_at{};                   // the clock's next alert (a running clock with levels left)
+  std::uint8_t next_level = no_level;  // ... its level, or no_level
+  std::uint8_t fired = 0;              // alert levels raised, one bit each
   std::uint8_t flags = 0;
 };
 
@@ -149,7 +152,7 @@ struct case_rec {
   case_status status = case_status::open;
 };
 
-// The next alert of one clock.
+// The next alert of one case: the earliest next alert of its clocks.
 struct heap_entry {
   instant at;
   std::uint32_t c;
@@ -180,9 +183,10 @@ struct engine::impl {
   policy_set policies;
   event_sink* sink;
   std::vector<std::vector<compiled_variant>> compiled;  // [policy][variant]
-  std::deque<case_rec> cases;                           // stable addresses: `index` views their ids
-  std::unordered_map<std::string_view, std::uint32_t> index;
-  std::vector<heap_entry> heap;
+  std::deque<case_rec> cases;                           // in the order they were opened
+  detail::id_index index;
+  std::vector<heap_entry> heap;         // a 4-ary min-heap, one entry per case with an alert pending
+  std::vector<std::uint32_t> heap_pos;  // per case: its entry's place in `heap`, or no_slot
   instant now_;
   std::size_t open_count = 0;
   std::vector<event> pending;  // a command's events, sent once it has fully applied
@@ -223,21 +227,22 @@ struct engine::impl {
   }
 
   // --- the alert heap ----------------------------------------------------------------------------
-  bool less(const heap_entry& a, const heap_entry& b) const {
+  // One entry per case keeps the heap small (its next alert is the minimum over its clocks,
+  // cached in each clock_slot); a 4-ary layout halves the levels a sift touches.
+  static bool less(const heap_entry& a, const heap_entry& b) {
     if (a.at != b.at) return a.at < b.at;
-    if (a.c != b.c) return cases[a.c].id < cases[b.c].id;
+    if (a.c != b.c) return a.c < b.c;  // the order the cases were opened in
     if (a.k != b.k) return a.k < b.k;
     return a.level < b.level;
   }
-  std::uint32_t& pos(const heap_entry& e) { return cases[e.c].clocks[e.k].heap; }
   void place(std::size_t i, const heap_entry& e) {
     heap[i] = e;
-    pos(e) = static_cast<std::uint32_t>(i);
+    heap_pos[e.c] = static_cast<std::uint32_t>(i);
   }
   void sift_up(std::size_t i) {
     const heap_entry e = heap[i];
     while (i > 0) {
-      const std::size_t parent = (i - 1) / 2;
+      const std::size_t parent = (i - 1) / 4;
       if (!less(e, heap[parent])) break;
       place(i, heap[parent]);
       i = parent;
@@ -248,60 +253,81 @@ struct engine::impl {
     const heap_entry e = heap[i];
     const std::size_t n = heap.size();
     for (;;) {
-      std::size_t child = 2 * i + 1;
-      if (child >= n) break;
-      if (child + 1 < n && less(heap[child + 1], heap[child])) ++child;
-      if (!less(heap[child], e)) break;
-      place(i, heap[child]);
-      i = child;
+      const std::size_t first = 4 * i + 1;
+      if (first >= n) break;
+      std::size_t best = first;
+      for (std::size_t ch = first + 1; ch < std::min(first + 4, n); ++ch)
+        if (less(heap[ch], heap[best])) best = ch;
+      if (!less(heap[best], e)) break;
+      place(i, heap[best]);
+      i = best;
     }
     place(i, e);
   }
-  void erase(std::uint32_t c, std::size_t k) {
-    std::uint32_t& p = cases[c].clocks[k].heap;
+  void erase_case(std::uint32_t c) {
+    const std::uint32_t p = heap_pos[c];
     if (p == no_slot) return;
-    const std::size_t i = p;
-    p = no_slot;
+    heap_pos[c] = no_slot;
     const heap_entry last = heap.back();
     heap.pop_back();
-    if (i == heap.size()) return;
-    place(i, last);
-    sift_up(i);
-    sift_down(pos(last));
+    if (p == heap.size()) return;
+    place(p, last);
+    sift_up(p);
+    sift_down(heap_pos[last.c]);
   }
   void put(const heap_entry& e) {
-    std::uint32_t p = pos(e);
+    const std::uint32_t p = heap_pos[e.c];
     if (p == no_slot) {
       heap.push_back(e);
       sift_up(heap.size() - 1);
     } else {
       heap[p] = e;
       sift_up(p);
-      sift_down(pos(e));
+      sift_down(heap_pos[e.c]);
     }
   }
+  // Puts the case's earliest pending alert in the heap, or takes the case out.
+  void refresh(std::uint32_t c) {
+    const case_rec& r = cases[c];
+    std::optional<heap_entry> best;
+    const std::size_t n = r.variant ? r.variant->clocks.size() : 0;
+    for (std::size_t k = 0; k < n; ++k) {
+      const clock_slot& slot = r.clocks[k];
+      if (slot.next_level == no_level) continue;
+      const heap_entry e{slot.next_at, c, static_cast<std::uint8_t>(k), slot.next_level};
+      if (!best || less(e, *best)) best = e;
+    }
+    if (best) {
+      put(*best);
+    } else {
+      erase_case(c);
+    }
+  }
+  // The clock has no alert pending (stopped or paused).
+  void unschedule(std::uint32_t c, std::size_t k) {
+    cases[c].clocks[k].next_level = no_level;
+    refresh(c);
+  }
 
-  // Puts the clock's next unraised alert in the heap (no earlier than `floor`), or takes the clock
-  // out when it is not running or has raised every level.
+  // Computes the clock's next unraised alert (no earlier than `floor`), none when it is not
+  // running or has raised every level, and updates the case's heap entry.
   void schedule(std::uint32_t c, std::size_t k, instant floor) {
     const case_rec& r = cases[c];
-    const clock_slot& slot = r.clocks[k];
+    clock_slot& slot = r.clocks[k];
     const compiled_clock& s = spec(r, k);
-    std::optional<heap_entry> next;
+    slot.next_level = no_level;
     if (slot.timer.running()) {
       for (std::size_t l = 0; l < s.thresholds.size(); ++l) {
         if (slot.fired & (1u << l)) continue;
         const auto reach = slot.timer.reaches(cal, s.rule, s.thresholds[l]);
         const instant at = reach ? std::max(*reach, floor) : std::max(slot.timer.last_transition(), floor);
-        if (!next || at < next->at)
-          next = heap_entry{at, c, static_cast<std::uint8_t>(k), static_cast<std::uint8_t>(l)};
+        if (slot.next_level == no_level || at < slot.next_at) {
+          slot.next_at = at;
+          slot.next_level = static_cast<std::uint8_t>(l);
+        }
       }
     }
-    if (next) {
-      put(*next);
-    } else {
-      erase(c, k);
-    }
+    refresh(c);
   }
 
   // Raises every alert due at or before `limit`, in order.
@@ -322,9 +348,9 @@ struct engine::impl {
 
   // --- lookups -----------------------------------------------------------------------------------
   std::optional<std::uint32_t> find(std::string_view id) const {
-    auto it = index.find(id);
-    if (it == index.end()) return std::nullopt;
-    return it->second;
+    const std::uint32_t c = index.find(id, [&](std::uint32_t n) -> std::string_view { return cases[n].id; });
+    if (c == detail::id_index::none) return std::nullopt;
+    return c;
   }
   std::optional<std::size_t> step_index(const case_rec& r, std::string_view step) const {
     if (!r.variant) return std::nullopt;
@@ -410,7 +436,8 @@ struct engine::impl {
     r.policy = policy;
     r.variant = variant;
     r.opened = cmd.at;
-    index.emplace(r.id, c);
+    index.insert(r.id, c);
+    heap_pos.push_back(no_slot);
     event e;
     e.at = cmd.at;
     e.case_id = r.id;
@@ -479,7 +506,7 @@ struct engine::impl {
       event e = clock_event(event_kind::step_completed, r, k, at);
       e.on_time = *e.elapsed <= s.rule.budget && !(slot.flags & late_flag);
       emit(std::move(e));
-      erase(c, k);
+      unschedule(c, k);
     }
     if (s.counted) pause_overall(c, at, fmt::format("{} completed", s.name));
     for (std::uint8_t n : s.successors) {
@@ -492,7 +519,7 @@ struct engine::impl {
     const std::size_t o = r.variant->overall;
     clock_slot& overall = r.clocks[o];
     overall.timer.stop(cal, spec(r, o).rule, at);
-    erase(c, o);
+    unschedule(c, o);
     event e = clock_event(event_kind::case_completed, r, o, at);
     e.on_time = *e.elapsed <= spec(r, o).rule.budget && !(overall.flags & late_flag);
     emit(std::move(e));
@@ -505,8 +532,9 @@ struct engine::impl {
     case_rec& r = cases[c];
     for (std::size_t k = 0; k < r.variant->clocks.size(); ++k) {
       r.clocks[k].timer.stop(cal, spec(r, k).rule, at);
-      erase(c, k);
+      r.clocks[k].next_level = no_level;
     }
+    erase_case(c);
     r.status = case_status::cancelled;
     r.closed = at;
     --open_count;
@@ -557,8 +585,8 @@ struct engine::impl {
   }
 
   // The case a command names, open and with the step it names (nullopt for a case-level command).
-  std::pair<std::uint32_t, std::optional<std::size_t>> target(const command& cmd) const {
-    const auto c = find(cmd.case_id);
+  std::pair<std::uint32_t, std::optional<std::size_t>> target(const command& cmd,
+                                                              std::optional<std::uint32_t> c) const {
     if (!c) throw rejection{fmt::format("unknown case '{}'", cmd.case_id)};
     const case_rec& r = cases[*c];
     if (r.status != case_status::open) {
@@ -573,8 +601,7 @@ struct engine::impl {
   }
 
   // Whether cmd repeats the transition that put the case or step where it is.
-  bool duplicate(const command& cmd) const {
-    const auto c = find(cmd.case_id);
+  bool duplicate(const command& cmd, std::optional<std::uint32_t> c) const {
     if (!c) return false;
     const case_rec& r = cases[*c];
     if (cmd.kind == command_kind::open) {
@@ -607,9 +634,9 @@ struct engine::impl {
 
   // Validates and applies a command already in time order. Throws rejection, or coverage_error
   // from the calendar (the caller then undoes the case's changes).
-  void apply_in_order(const command& cmd) {
+  void apply_in_order(const command& cmd, std::optional<std::uint32_t> found) {
     if (cmd.kind == command_kind::open) {
-      if (auto c = find(cmd.case_id)) {
+      if (auto c = found) {
         throw rejection{fmt::format("case '{}' already exists (opened {})", cmd.case_id,
                                     format_instant(cases[*c].opened, cal.offset()))};
       }
@@ -617,7 +644,7 @@ struct engine::impl {
       resolved v = resolve(cmd);
       return do_open(cmd, v.policy, v.variant, std::move(v.why));
     }
-    const auto [c, k] = target(cmd);
+    const auto [c, k] = target(cmd, found);
     if (!k) return do_cancel(c, cmd.at, cmd.reason);
     const case_rec& r = cases[c];
     const clock_slot& slot = r.clocks[*k];
@@ -655,7 +682,8 @@ struct engine::impl {
 
   outcome apply(const command& cmd) {
     if (cmd.kind == command_kind::tick) return advance_to(cmd.at);
-    if (duplicate(cmd)) return {outcome::status::duplicate, {}, now_};
+    const auto c = find(cmd.case_id);  // looked up once per command
+    if (duplicate(cmd, c)) return {outcome::status::duplicate, {}, now_};
     if (cmd.at < now_) return reject_order(cmd.at);
     if (cmd.at > cal.at(cal.projection_end() + std::chrono::days{1}, {})) {
       return {outcome::status::rejected,
@@ -666,13 +694,12 @@ struct engine::impl {
     fire(cmd.at - seconds{1});
     now_ = cmd.at;
     // The command's events wait until it has applied whole; a calendar error undoes the case.
-    const auto c = find(cmd.case_id);
     const bool saved = c && cases[*c].variant;
     if (saved) save_case(cases[*c]);
     buffering = true;
     pending.clear();
     try {
-      apply_in_order(cmd);
+      apply_in_order(cmd, c);
     } catch (const rejection& r) {
       buffering = false;
       return {outcome::status::rejected, r.reason, now_};
@@ -716,16 +743,11 @@ struct engine::impl {
 
   void restore_case(std::uint32_t c) {
     case_rec& r = cases[c];
-    const std::size_t n = r.variant->clocks.size();
-    for (std::size_t k = 0; k < n; ++k) erase(c, k);
     if (r.status != case_status::open && saved_.status == case_status::open) ++open_count;
     std::copy(saved_.clocks.begin(), saved_.clocks.end(), r.clocks.get());
     r.status = saved_.status;
     r.closed = saved_.closed;
-    for (std::size_t k = 0; k < n; ++k) {
-      r.clocks[k].heap = no_slot;
-      schedule(c, k, now_);
-    }
+    refresh(c);  // the saved clocks carry their next alerts
   }
 
   // --- calendar replacement ----------------------------------------------------------------------
@@ -759,7 +781,7 @@ struct engine::impl {
       }
     }
     std::sort(running.begin(), running.end(),
-              [&](const moved& a, const moved& b) { return a.c != b.c ? cases[a.c].id < cases[b.c].id : a.k < b.k; });
+              [](const moved& a, const moved& b) { return a.c != b.c ? a.c < b.c : a.k < b.k; });
     fire(at - seconds{1});
     now_ = at;
     cal = std::move(next);
@@ -1026,6 +1048,12 @@ void engine::replace_calendar(calendar cal, instant at) { p_->replace_calendar(s
 const calendar& engine::current_calendar() const noexcept { return p_->cal; }
 const policy_set& engine::policies() const noexcept { return p_->policies; }
 void engine::set_sink(event_sink& sink) noexcept { p_->sink = &sink; }
+
+void engine::reserve(std::size_t cases) {
+  p_->index.reserve(cases);
+  p_->heap_pos.reserve(cases);
+  p_->heap.reserve(cases);
+}
 
 std::size_t engine::cases() const noexcept { return p_->cases.size(); }
 std::size_t engine::open_cases() const noexcept { return p_->open_count; }

@@ -308,9 +308,9 @@ TEST_CASE("engine: out-of-order and senseless commands are rejected and change n
   CHECK(r.e.now() == at("2026-10-12T10:05"));
 }
 
-TEST_CASE("engine: a late advance_to raises every missed alert once, in (at, case, clock, level) order") {
+TEST_CASE("engine: a late advance_to raises every missed alert once, in (at, opening order, clock, level) order") {
   rig r;
-  // Cases opened out of id order, all with the same due instants.
+  // Cases opened out of id order, all with the same due instants: opening order breaks the ties.
   for (const char* id : {"W-3", "W-1", "W-2"}) r.ok(r.e.open(id, at("2026-10-12T09:00"), policy, "no-external"));
   for (const char* id : {"W-3", "W-1", "W-2"}) r.ok(r.e.start(id, "survey", at("2026-10-12T10:00")));
   r.take();
@@ -319,13 +319,13 @@ TEST_CASE("engine: a late advance_to raises every missed alert once, in (at, cas
   REQUIRE(ev.size() == 18);  // 3 cases x 2 clocks x 3 levels
   std::vector<std::string> got;
   for (const auto& e : ev) got.push_back(fmt::format("{} {} {} {}", iso(e.at), e.case_id, e.step, e.level));
-  CHECK(got[0] == "2026-10-14T00:00:00+08:00 W-1 survey yellow");
-  CHECK(got[1] == "2026-10-14T00:00:00+08:00 W-2 survey yellow");
-  CHECK(got[2] == "2026-10-14T00:00:00+08:00 W-3 survey yellow");
-  CHECK(got[3] == "2026-10-15T00:00:00+08:00 W-1 survey red");
-  CHECK(got[6] == "2026-10-16T00:00:00+08:00 W-1 survey escalation");
-  CHECK(got[7] == "2026-10-16T00:00:00+08:00 W-1 overall yellow");
-  CHECK(got[8] == "2026-10-16T00:00:00+08:00 W-2 survey escalation");
+  CHECK(got[0] == "2026-10-14T00:00:00+08:00 W-3 survey yellow");
+  CHECK(got[1] == "2026-10-14T00:00:00+08:00 W-1 survey yellow");
+  CHECK(got[2] == "2026-10-14T00:00:00+08:00 W-2 survey yellow");
+  CHECK(got[3] == "2026-10-15T00:00:00+08:00 W-3 survey red");
+  CHECK(got[6] == "2026-10-16T00:00:00+08:00 W-3 survey escalation");
+  CHECK(got[7] == "2026-10-16T00:00:00+08:00 W-3 overall yellow");
+  CHECK(got[8] == "2026-10-16T00:00:00+08:00 W-1 survey escalation");
   for (std::size_t i = 1; i < ev.size(); ++i) CHECK(ev[i - 1].at <= ev[i].at);
   r.ok(r.e.advance_to(at("2026-12-30T00:00")));
   CHECK(r.take().empty());  // each level once per clock

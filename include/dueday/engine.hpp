@@ -22,8 +22,8 @@
 // provisional; replace_calendar() (a new notice) recomputes every running clock and reports each
 // due instant that moved (deadline_changed) or was confirmed (deadline_confirmed).
 //
-// Scheduling: the next alert of every running clock sits in an indexed heap keyed by the order
-// above, so advance_to costs O(alerts due x log n), never a scan of the cases.
+// Scheduling: each case's next alert (the earliest over its clocks) sits in an indexed 4-ary heap
+// keyed by the order above, so advance_to costs O(alerts due x log n), never a scan of the cases.
 //
 // Not thread-safe: one engine per thread (shard cases by id across engines). Move-only.
 #pragma once
@@ -104,6 +104,10 @@ class engine {
   [[nodiscard]] const calendar& current_calendar() const noexcept;
   [[nodiscard]] const policy_set& policies() const noexcept;
   void set_sink(event_sink& sink) noexcept;
+
+  // Room for this many cases without regrowing the engine's indexes (a host that knows its
+  // volume avoids rehashing pauses). Optional.
+  void reserve(std::size_t cases);
 
   // Cases known (any status) and open ones.
   [[nodiscard]] std::size_t cases() const noexcept;

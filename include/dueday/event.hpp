@@ -6,8 +6,10 @@
 //
 // The order (engine.hpp): events come in non-decreasing `at`. A command's own events come at its
 // instant, in the order the command causes them. Alerts (warning, overdue, escalation) come at the
-// instant their condition became true, ordered by (at, case id, the clock's place in the policy —
-// steps in policy order, then overall — and the level's place in the policy). Alerts due at the
+// instant their condition became true, ordered by (at, the order the cases were opened in, the
+// clock's place in the policy — steps in policy order, then overall — and the level's place in the
+// policy). Opening order rather than case id: it is as deterministic (the same commands give the
+// same order, and snapshots keep it) and compares as one integer in the alert heap. Alerts due at the
 // very instant of a command come after it, so a step completed at its due instant is on time and
 // raises no overdue.
 #pragma once
