@@ -986,27 +986,16 @@ engine::~engine() = default;
 
 outcome engine::apply(const command& c) { return p_->apply(c); }
 
-outcome engine::open(std::string_view case_id, instant at, std::string_view policy, std::string_view variant) {
-  command c;
-  c.kind = command_kind::open;
-  c.case_id = case_id;
-  c.at = at;
-  c.policy = policy;
-  c.variant = variant;
-  return p_->apply(c);
-}
-
-outcome engine::open(std::string_view case_id, instant at, std::string_view policy, const works& w) {
-  command c;
-  c.kind = command_kind::open;
-  c.case_id = case_id;
-  c.at = at;
-  c.policy = policy;
-  c.works = w;
-  return p_->apply(c);
-}
-
 namespace {
+
+command open_command(std::string_view case_id, instant at, std::string_view policy) {
+  command c;
+  c.kind = command_kind::open;
+  c.case_id = case_id;
+  c.at = at;
+  c.policy = policy;
+  return c;
+}
 
 command step_command(command_kind kind, std::string_view case_id, std::string_view step, instant at,
                      std::string_view reason = {}) {
@@ -1020,6 +1009,18 @@ command step_command(command_kind kind, std::string_view case_id, std::string_vi
 }
 
 }  // namespace
+
+outcome engine::open(std::string_view case_id, instant at, std::string_view policy, std::string_view variant) {
+  command c = open_command(case_id, at, policy);
+  c.variant = variant;
+  return p_->apply(c);
+}
+
+outcome engine::open(std::string_view case_id, instant at, std::string_view policy, const works& w) {
+  command c = open_command(case_id, at, policy);
+  c.works = w;
+  return p_->apply(c);
+}
 
 outcome engine::start(std::string_view case_id, std::string_view step, instant at) {
   return p_->apply(step_command(command_kind::start, case_id, step, at));

@@ -306,13 +306,32 @@ class policy_reader {
     }
     out = *s;
   }
-  void rule(const toml::node& v, counting_rule& out) {
+  // One of a fixed set of words, e.g. raises = "warning" | "overdue" | "escalation".
+  template <class E, std::size_t N>
+  void choice(const toml::node& v, std::string_view field, const std::pair<std::string_view, E> (&words)[N], E& out) {
     std::string s;
-    string(v, "rule", s);
-    if (auto r = parse_counting_rule(s)) {
-      out = *r;
-    } else if (v.is_string()) {
-      note(v, fmt::format("unknown rule '{}' (expected civil or hours)", s));
+    string(v, field, s);
+    if (!v.is_string()) return;
+    std::string expected;
+    for (const auto& [word, value] : words) {
+      if (word == s) {
+        out = value;
+        return;
+      }
+      expected += fmt::format("{}{}", expected.empty() ? "" : (&word == &words[N - 1].first ? " or " : ", "), word);
+    }
+    note(v, fmt::format("{} '{}' is unknown (expected {})", field, s, expected));
+  }
+  void rule(const toml::node& v, counting_rule& out) {
+    static constexpr std::pair<std::string_view, counting_rule> words[] = {{"civil", counting_rule::civil},
+                                                                           {"hours", counting_rule::hours}};
+    choice(v, "rule", words, out);
+  }
+  void boolean(const toml::node& v, std::string_view field, bool& out) {
+    if (v.is_boolean()) {
+      out = *v.value<bool>();
+    } else {
+      note(v, fmt::format("{} must be a boolean, not {}", field, type_name(v)));
     }
   }
   template <class F>
@@ -334,17 +353,10 @@ class policy_reader {
       if (k == "level") {
         string(value, "level", a.level);
       } else if (k == "raises") {
-        std::string s;
-        string(value, "raises", s);
-        if (s == "warning") {
-          a.raises = alert_event::warning;
-        } else if (s == "overdue") {
-          a.raises = alert_event::overdue;
-        } else if (s == "escalation") {
-          a.raises = alert_event::escalation;
-        } else {
-          note(value, fmt::format("unknown event '{}' (expected warning, overdue or escalation)", s));
-        }
+        static constexpr std::pair<std::string_view, alert_event> words[] = {{"warning", alert_event::warning},
+                                                                             {"overdue", alert_event::overdue},
+                                                                             {"escalation", alert_event::escalation}};
+        choice(value, "raises", words, a.raises);
       } else if (k == "remaining" || k == "after_due") {
         ++anchors;
         a.from = k == "remaining" ? alert_rule::anchor::remaining : alert_rule::anchor::after_due;
@@ -433,21 +445,11 @@ class policy_reader {
       } else if (k == "after") {
         strings(value, "after", s.after);
       } else if (k == "start") {
-        std::string v;
-        string(value, "start", v);
-        if (v == "command") {
-          s.start = start_trigger::command;
-        } else if (v == "join") {
-          s.start = start_trigger::join;
-        } else {
-          note(value, fmt::format("unknown start '{}' (expected command or join)", v));
-        }
+        static constexpr std::pair<std::string_view, start_trigger> words[] = {{"command", start_trigger::command},
+                                                                               {"join", start_trigger::join}};
+        choice(value, "start", words, s.start);
       } else if (k == "pausable") {
-        if (value.is_boolean()) {
-          s.pausable = *value.value<bool>();
-        } else {
-          note(value, fmt::format("pausable must be a boolean, not {}", type_name(value)));
-        }
+        boolean(value, "pausable", s.pausable);
       } else if (k == "party") {
         string(value, "party", s.party);
       } else {
@@ -481,11 +483,7 @@ class policy_reader {
           note(value, fmt::format("pipe_m_max must be a number, not {}", type_name(value)));
         }
       } else if (k == "crossings_allowed") {
-        if (value.is_boolean()) {
-          r.crossings_allowed = *value.value<bool>();
-        } else {
-          note(value, fmt::format("crossings_allowed must be a boolean, not {}", type_name(value)));
-        }
+        boolean(value, "crossings_allowed", r.crossings_allowed);
       } else {
         unknown(value, k, "[[scope]]", "variant, meter_dn_below, pipe_m_max, crossings_allowed");
       }

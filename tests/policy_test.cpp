@@ -119,7 +119,7 @@ variant = "nope"
     CHECK(all ==
           "8: alert 'red' needs exactly one of remaining, after_due, elapsed_share\n"
           "8: alert level 'red' twice\n"
-          "10: unknown event 'panic' (expected warning, overdue or escalation)\n"
+          "10: raises 'panic' is unknown (expected warning, overdue or escalation)\n"
           "14: variant 'v': the steps' `after` lists form a cycle\n"
           "16: variant 'v': the overall clock counts unknown step 'ghost'\n"
           "19: limit '2days' is not a span (expected \"<n>wd\" or \"<n>h\")\n"
