@@ -534,3 +534,53 @@ TEST_CASE("engine: a command whose deadline falls past the calendar's projection
   CHECK(r.e.next_due() == std::nullopt);
   CHECK(before.size() == r.e.snapshot().size());
 }
+
+TEST_CASE("engine: a policy of its own: hours rule, an elapsed-share alert and a step that starts on the join") {
+  const sla_policy p = parse_policy(R"(id = "licence"
+version = "1"
+[[alert]]
+level = "half"
+raises = "warning"
+elapsed_share = 0.5
+[[alert]]
+level = "late"
+raises = "overdue"
+after_due = "0h"
+
+[[variant]]
+name = "standard"
+overall = { limit = "3wd", rule = "hours", counts = ["accept", "decide"] }
+[[variant.step]]
+name = "accept"
+limit = "7h"
+rule = "hours"
+[[variant.step]]
+name = "decide"
+limit = "2wd"
+rule = "hours"
+after = ["accept"]
+start = "join"
+pausable = false
+)",
+                                    "licence.toml");
+  vector_sink out;
+  engine e(cal(), policy_set({p}), out);
+  REQUIRE(e.open("L-1", at("2026-10-09T15:00"), "licence", "standard").accepted());
+  REQUIRE(e.start("L-1", "accept", at("2026-10-09T15:00")).accepted());
+  // 7 office hours from Friday 15:00: 2 h, then 5 h on the make-up Saturday 10-10 -> 15:00.
+  CHECK(iso(*one(out.events, event_kind::step_started, "accept").due) == "2026-10-10T15:00:00+08:00");
+  REQUIRE(e.advance_to(at("2026-10-10T11:00")).accepted());
+  const auto& half = one(out.events, event_kind::warning, "accept");
+  CHECK(half.level == "half");
+  CHECK(iso(half.at) == "2026-10-10T10:30:00+08:00");  // 3.5 h: 2 h Friday, 1.5 h Saturday
+  REQUIRE(e.complete("L-1", "accept", at("2026-10-10T11:00")).accepted());
+  // `decide` starts on the join, with no command, and takes no pause.
+  const auto& decide = one(out.events, event_kind::step_started, "decide");
+  CHECK(iso(decide.at) == "2026-10-10T11:00:00+08:00");
+  CHECK(iso(*decide.due) == "2026-10-13T11:00:00+08:00");  // 14 office hours
+  CHECK(e.start("L-1", "decide", at("2026-10-10T11:30")).reason ==
+        "step 'decide' starts when accept complete; it takes no start");
+  CHECK(e.pause("L-1", "decide", at("2026-10-10T11:30")).reason == "step 'decide' cannot be paused");
+  REQUIRE(e.advance_to(at("2026-10-14T00:00")).accepted());
+  CHECK(iso(one(out.events, event_kind::overdue, "decide").at) == "2026-10-13T11:00:00+08:00");
+}
