@@ -1,11 +1,12 @@
 // dueday/engine.hpp — the SLA engine: any number of cases, each with per-step clocks, parallel
 // steps that join, an overall clock and alert levels, driven by commands and emitting events.
 //
+//   using dueday::parse_instant;
 //   dueday::vector_sink out;
 //   dueday::engine e(dueday::builtin_calendar(), dueday::builtin_policies(), out);
-//   e.open("W-001", at("2026-09-28T10:00"), "kunming-water-490", "no-external");
-//   e.start("W-001", "survey", at("2026-09-30T10:00"));   // survey due 2026-10-10T00:00+08:00
-//   e.advance_to(at("2026-10-12T09:00"));  // warning yellow at 10-09T00:00, overdue at 10-10T00:00
+//   e.open("W-001", parse_instant("2026-09-28T10:00"), "kunming-water-490", "no-external");
+//   e.start("W-001", "survey", parse_instant("2026-09-30T10:00"));  // due 2026-10-10T00:00+08:00
+//   e.advance_to(parse_instant("2026-10-12T09:00"));  // yellow at 10-09T00:00, red at 10-10T00:00
 //
 // Time enters only through commands: nothing reads a clock. Commands must come in time order; a
 // command earlier than the latest instant seen is rejected. Every command at instant T first
@@ -20,7 +21,8 @@
 //
 // Deadlines past the holiday notices are computed on the calendar's projection and marked
 // provisional; replace_calendar() (a new notice) recomputes every running clock and reports each
-// due instant that moved (deadline_changed) or was confirmed (deadline_confirmed).
+// due instant that moved (deadline_changed) or was confirmed (deadline_confirmed). A level already
+// raised stays raised: a deadline moved later does not raise its yellow or red a second time.
 //
 // Scheduling: each case's next alert (the earliest over its clocks) sits in an indexed 4-ary heap
 // keyed by the order above, so advance_to costs O(alerts due x log n), never a scan of the cases.
