@@ -584,3 +584,28 @@ pausable = false
   REQUIRE(e.advance_to(at("2026-10-14T00:00")).accepted());
   CHECK(iso(one(out.events, event_kind::overdue, "decide").at) == "2026-10-13T11:00:00+08:00");
 }
+
+TEST_CASE("engine: a level already raised is not raised again when a new notice moves the deadline") {
+  rig r;
+  r.ok(r.e.open("W-1", at("2026-10-12T09:00"), policy, "no-external"));
+  r.ok(r.e.start("W-1", "survey", at("2026-10-12T10:00")));  // yellow 10-14T00:00, due 10-15T00:00
+  r.ok(r.e.advance_to(at("2026-10-14T08:00")));
+  CHECK(only(r.take(), event_kind::warning, "survey").size() == 1);
+  const notice overlay = parse_notice(R"(year = 2026
+notice = "test overlay"
+title = "a day off on 2026-10-14"
+published = 2026-10-14
+region = "test"
+
+[[holiday]]
+name = "test day"
+off = [2026-10-14]
+)",
+                                      "overlay.toml");
+  r.e.replace_calendar(cal().with_overlay(overlay), at("2026-10-14T08:00"));
+  CHECK(iso(*one(r.take(), event_kind::deadline_changed, "survey").due) == "2026-10-16T00:00:00+08:00");
+  r.ok(r.e.advance_to(at("2026-10-17T00:00")));
+  const auto ev = r.take();
+  CHECK(only(ev, event_kind::warning, "survey").empty());
+  CHECK(iso(one(ev, event_kind::overdue, "survey").at) == "2026-10-16T00:00:00+08:00");
+}
