@@ -62,6 +62,23 @@ void external_until_approvals(rig& r, const char* id) {
     r.ok(r.e.start(id, s, at("2026-10-12T09:00")));
 }
 
+// The built-in calendar with a local notice (a hypothetical overlay, as a city may issue) that
+// makes one day of 2026 a day off.
+calendar with_day_off(const char* day) {
+  return cal().with_overlay(parse_notice(fmt::format(R"(year = 2026
+notice = "test overlay"
+title = "a day off on {0}"
+published = 2026-10-01
+region = "test"
+
+[[holiday]]
+name = "test day"
+off = [{0}]
+)",
+                                                     day),
+                                         "overlay.toml"));
+}
+
 }  // namespace
 
 TEST_CASE("engine: a survey confirmed on the eve of National Day falls due at 24:00 of 10-09") {
@@ -419,19 +436,8 @@ TEST_CASE("engine: a new notice moves running deadlines and says so") {
   r.ok(r.e.start("W-2", "survey", at("2026-10-12T10:00")));
   r.ok(r.e.pause("W-2", "survey", at("2026-10-12T11:00")));  // paused: no due instant to move
   r.take();
-  // A local notice makes Tuesday 10-13 a day off (a hypothetical overlay, as a city may issue).
-  const notice overlay = parse_notice(R"(year = 2026
-notice = "test overlay"
-title = "a day off on 2026-10-13"
-published = 2026-10-12
-region = "test"
-
-[[holiday]]
-name = "test day"
-off = [2026-10-13]
-)",
-                                      "overlay.toml");
-  r.e.replace_calendar(cal().with_overlay(overlay), at("2026-10-12T12:00"));
+  // A local notice makes Tuesday 10-13 a day off.
+  r.e.replace_calendar(with_day_off("2026-10-13"), at("2026-10-12T12:00"));
   const auto ev = r.take();
   REQUIRE(ev.size() == 2);
   CHECK(ev[0].kind == event_kind::deadline_changed);
@@ -591,18 +597,7 @@ TEST_CASE("engine: a level already raised is not raised again when a new notice 
   r.ok(r.e.start("W-1", "survey", at("2026-10-12T10:00")));  // yellow 10-14T00:00, due 10-15T00:00
   r.ok(r.e.advance_to(at("2026-10-14T08:00")));
   CHECK(only(r.take(), event_kind::warning, "survey").size() == 1);
-  const notice overlay = parse_notice(R"(year = 2026
-notice = "test overlay"
-title = "a day off on 2026-10-14"
-published = 2026-10-14
-region = "test"
-
-[[holiday]]
-name = "test day"
-off = [2026-10-14]
-)",
-                                      "overlay.toml");
-  r.e.replace_calendar(cal().with_overlay(overlay), at("2026-10-14T08:00"));
+  r.e.replace_calendar(with_day_off("2026-10-14"), at("2026-10-14T08:00"));
   CHECK(iso(*one(r.take(), event_kind::deadline_changed, "survey").due) == "2026-10-16T00:00:00+08:00");
   r.ok(r.e.advance_to(at("2026-10-17T00:00")));
   const auto ev = r.take();
