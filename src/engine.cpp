@@ -61,10 +61,12 @@ struct compiled_clock {
 struct compiled_variant {
   const sla_policy* policy = nullptr;
   const variant_policy* variant = nullptr;
-  std::string policy_ref;              // "id@version"
   std::vector<compiled_clock> clocks;  // steps in policy order, then overall
   std::uint8_t overall = 0;            // index of the overall clock
 };
+
+// "kunming-water-490@2020.1": how views and snapshots name a policy and its version.
+std::string policy_ref(const sla_policy& p) { return fmt::format("{}@{}", p.id, p.version); }
 
 working_time threshold(const alert_rule& a, const clock_rule& r, counting_rule rule, const office_hours& hours) {
   working_time t{0};
@@ -92,7 +94,6 @@ compiled_variant compile(const sla_policy& p, const variant_policy& v, const off
   compiled_variant cv;
   cv.policy = &p;
   cv.variant = &v;
-  cv.policy_ref = fmt::format("{}@{}", p.id, p.version);
   auto index_of = [&](std::string_view name) {
     for (std::size_t i = 0; i < v.steps.size(); ++i)
       if (v.steps[i].name == name) return static_cast<std::uint8_t>(i);
@@ -163,6 +164,11 @@ struct heap_entry {
 struct rejection {
   std::string reason;
 };
+
+// A stopped clock's verdict: within its limit, and no overdue alert was raised on it.
+bool on_time(const clock_slot& slot, const clock_rule& rule, working_time elapsed) {
+  return elapsed <= rule.budget && !(slot.flags & late_flag);
+}
 
 event_kind alert_kind(alert_event e) {
   switch (e) {
@@ -504,7 +510,7 @@ struct engine::impl {
       slot.timer.stop(cal, s.rule, at);
       slot.flags = static_cast<std::uint8_t>(slot.flags & ~resumed_flag);
       event e = clock_event(event_kind::step_completed, r, k, at);
-      e.on_time = *e.elapsed <= s.rule.budget && !(slot.flags & late_flag);
+      e.on_time = on_time(slot, s.rule, *e.elapsed);
       emit(std::move(e));
       unschedule(c, k);
     }
@@ -521,7 +527,7 @@ struct engine::impl {
     overall.timer.stop(cal, spec(r, o).rule, at);
     unschedule(c, o);
     event e = clock_event(event_kind::case_completed, r, o, at);
-    e.on_time = *e.elapsed <= spec(r, o).rule.budget && !(overall.flags & late_flag);
+    e.on_time = on_time(overall, spec(r, o).rule, *e.elapsed);
     emit(std::move(e));
     r.status = case_status::completed;
     r.closed = at;
@@ -547,6 +553,21 @@ struct engine::impl {
   }
 
   // --- commands ----------------------------------------------------------------------------------
+  // The index of the policy with that id. Throws rejection for an unknown one.
+  std::uint16_t find_policy(std::string_view id) const {
+    const auto& all = policies.all();
+    for (std::size_t p = 0; p < all.size(); ++p)
+      if (all[p].id == id) return static_cast<std::uint16_t>(p);
+    throw rejection{fmt::format("unknown policy '{}'", id)};
+  }
+
+  // Every policy as "id@version", in the set's order.
+  std::vector<std::string> policy_refs() const {
+    std::vector<std::string> refs;
+    for (const auto& p : policies.all()) refs.push_back(policy_ref(p));
+    return refs;
+  }
+
   // The variant an open names or implies; an empty reason and no variant means out of scope.
   struct resolved {
     std::uint16_t policy = 0;
@@ -556,9 +577,7 @@ struct engine::impl {
   resolved resolve(const command& cmd) const {
     if (cmd.policy.empty()) throw rejection{"open needs a policy"};
     const auto& all = policies.all();
-    std::size_t p = 0;
-    while (p < all.size() && all[p].id != cmd.policy) ++p;
-    if (p == all.size()) throw rejection{fmt::format("unknown policy '{}'", cmd.policy)};
+    const std::size_t p = find_policy(cmd.policy);
     if (cmd.variant.empty() == !cmd.works.has_value())
       throw rejection{"open needs either a variant or works, not both"};
     resolved out;
@@ -764,7 +783,7 @@ struct engine::impl {
       std::size_t k;
       step_timer timer;
     };
-    std::vector<moved> running;
+    std::vector<moved> running;  // in (case, clock) order, the order the events go out in
     for (std::uint32_t c = 0; c < cases.size(); ++c) {
       const case_rec& r = cases[c];
       if (r.status != case_status::open) continue;
@@ -780,8 +799,6 @@ struct engine::impl {
         running.push_back({c, k, t});
       }
     }
-    std::sort(running.begin(), running.end(),
-              [](const moved& a, const moved& b) { return a.c != b.c ? a.c < b.c : a.k < b.k; });
     fire(at - seconds{1});
     now_ = at;
     cal = std::move(next);
@@ -813,7 +830,7 @@ struct engine::impl {
   case_view view(const case_rec& r, instant at) const {
     case_view v;
     v.id = r.id;
-    v.policy = fmt::format("{}@{}", policies.all()[r.policy].id, policies.all()[r.policy].version);
+    v.policy = policy_ref(policies.all()[r.policy]);
     v.status = r.status;
     v.opened = r.opened;
     if (!r.variant) return v;
@@ -838,7 +855,7 @@ struct engine::impl {
       for (std::size_t l = 0; l < s.thresholds.size(); ++l)
         if (slot.fired & (1u << l)) cv.fired.push_back(r.variant->policy->alerts[l].level);
       if (cv.state == step_timer::status::stopped && r.status != case_status::cancelled)
-        cv.on_time = cv.elapsed <= s.rule.budget && !(slot.flags & late_flag);
+        cv.on_time = on_time(slot, s.rule, cv.elapsed);
       v.clocks.push_back(std::move(cv));
     }
     return v;
@@ -893,13 +910,11 @@ struct engine::impl {
       c["clocks"] = std::move(clocks);
       cs.push_back(std::move(c));
     }
-    json policy_refs = json::array();
-    for (const auto& p : policies.all()) policy_refs.push_back(fmt::format("{}@{}", p.id, p.version));
     const json doc = {{"format", "dueday-engine-snapshot"},
                       {"version", 1},
                       {"now", iso(now_)},
                       {"calendar", calendar_fingerprint()},
-                      {"policies", std::move(policy_refs)},
+                      {"policies", policy_refs()},
                       {"cases", std::move(cs)}};
     return doc.dump();
   }
@@ -915,8 +930,7 @@ struct engine::impl {
                       "that calendar, then replace_calendar",
                       doc.at("calendar").get<std::string>(), calendar_fingerprint()));
     }
-    std::vector<std::string> refs;
-    for (const auto& p : policies.all()) refs.push_back(fmt::format("{}@{}", p.id, p.version));
+    const std::vector<std::string> refs = policy_refs();
     if (doc.at("policies").get<std::vector<std::string>>() != refs)
       throw error(fmt::format("the snapshot names policies {}, this engine has {}", doc.at("policies").dump(),
                               json(refs).dump()));
@@ -931,7 +945,7 @@ struct engine::impl {
         open.variant = c.at("variant").get<std::string>();
         variant = resolve(open).variant;
       }
-      const auto policy = resolve_policy(open.policy);
+      const auto policy = find_policy(open.policy);
       buffering = true;  // the events of the original open were sent long ago
       do_open(open, policy, variant, {});
       buffering = false;
@@ -965,13 +979,6 @@ struct engine::impl {
       const auto c_index = static_cast<std::uint32_t>(cases.size() - 1);
       for (std::size_t k = 0; k < clocks.size(); ++k) schedule(c_index, k, now_);
     }
-  }
-
-  std::uint16_t resolve_policy(const std::string& id) const {
-    const auto& all = policies.all();
-    for (std::size_t p = 0; p < all.size(); ++p)
-      if (all[p].id == id) return static_cast<std::uint16_t>(p);
-    throw error(fmt::format("snapshot: unknown policy '{}'", id));
   }
 };
 
