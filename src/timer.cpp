@@ -60,13 +60,21 @@ bool step_timer::stop(const calendar& cal, const clock_rule& r, instant at) {
 
 void step_timer::run(const calendar& cal, const clock_rule& r, instant at, instant count_from) {
   // Compute before changing anything: a coverage_error leaves the timer as it was.
-  const working_time left = r.budget - elapsed_;
-  const instant due = left > working_time{0} ? cal.add_working_time(count_from, left, r.basis, cover) : due_;
+  const instant due = due_counting_from(cal, r, count_from);
   run_from_ = count_from;
   mark_ = at;
-  due_ = due;
-  provisional_ = !cal.covers(cal.day_of(due_ - std::chrono::seconds{1}));
+  set_due(cal, due);
   status_ = status::running;
+}
+
+instant step_timer::due_counting_from(const calendar& cal, const clock_rule& r, instant count_from) const {
+  const working_time left = r.budget - elapsed_;
+  return left > working_time{0} ? cal.add_working_time(count_from, left, r.basis, cover) : due_;
+}
+
+void step_timer::set_due(const calendar& cal, instant due) {
+  due_ = due;
+  provisional_ = !cal.covers(cal.day_of(due - std::chrono::seconds{1}));
 }
 
 void step_timer::close_segment(const calendar& cal, const clock_rule& r, instant at) {
@@ -77,9 +85,7 @@ void step_timer::close_segment(const calendar& cal, const clock_rule& r, instant
 bool step_timer::recompute(const calendar& cal, const clock_rule& r) {
   if (status_ != status::running) return false;
   const instant before = due_;
-  const working_time left = r.budget - elapsed_;
-  if (left > working_time{0}) due_ = cal.add_working_time(run_from_, left, r.basis, cover);
-  provisional_ = !cal.covers(cal.day_of(due_ - std::chrono::seconds{1}));
+  set_due(cal, due_counting_from(cal, r, run_from_));
   return due_ != before;
 }
 

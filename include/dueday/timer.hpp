@@ -101,6 +101,10 @@ class step_timer {
  private:
   void run(const calendar& cal, const clock_rule& r, instant at, instant count_from);
   void close_segment(const calendar& cal, const clock_rule& r, instant at);
+  // Where the limit runs out counting from count_from; where it ran out, once it has.
+  [[nodiscard]] instant due_counting_from(const calendar& cal, const clock_rule& r, instant count_from) const;
+  // Sets the due instant and whether it lies past the notices.
+  void set_due(const calendar& cal, instant due);
 
   instant first_count_{};  // where counting began in the first segment
   instant run_from_{};     // where counting of the current segment begins
