@@ -4,16 +4,16 @@
 
 #include <utility>
 
+#include "detail/located.hpp"
+
 namespace dueday {
 
-namespace {
-std::string located(const std::string& source, int line, std::string_view message) {
+std::string detail::located(const std::string& source, int line, std::string_view message) {
   return line > 0 ? fmt::format("{}:{}: {}", source, line, message) : fmt::format("{}: {}", source, message);
 }
-}  // namespace
 
 parse_error::parse_error(std::string source, int line, std::string_view message)
-    : error(located(source, line, message)), source_(std::move(source)), line_(line) {}
+    : error(detail::located(source, line, message)), source_(std::move(source)), line_(line), message_(message) {}
 
 coverage_error::coverage_error(std::string_view message, civil_day first_covered, civil_day last_covered)
     : error(std::string(message)), first_(first_covered), last_(last_covered) {}

@@ -161,10 +161,7 @@ replay_stats replay(std::istream& in, const std::string& source, engine& e, even
     try {
       c = parse_command(text, source, line);
     } catch (const parse_error& err) {
-      // The message without "source:line: ": the event carries the line.
-      std::string_view why = err.what();
-      why.remove_prefix(std::min(why.size(), fmt::format("{}:{}: ", source, line).size()));
-      reject(nullptr, e.now(), std::string(why));
+      reject(nullptr, e.now(), err.message());  // the event carries the line itself
       continue;
     }
     const outcome o = e.apply(c);

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "detail/builtin.hpp"
+#include "detail/located.hpp"
 #include "detail/toml_util.hpp"
 
 namespace dueday {
@@ -220,7 +221,7 @@ std::string join_problems(const std::string& source, const std::vector<policy_pr
   std::string s;
   for (const auto& p : problems) {
     if (!s.empty()) s += "; ";
-    s += p.line > 0 ? fmt::format("{}:{}: {}", source, p.line, p.message) : fmt::format("{}: {}", source, p.message);
+    s += detail::located(source, p.line, p.message);
   }
   return s;
 }

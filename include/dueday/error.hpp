@@ -28,10 +28,13 @@ class parse_error : public error {
   [[nodiscard]] const std::string& source() const noexcept { return source_; }
   // 1-based line, 0 when the problem is not on one line.
   [[nodiscard]] int line() const noexcept { return line_; }
+  // The message alone, without "<source>:<line>: " (for reports that give the place apart).
+  [[nodiscard]] const std::string& message() const noexcept { return message_; }
 
  private:
   std::string source_;
   int line_;
+  std::string message_;
 };
 
 // A query needed a day outside the holiday data: before the first notice's year or after the last.
