@@ -270,6 +270,7 @@ int run_coverage(const options& o) {
 
 // Passes events on to the JSON Lines writer and keeps the totals a supervisor reads first: cases
 // by variant and outcome, late steps by the party that answers for them, alerts by level.
+// Rejected lines are counted by replay() itself (replay_stats).
 class tally_sink final : public dueday::event_sink {
  public:
   tally_sink(dueday::event_sink& next, const dueday::policy_set& policies) : next_(next) {
@@ -307,9 +308,6 @@ class tally_sink final : public dueday::event_sink {
         ++alerts_[e.level];
         if (e.kind == k::escalation) ++escalated_[e.step];
         break;
-      case k::rejected:
-        ++rejected_;
-        break;
       default:
         break;
     }
@@ -342,7 +340,7 @@ class tally_sink final : public dueday::event_sink {
   dueday::event_sink& next_;
   std::map<std::string, std::string> party_;
   std::map<std::string, long> opened_, late_steps_, escalated_, alerts_;
-  long events_ = 0, out_of_scope_ = 0, on_time_ = 0, late_ = 0, cancelled_ = 0, open_ = 0, rejected_ = 0;
+  long events_ = 0, out_of_scope_ = 0, on_time_ = 0, late_ = 0, cancelled_ = 0, open_ = 0;
 };
 
 int run_replay(const options& o) {
