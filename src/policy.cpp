@@ -67,9 +67,7 @@ sla_policy::scope_result sla_policy::classify(const works& w) const {
   }
   std::string reason;
   if (!w.crossings.empty()) {
-    std::string list;
-    for (const auto& c : w.crossings) list += (list.empty() ? "" : ", ") + c;
-    reason = fmt::format("works cross {}", list);
+    reason = fmt::format("works cross {}", fmt::join(w.crossings, ", "));
   } else {
     reason = fmt::format("meter DN{} with {} m of pipe matches no scope rule", w.meter_dn, w.pipe_m);
   }
