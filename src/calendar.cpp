@@ -9,7 +9,6 @@
 
 #include "detail/calendar_data.hpp"
 #include "dueday/format.hpp"
-#include "dueday/io.hpp"
 
 namespace dueday {
 

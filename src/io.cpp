@@ -69,18 +69,6 @@ instant parse_instant(std::string_view text, utc_offset assumed) {
   throw error(fmt::format("bad date-time '{}' (expected ISO 8601 such as 2026-09-28T10:00:00+08:00)", text));
 }
 
-std::string format_civil_day(civil_day d) { return fmt::format("{}", d); }
-
-std::string format_instant(instant t, utc_offset offset) {
-  const auto local = t + offset;
-  const auto day = floor<days>(local);
-  const hh_mm_ss<seconds> hms{local - day};
-  const auto off = duration_cast<minutes>(offset).count();
-  const auto abs_off = off < 0 ? -off : off;
-  return fmt::format("{}T{:02}:{:02}:{:02}{}{:02}:{:02}", civil_day{day}, hms.hours().count(), hms.minutes().count(),
-                     hms.seconds().count(), off < 0 ? '-' : '+', abs_off / 60, abs_off % 60);
-}
-
 // --- notices -----------------------------------------------------------------------------------
 
 namespace {

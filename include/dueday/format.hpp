@@ -4,14 +4,27 @@
 //   fmt::format("{}", day_kind::makeup_workday)          // "makeup-workday"
 //   fmt::format("{}", working_days{3})                   // "3 WD"
 //
+//   format_instant(t)                                     // "2026-10-10T00:00:00+08:00"
+//
 // civil_day prints its ymd(), never through the host's zone.
 #pragma once
 
 #include <fmt/format.h>
 
+#include <string>
+
 #include "dueday/calendar.hpp"
 #include "dueday/deadline.hpp"
 #include "dueday/units.hpp"
+
+namespace dueday {
+
+// "2026-10-10".
+[[nodiscard]] std::string format_civil_day(civil_day d);
+// "2026-10-10T00:00:00+08:00": the instant at the offset, ISO 8601 with seconds and the offset.
+[[nodiscard]] std::string format_instant(instant t, utc_offset offset = beijing_offset);
+
+}  // namespace dueday
 
 template <>
 struct fmt::formatter<dueday::civil_day> : fmt::formatter<std::string_view> {

@@ -25,6 +25,7 @@
 #include <string_view>
 
 #include "dueday/calendar.hpp"
+#include "dueday/format.hpp"  // format_civil_day, format_instant: the inverse of the parsers here
 #include "dueday/units.hpp"
 
 namespace dueday {
@@ -50,10 +51,5 @@ namespace dueday {
 // a space instead of T, or a bare date (00:00). Without an offset, `assumed` applies. Throws
 // dueday::error naming the text.
 [[nodiscard]] instant parse_instant(std::string_view text, utc_offset assumed = beijing_offset);
-
-// "2026-10-10".
-[[nodiscard]] std::string format_civil_day(civil_day d);
-// "2026-10-10T00:00:00+08:00": the instant at the offset.
-[[nodiscard]] std::string format_instant(instant t, utc_offset offset = beijing_offset);
 
 }  // namespace dueday

@@ -34,22 +34,11 @@
 
 #include "dueday/deadline.hpp"
 #include "dueday/error.hpp"
+#include "dueday/span.hpp"
 #include "dueday/units.hpp"
 #include "dueday/working_time.hpp"
 
 namespace dueday {
-
-// A limit or an alert offset: a number of working days, or hours of office time.
-struct span_spec {
-  enum class unit : std::uint8_t { working_days, hours };
-  std::int32_t amount = 0;
-  unit in = unit::working_days;
-  friend bool operator==(const span_spec&, const span_spec&) = default;
-};
-
-// "2wd", "14h"; and back. parse_span returns nullopt for anything else (negative included).
-[[nodiscard]] std::optional<span_spec> parse_span(std::string_view text) noexcept;
-[[nodiscard]] std::string to_string(const span_spec& s);
 
 // What an alert level raises.
 enum class alert_event : std::uint8_t { warning, overdue, escalation };

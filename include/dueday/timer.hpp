@@ -26,7 +26,7 @@
 
 #include "dueday/calendar.hpp"
 #include "dueday/deadline.hpp"
-#include "dueday/policy.hpp"
+#include "dueday/span.hpp"
 #include "dueday/units.hpp"
 #include "dueday/working_time.hpp"
 
