@@ -78,6 +78,7 @@ void step_timer::set_due(const calendar& cal, instant due) {
 }
 
 void step_timer::close_segment(const calendar& cal, const clock_rule& r, instant at) {
+  if (at > due_) overran_ = true;
   if (at > run_from_) elapsed_ += cal.working_time_between(run_from_, at, r.basis, cover);
   mark_ = at;
 }
@@ -100,7 +101,7 @@ std::optional<instant> step_timer::reaches(const calendar& cal, const clock_rule
 }
 
 step_timer::raw step_timer::save() const noexcept {
-  return raw{status_, first_count_, run_from_, mark_, due_, elapsed_, provisional_};
+  return raw{status_, first_count_, run_from_, mark_, due_, elapsed_, provisional_, overran_};
 }
 
 step_timer step_timer::load(const raw& r) noexcept {
@@ -112,6 +113,7 @@ step_timer step_timer::load(const raw& r) noexcept {
   t.due_ = r.due;
   t.elapsed_ = r.elapsed;
   t.provisional_ = r.provisional;
+  t.overran_ = r.overran;
   return t;
 }
 

@@ -78,6 +78,9 @@ class step_timer {
   [[nodiscard]] instant due() const noexcept { return due_; }
   // The due instant lies past the last day of the holiday notices (a projection).
   [[nodiscard]] bool provisional() const noexcept { return provisional_; }
+  // The clock was running after its due instant: it stopped or paused later than that. A clock
+  // stopped at or before its due instant is within its limit, whatever alerts were raised.
+  [[nodiscard]] bool overran() const noexcept { return overran_; }
   // The instant of the last transition (start, pause, resume or stop).
   [[nodiscard]] instant last_transition() const noexcept { return mark_; }
   // Where counting of the running segment begins (>= last_transition() under the civil rule).
@@ -94,6 +97,8 @@ class step_timer {
     instant first_count, run_from, mark, due;
     working_time elapsed;
     bool provisional;
+    bool overran;  // the clock ran past its due instant (see overran())
+    friend bool operator==(const raw&, const raw&) = default;
   };
   [[nodiscard]] raw save() const noexcept;
   [[nodiscard]] static step_timer load(const raw& r) noexcept;
@@ -113,6 +118,7 @@ class step_timer {
   working_time elapsed_{0};  // closed segments
   status status_ = status::idle;
   bool provisional_ = false;
+  bool overran_ = false;
 };
 
 }  // namespace dueday
