@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -66,11 +68,59 @@ void check_limit(const span_spec& limit, counting_rule rule, int line, std::stri
   }
 }
 
+// The engine keeps step indexes (the overall clock's too, one past the last step) in 8 bits and
+// raised alert levels as the bits of a std::uint8_t: the caps keep policies within both.
+static_assert(max_steps_per_variant < std::numeric_limits<std::uint8_t>::max());
+static_assert(max_alert_levels <= std::numeric_limits<std::uint8_t>::digits);
+
+// Whether the `after` edges form a cycle (Kahn's algorithm: take away the steps that wait on no
+// step left; if some remain, they wait on each other). next[i]: the steps after step i, once per
+// `after` entry; waits[i]: how many `after` entries of step i name a known step.
+bool has_cycle(const std::vector<std::vector<std::size_t>>& next, std::vector<std::size_t> waits) {
+  std::vector<std::size_t> ready;
+  for (std::size_t i = 0; i < waits.size(); ++i)
+    if (waits[i] == 0) ready.push_back(i);
+  std::size_t taken = 0;
+  while (!ready.empty()) {
+    const std::size_t i = ready.back();
+    ready.pop_back();
+    ++taken;
+    for (std::size_t j : next[i])
+      if (--waits[j] == 0) ready.push_back(j);
+  }
+  return taken != waits.size();
+}
+
+// reached[j]: whether step j runs only after step `from` completes (j reachable from `from`
+// through the `after` edges), by a depth-first walk with an explicit stack. O(steps + edges).
+std::vector<bool> steps_after(std::size_t from, const std::vector<std::vector<std::size_t>>& next) {
+  std::vector<bool> reached(next.size(), false);
+  std::vector<std::size_t> stack{from};
+  while (!stack.empty()) {
+    const std::size_t i = stack.back();
+    stack.pop_back();
+    for (std::size_t j : next[i]) {
+      if (!reached[j]) {
+        reached[j] = true;
+        stack.push_back(j);
+      }
+    }
+  }
+  return reached;
+}
+
+// A policy is untrusted input: no check here recurses or grows quadratically with the steps.
 void validate_variant(const variant_policy& v, std::vector<policy_problem>& out) {
   const std::string where = fmt::format("variant '{}'", v.name);
-  if (v.steps.empty()) out.push_back({v.line, fmt::format("{} has no steps", where)});
+  const std::size_t n = v.steps.size();
+  // Over the cap, the per-step checks still run (they are linear) but not the graph analysis.
+  const bool over_cap = n > max_steps_per_variant;
+  if (n == 0) out.push_back({v.line, fmt::format("{} has no steps", where)});
+  if (over_cap) {
+    out.push_back({v.line, fmt::format("{} has {} steps, more than the {} allowed", where, n, max_steps_per_variant)});
+  }
   std::map<std::string, std::size_t, std::less<>> index;
-  for (std::size_t i = 0; i < v.steps.size(); ++i) {
+  for (std::size_t i = 0; i < n; ++i) {
     const auto& s = v.steps[i];
     if (s.name.empty()) {
       out.push_back({s.line, fmt::format("{}: a step has no name", where)});
@@ -81,39 +131,23 @@ void validate_variant(const variant_policy& v, std::vector<policy_problem>& out)
     check_limit(s.limit, s.rule, s.line, fmt::format("step '{}'", s.name), out);
   }
   // `after` names known steps, and the steps form no cycle.
-  std::vector<std::vector<std::size_t>> preds(v.steps.size());
-  for (std::size_t i = 0; i < v.steps.size(); ++i) {
+  std::vector<std::vector<std::size_t>> next(over_cap ? 0 : n);
+  std::vector<std::size_t> waits(over_cap ? 0 : n, 0);
+  for (std::size_t i = 0; i < n; ++i) {
     const auto& s = v.steps[i];
     for (const auto& a : s.after) {
       auto it = index.find(a);
       if (it == index.end()) {
         out.push_back({s.line, fmt::format("step '{}' is after unknown step '{}'", s.name, a)});
-      } else {
-        preds[i].push_back(it->second);
+      } else if (!over_cap) {
+        next[it->second].push_back(i);
+        ++waits[i];
       }
     }
     if (s.start == start_trigger::join && s.after.empty())
       out.push_back({s.line, fmt::format("step '{}' starts on a join but is after no step", s.name)});
   }
-  // ancestors[i]: every step that must complete before i runs (transitive), or a cycle.
-  std::vector<std::set<std::size_t>> ancestors(v.steps.size());
-  std::vector<int> mark(v.steps.size(), 0);  // 0 new, 1 visiting, 2 done
-  bool cycle = false;
-  std::function<void(std::size_t)> visit = [&](std::size_t i) {
-    if (mark[i] == 2) return;
-    if (mark[i] == 1) {
-      cycle = true;
-      return;
-    }
-    mark[i] = 1;
-    for (std::size_t p : preds[i]) {
-      visit(p);
-      ancestors[i].insert(p);
-      ancestors[i].insert(ancestors[p].begin(), ancestors[p].end());
-    }
-    mark[i] = 2;
-  };
-  for (std::size_t i = 0; i < v.steps.size(); ++i) visit(i);
+  const bool cycle = !over_cap && has_cycle(next, waits);
   if (cycle) out.push_back({v.line, fmt::format("{}: the steps' `after` lists form a cycle", where)});
 
   // The overall clock: counted steps known, never running at once, limits within the overall one.
@@ -121,24 +155,33 @@ void validate_variant(const variant_policy& v, std::vector<policy_problem>& out)
   check_limit(o.limit, o.rule, o.line, fmt::format("{}: overall", where), out);
   if (o.counts.empty()) out.push_back({o.line, fmt::format("{}: the overall clock counts no step", where)});
   std::vector<std::size_t> counted;
+  std::vector<bool> is_counted(n, false);
   for (const auto& c : o.counts) {
     auto it = index.find(c);
     if (it == index.end()) {
       out.push_back({o.line, fmt::format("{}: the overall clock counts unknown step '{}'", where, c)});
-    } else if (std::find(counted.begin(), counted.end(), it->second) != counted.end()) {
+    } else if (is_counted[it->second]) {
       out.push_back({o.line, fmt::format("{}: the overall clock counts '{}' twice", where, c)});
     } else {
+      is_counted[it->second] = true;
       counted.push_back(it->second);
     }
   }
   if (cycle) return;
-  for (std::size_t a = 0; a < counted.size(); ++a) {
-    for (std::size_t b = a + 1; b < counted.size(); ++b) {
-      const std::size_t x = counted[a], y = counted[b];
-      if (!ancestors[x].count(y) && !ancestors[y].count(x)) {
-        out.push_back({o.line, fmt::format("{}: counted steps '{}' and '{}' may run at the same time (make one "
-                                           "`after` the other)",
-                                           where, v.steps[x].name, v.steps[y].name)});
+  if (!over_cap) {
+    // Two counted steps may run at once unless one runs only after the other completes. Under the
+    // cap, counted.size() x (steps + edges) stays small.
+    std::vector<std::vector<bool>> after_counted;
+    after_counted.reserve(counted.size());
+    for (std::size_t x : counted) after_counted.push_back(steps_after(x, next));
+    for (std::size_t a = 0; a < counted.size(); ++a) {
+      for (std::size_t b = a + 1; b < counted.size(); ++b) {
+        const std::size_t x = counted[a], y = counted[b];
+        if (!after_counted[a][y] && !after_counted[b][x]) {
+          out.push_back({o.line, fmt::format("{}: counted steps '{}' and '{}' may run at the same time (make one "
+                                             "`after` the other)",
+                                             where, v.steps[x].name, v.steps[y].name)});
+        }
       }
     }
   }
@@ -164,7 +207,9 @@ std::vector<policy_problem> validate(const sla_policy& p) {
   if (p.version.empty()) out.push_back({0, "the policy has no version"});
   if (p.variants.empty()) out.push_back({0, "the policy has no [[variant]]"});
   std::set<std::string, std::less<>> levels;
-  if (p.alerts.size() > 8) out.push_back({p.alerts[8].line, "more than 8 alert levels"});
+  if (p.alerts.size() > max_alert_levels) {
+    out.push_back({p.alerts[max_alert_levels].line, fmt::format("more than {} alert levels", max_alert_levels)});
+  }
   for (const auto& a : p.alerts) {
     if (a.level.empty() || a.level == "overall") out.push_back({a.line, "an alert needs a level name"});
     if (!levels.insert(a.level).second) out.push_back({a.line, fmt::format("alert level '{}' twice", a.level)});
@@ -178,7 +223,7 @@ std::vector<policy_problem> validate(const sla_policy& p) {
     validate_variant(v, out);
   }
   for (const auto& r : p.scope) {
-    if (!p.find_variant(r.variant))
+    if (!names.count(r.variant))
       out.push_back({r.line, fmt::format("scope rule names unknown variant '{}'", r.variant)});
   }
   std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.line < b.line; });

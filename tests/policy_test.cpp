@@ -1,7 +1,10 @@
 #include <doctest/doctest.h>
 #include <dueday/policy.hpp>  // first: proves the header stands alone
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 using namespace dueday;
 
@@ -169,4 +172,121 @@ TEST_CASE("policy: a set refuses two policies with one id") {
   const policy_set set({p});
   CHECK(set.find("t"));
   CHECK_FALSE(set.find("u"));
+}
+
+namespace {
+
+// A variant "v" of n steps s0..s{n-1} in a chain (each after the one before), counting s0 and
+// s{n-1} against an overall 2wd.
+std::string chain(std::size_t n) {
+  std::string text = variant("{ limit = \"2wd\", counts = [\"s0\", \"s" + std::to_string(n - 1) + "\"] }", "");
+  for (std::size_t i = 0; i < n; ++i) {
+    text += "[[variant.step]]\nname = \"s" + std::to_string(i) + "\"\nlimit = \"1wd\"\n";
+    if (i > 0) text += "after = [\"s" + std::to_string(i - 1) + "\"]\n";
+  }
+  return text;
+}
+
+// A policy built in C++, as a host might: one variant "v" (line 3) of n steps s0..s{n-1} (step i
+// on line 5 + i, after no step), its overall clock (line 4) counting `counts` against overall_wd.
+sla_policy built(std::size_t n, std::vector<std::string> counts, std::int32_t overall_wd) {
+  sla_policy p;
+  p.id = "built";
+  p.version = "1";
+  p.source = "built";
+  variant_policy v;
+  v.name = "v";
+  v.line = 3;
+  v.overall =
+      overall_policy{span_spec{overall_wd, span_spec::unit::working_days}, counting_rule::civil, std::move(counts), 4};
+  v.steps.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    v.steps[i].name = "s" + std::to_string(i);
+    v.steps[i].limit = span_spec{1, span_spec::unit::working_days};
+    v.steps[i].line = static_cast<int>(5 + i);
+  }
+  p.variants.push_back(std::move(v));
+  return p;
+}
+
+std::vector<std::string> messages(const std::vector<policy_problem>& problems) {
+  std::vector<std::string> out;
+  for (const auto& p : problems) out.push_back(std::to_string(p.line) + ": " + p.message);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("policy: a variant over max_steps_per_variant is refused at its line (the engine's 8-bit indexes)") {
+  static_assert(max_steps_per_variant == 64);
+  // head is 6 lines: [[variant]] is line 7.
+  CHECK_THROWS_WITH_AS((void)parse_policy(head + chain(256), "p.toml"),
+                       "p.toml:7: variant 'v' has 256 steps, more than the 64 allowed", policy_error);
+  CHECK_THROWS_WITH_AS((void)parse_policy(head + chain(300), "p.toml"),
+                       "p.toml:7: variant 'v' has 300 steps, more than the 64 allowed", policy_error);
+  CHECK_THROWS_WITH_AS((void)parse_policy(head + chain(65), "p.toml"),
+                       "p.toml:7: variant 'v' has 65 steps, more than the 64 allowed", policy_error);
+  // Exactly 64: s0 and s63 are counted, connected only through the 62 steps between them.
+  const sla_policy p = parse_policy(head + chain(64), "p.toml");
+  CHECK(p.variants.at(0).steps.size() == 64);
+}
+
+TEST_CASE("policy: validate() reports the cap on huge chains without deep recursion or quadratic work") {
+  // 10,000 steps, each after the one before.
+  sla_policy p = built(10'000, {"s0"}, 1);
+  for (std::size_t i = 1; i < 10'000; ++i) p.variants[0].steps[i].after = {"s" + std::to_string(i - 1)};
+  CHECK(messages(validate(p)) == std::vector<std::string>{"3: variant 'v' has 10000 steps, more than the 64 allowed"});
+  // 100,000 steps in reverse: step i after step i+1 (a recursive walk from s0 overflowed the stack).
+  sla_policy q = built(100'000, {"s0"}, 1);
+  for (std::size_t i = 0; i + 1 < 100'000; ++i) q.variants[0].steps[i].after = {"s" + std::to_string(i + 1)};
+  CHECK(messages(validate(q)) == std::vector<std::string>{"3: variant 'v' has 100000 steps, more than the 64 allowed"});
+  // Over the cap, per-step checks still run.
+  q.variants[0].steps[7].after.push_back("ghost");
+  CHECK(messages(validate(q)) == std::vector<std::string>{"3: variant 'v' has 100000 steps, more than the 64 allowed",
+                                                          "12: step 's7' is after unknown step 'ghost'"});
+}
+
+TEST_CASE("policy: under the cap, counted steps joined only through a long chain are in order") {
+  // 64 steps in reverse (step i after step i+1): s63 runs first, s0 last, 62 steps between.
+  sla_policy p = built(64, {"s0", "s63"}, 2);
+  for (std::size_t i = 0; i + 1 < 64; ++i) p.variants[0].steps[i].after = {"s" + std::to_string(i + 1)};
+  CHECK(validate(p).empty());
+  // Cut the chain in the middle: s0..s31 no longer wait on s32..s63.
+  p.variants[0].steps[31].after.clear();
+  CHECK(messages(validate(p)) ==
+        std::vector<std::string>{"4: variant 'v': counted steps 's0' and 's63' may run at the same time (make one "
+                                 "`after` the other)"});
+}
+
+TEST_CASE("policy: under the cap, counted steps on parallel branches may run at the same time") {
+  // s0, then two branches of 31 steps each: s1..s31 and s32..s62; s63 after the ends of both.
+  sla_policy p = built(64, {"s0", "s31", "s62", "s63"}, 4);
+  auto& steps = p.variants[0].steps;
+  for (std::size_t i = 1; i < 63; ++i) steps[i].after = {"s" + std::to_string(i == 32 ? 0 : i - 1)};
+  steps[63].after = {"s31", "s62"};
+  CHECK(messages(validate(p)) ==
+        std::vector<std::string>{"4: variant 'v': counted steps 's31' and 's62' may run at the same time (make one "
+                                 "`after` the other)"});
+}
+
+TEST_CASE("policy: under the cap, a cycle is still reported (and hides the concurrency check)") {
+  sla_policy p = built(64, {"s0", "s63"}, 2);
+  for (std::size_t i = 1; i < 64; ++i) p.variants[0].steps[i].after = {"s" + std::to_string(i - 1)};
+  p.variants[0].steps[0].after = {"s63"};
+  CHECK(messages(validate(p)) == std::vector<std::string>{"3: variant 'v': the steps' `after` lists form a cycle"});
+  // A step after itself is a cycle too.
+  p.variants[0].steps[0].after = {"s0"};
+  CHECK(messages(validate(p)) == std::vector<std::string>{"3: variant 'v': the steps' `after` lists form a cycle"});
+}
+
+TEST_CASE("policy: more than max_alert_levels alert levels are refused (raised levels are bits of a byte)") {
+  static_assert(max_alert_levels == 8);
+  std::string alerts;  // head has "red" on lines 3-6; each of these takes 4 lines from line 7
+  for (int i = 2; i <= 9; ++i) alerts += "[[alert]]\nlevel = \"l" + std::to_string(i) + "\"\nremaining = \"1wd\"\n\n";
+  const std::string steps = variant(R"({ limit = "5wd", counts = ["survey", "connect"] })", two_steps);
+  // The ninth level starts on line 7 + 7 x 4.
+  CHECK_THROWS_WITH_AS((void)parse_policy(head + alerts + steps, "p.toml"), "p.toml:35: more than 8 alert levels",
+                       policy_error);
+  const std::string eight = alerts.substr(0, alerts.find("[[alert]]\nlevel = \"l9\""));
+  CHECK(parse_policy(head + eight + steps, "p.toml").alerts.size() == 8);
 }

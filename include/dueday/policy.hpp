@@ -23,6 +23,7 @@
 // Thread safety: policies are plain values; a policy_set is immutable once built.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -135,10 +136,21 @@ struct policy_problem {
   std::string message;
 };
 
+// The most steps one variant may have. The engine keeps a step's index in 8 bits (and the
+// overall clock takes the index after the last step), so a variant of 256 steps would wrap them;
+// validate() refuses a variant over this cap, well below that.
+inline constexpr std::size_t max_steps_per_variant = 64;
+// The most alert levels a policy may have: the engine keeps the levels a clock has raised as the
+// bits of a std::uint8_t, one bit per level in policy order.
+inline constexpr std::size_t max_alert_levels = 8;
+
 // Every problem with p, in line order: names (empty, duplicate), limits (not positive; hours
 // under the civil rule), `after` (unknown step, a cycle), the overall clock (unknown counted
 // step, counted steps that may run at once, counted limits adding up to more than the overall
-// limit), alerts (bad anchor, duplicate level, more than 8 levels), scope (unknown variant).
+// limit), alerts (bad anchor, duplicate level, more than max_alert_levels levels), scope
+// (unknown variant), and a variant with more than max_steps_per_variant steps (its `after` graph
+// is then not analysed: no cycle or concurrency check). Time and memory grow about linearly with
+// the size of p, and no check recurses, so untrusted input of any size is safe to validate.
 [[nodiscard]] std::vector<policy_problem> validate(const sla_policy& p);
 
 // A policy file with problems. what() is one line, "file:line: message; file:line: message".
