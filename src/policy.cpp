@@ -250,6 +250,8 @@ policy_error::policy_error(std::string source, std::vector<policy_problem> probl
 
 policy_set::policy_set(std::vector<sla_policy> policies) {
   for (std::size_t i = 0; i < policies.size(); ++i) {
+    if (auto problems = validate(policies[i]); !problems.empty())
+      throw policy_error(policies[i].source, std::move(problems));
     for (std::size_t j = 0; j < i; ++j) {
       if (policies[i].id == policies[j].id) {
         throw error(fmt::format("{}: policy '{}' is already given by {}", policies[i].source, policies[i].id,

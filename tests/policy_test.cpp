@@ -290,3 +290,18 @@ TEST_CASE("policy: more than max_alert_levels alert levels are refused (raised l
   const std::string eight = alerts.substr(0, alerts.find("[[alert]]\nlevel = \"l9\""));
   CHECK(parse_policy(head + eight + steps, "p.toml").alerts.size() == 8);
 }
+
+TEST_CASE("policy: a set validates every policy it is given") {
+  sla_policy p = built(2, {"s0", "s1"}, 2);  // s0 and s1 both counted, neither after the other
+  p.source = "host";
+  CHECK_THROWS_WITH_AS(policy_set({p}),
+                       "host:4: variant 'v': counted steps 's0' and 's1' may run at the same time (make one `after` "
+                       "the other)",
+                       policy_error);
+  p.variants[0].steps[1].after = {"s0"};
+  p.version.clear();
+  CHECK_THROWS_WITH_AS(policy_set({p}), "host: the policy has no version", policy_error);
+  p.version = "1";
+  const policy_set set({p});
+  CHECK(set.find("built"));
+}

@@ -172,11 +172,14 @@ class policy_error : public error {
 // file cannot be read.
 [[nodiscard]] sla_policy load_policy(const std::filesystem::path& file);
 
-// Policies by id. Immutable once built; copies share the policies.
+// Valid policies by id. Immutable once built; copies share the policies.
 class policy_set {
  public:
   policy_set() = default;
-  // Throws dueday::error when two policies share an id.
+  // Validates every policy, so that none reaches the engine unchecked (a policy built in C++
+  // included): throws policy_error, named by the policy's source and listing its problems as
+  // validate() does, for the first policy with problems; dueday::error when two policies share
+  // an id.
   explicit policy_set(std::vector<sla_policy> policies);
   // The policy with that id, or nullptr.
   [[nodiscard]] const sla_policy* find(std::string_view id) const noexcept;
