@@ -3,11 +3,16 @@
 
 #include "detail/siphash.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
+using dueday::detail::hash_key;
+using dueday::detail::id_index;
 using dueday::detail::siphash24;
 
 namespace {
@@ -48,3 +53,98 @@ TEST_CASE("siphash: SipHash-2-4 gives the 64 reference vectors") {
 static_assert(siphash24(vector_k0, vector_k1, "") == sip64_vectors[0]);
 static_assert(siphash24(vector_k0, vector_k1, std::string_view{"\x00\x01\x02\x03\x04\x05\x06\x07\x08", 9}) ==
               sip64_vectors[9]);
+
+TEST_CASE("id_index: longest_probe is the most slots a find examines, by linear probing from hash()") {
+  const std::uint32_t n = 1000;
+  id_index ix{hash_key{5, 6}};
+  ix.reserve(n);  // 2048 slots: the least power of two >= 2n
+  std::vector<bool> taken(2048);
+  std::size_t longest = 0;
+  for (std::uint32_t k = 0; k < n; ++k) {
+    const std::string id = "KM-2026-10-" + std::to_string(k);
+    ix.insert(id, k);
+    std::size_t i = ix.hash(id) & 2047;
+    std::size_t probes = 1;
+    for (; taken[i]; i = (i + 1) & 2047) ++probes;
+    taken[i] = true;
+    longest = std::max(longest, probes);
+  }
+  CHECK(longest > 1);
+  CHECK(ix.longest_probe() == longest);
+}
+
+TEST_CASE("id_index: the key changes the hash of an id; the default key is fixed") {
+  const id_index a;
+  const id_index b{hash_key{0x0123456789abcdef, 0xfedcba9876543210}};
+  CHECK(a.key() == hash_key{});
+  CHECK(b.key() == hash_key{0x0123456789abcdef, 0xfedcba9876543210});
+  for (const char* id : {"", "KM-2026-10-0000123", "KM-2026-10-0000124"}) {
+    CAPTURE(id);
+    CHECK(a.hash(id) != b.hash(id));
+    CHECK(a.hash(id) == id_index{}.hash(id));  // no hidden per-instance seed
+  }
+}
+
+namespace {
+
+// The ids of cases by number, as the engine keeps them.
+struct case_ids {
+  std::vector<std::string> ids;
+  std::string_view operator()(std::uint32_t n) const { return ids.at(n); }
+};
+
+// The hash the index used before it was keyed.
+std::uint32_t unkeyed_hash(std::string_view id) {
+  const auto h = static_cast<std::uint64_t>(std::hash<std::string_view>{}(id));
+  return static_cast<std::uint32_t>(h ^ (h >> 32));
+}
+
+// 2000 ids of the form "KM-2026-MM-nnnnnnn" whose unkeyed hash agrees in the low 12 bits with
+// that of "KM-2026-01-0000000": what someone who knows the hash can submit. About one candidate
+// in 4096 fits, so this hashes some 8 million ids.
+std::vector<std::string> colliding_ids() {
+  std::vector<std::string> ids;
+  const std::uint32_t target = unkeyed_hash("KM-2026-01-0000000") & 0xfff;
+  for (int month = 1; month <= 12 && ids.size() < 2000; ++month) {
+    std::string id = "KM-2026-00-0000000";
+    id[8] = static_cast<char>('0' + month / 10);
+    id[9] = static_cast<char>('0' + month % 10);
+    for (int n = 0; n < 10'000'000 && ids.size() < 2000; ++n) {
+      if ((unkeyed_hash(id) & 0xfff) == target) ids.push_back(id);
+      // The next serial number; the carry out of 9999999 is never used.
+      std::size_t d = id.size() - 1;
+      while (d > 10 && id[d] == '9') id[d--] = '0';
+      ++id[d];
+    }
+  }
+  return ids;
+}
+
+}  // namespace
+
+TEST_CASE("id_index: ids chosen to collide under the unkeyed hash do not collide under the key") {
+  const std::vector<std::string> ids = colliding_ids();
+  REQUIRE(ids.size() == 2000);
+  for (const std::string& id : ids) REQUIRE(id.size() == 18);
+
+  // The old index held 2000 ids in 4096 slots and started each probe at the hash's low 12 bits:
+  // every id had the same home, so the ids formed one run and the last took 2000 probes.
+  std::vector<bool> taken(4096);
+  std::size_t old_longest = 0;
+  for (const std::string& id : ids) {
+    std::size_t i = unkeyed_hash(id) & 0xfff;
+    std::size_t probes = 1;
+    for (; taken[i]; i = (i + 1) & 0xfff) ++probes;
+    taken[i] = true;
+    old_longest = std::max(old_longest, probes);
+  }
+  CHECK(old_longest > 1000);
+
+  for (const hash_key key : {hash_key{}, hash_key{0x0123456789abcdef, 0xfedcba9876543210}}) {
+    case_ids cases{ids};
+    id_index ix{key};
+    for (std::uint32_t n = 0; n < ids.size(); ++n) ix.insert(ids[n], n);
+    CHECK(ix.longest_probe() <= 32);
+    for (std::uint32_t n = 0; n < ids.size(); ++n) CHECK(ix.find(ids[n], cases) == n);
+  }
+}
