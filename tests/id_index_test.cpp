@@ -7,6 +7,8 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,6 +56,104 @@ static_assert(siphash24(vector_k0, vector_k1, "") == sip64_vectors[0]);
 static_assert(siphash24(vector_k0, vector_k1, std::string_view{"\x00\x01\x02\x03\x04\x05\x06\x07\x08", 9}) ==
               sip64_vectors[9]);
 
+namespace {
+
+// The ids of cases by number, as the engine keeps them: an erased case keeps its number.
+struct case_ids {
+  std::vector<std::string> ids;
+  std::string_view operator()(std::uint32_t n) const { return ids.at(n); }
+};
+
+// Random inserts, finds and erases (of present and absent ids) from a pool of `pool` ids, checked
+// op by op against std::map; FAIL only on a mismatch, as a CHECK per op costs more than the op.
+// The first half mostly inserts, so the index grows from empty; the second half mostly erases. A
+// pool of 7 keeps 16 slots, where runs often wrap past the last slot.
+void check_against_map(hash_key key, std::uint32_t seed, std::uint32_t pool, int ops) {
+  CAPTURE(seed);
+  CAPTURE(pool);
+  std::mt19937 rng{seed};
+  id_index ix{key};
+  case_ids cases;
+  std::map<std::string, std::uint32_t> model;
+  for (int op = 0; op < ops; ++op) {
+    CAPTURE(op);
+    const std::string id = "KM-2026-10-" + std::to_string(rng() % pool);
+    const auto it = model.find(id);
+    const std::uint32_t want = it == model.end() ? id_index::none : it->second;
+    const auto roll = rng() % 10;
+    const bool growing = op < ops / 2;
+    if (roll < (growing ? 5U : 2U)) {  // insert, if absent
+      if (it == model.end()) {
+        const auto n = static_cast<std::uint32_t>(cases.ids.size());
+        cases.ids.push_back(id);
+        ix.insert(id, n);
+        model.emplace(id, n);
+      }
+    } else if (roll < 7) {  // erase, present or not
+      const bool erased = ix.erase(id, cases);
+      if (erased != (it != model.end())) FAIL("erase(" << id << ") gave " << erased);
+      if (it != model.end()) model.erase(it);
+    } else {
+      const std::uint32_t got = ix.find(id, cases);
+      if (got != want) FAIL("find(" << id << ") gave " << got << ", not " << want);
+    }
+    if (ix.size() != model.size()) FAIL("size() is " << ix.size() << ", not " << model.size());
+    if (op % 1000 == 999) {  // every stored id is still found, and every absent one is not
+      std::uint32_t wrong = 0;
+      for (std::uint32_t k = 0; k < pool; ++k) {
+        const std::string other = "KM-2026-10-" + std::to_string(k);
+        const auto m = model.find(other);
+        if (ix.find(other, cases) != (m == model.end() ? id_index::none : m->second)) ++wrong;
+      }
+      REQUIRE(wrong == 0);
+      REQUIRE(ix.longest_probe() <= ix.size());
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("id_index: random inserts, finds and erases agree with std::map") {
+  for (const hash_key key : {hash_key{}, hash_key{1, 2}}) {
+    for (std::uint32_t seed = 1; seed <= 3; ++seed) {
+      check_against_map(key, seed, 7, 5000);
+      check_against_map(key, seed, 60, 10000);
+      check_against_map(key, seed, 5000, 40000);
+    }
+  }
+}
+
+TEST_CASE("id_index: an empty index finds and erases nothing") {
+  const case_ids cases;
+  id_index ix;
+  CHECK(ix.size() == 0);
+  CHECK(ix.longest_probe() == 0);
+  CHECK(ix.find("KM-2026-10-0000001", cases) == id_index::none);
+  CHECK_FALSE(ix.erase("KM-2026-10-0000001", cases));
+  ix.reserve(100);  // slots, but still nothing in them
+  CHECK(ix.find("KM-2026-10-0000001", cases) == id_index::none);
+  CHECK_FALSE(ix.erase("KM-2026-10-0000001", cases));
+}
+
+TEST_CASE("id_index: clear empties the index, which then takes the same ids again") {
+  case_ids cases;
+  id_index ix{hash_key{3, 4}};
+  for (std::uint32_t n = 0; n < 100; ++n) {
+    cases.ids.push_back("KM-2026-10-" + std::to_string(n));
+    ix.insert(cases.ids.back(), n);
+  }
+  ix.clear();
+  CHECK(ix.size() == 0);
+  CHECK(ix.longest_probe() == 0);
+  CHECK(ix.key() == hash_key{3, 4});
+  for (std::uint32_t n = 0; n < 100; ++n) CHECK(ix.find(cases.ids[n], cases) == id_index::none);
+  for (std::uint32_t n = 0; n < 100; ++n) {
+    cases.ids.push_back(cases.ids[n]);
+    ix.insert(cases.ids[n], n + 100);
+  }
+  for (std::uint32_t n = 0; n < 100; ++n) CHECK(ix.find(cases.ids[n], cases) == n + 100);
+}
+
 TEST_CASE("id_index: longest_probe is the most slots a find examines, by linear probing from hash()") {
   const std::uint32_t n = 1000;
   id_index ix{hash_key{5, 6}};
@@ -86,12 +186,6 @@ TEST_CASE("id_index: the key changes the hash of an id; the default key is fixed
 }
 
 namespace {
-
-// The ids of cases by number, as the engine keeps them.
-struct case_ids {
-  std::vector<std::string> ids;
-  std::string_view operator()(std::uint32_t n) const { return ids.at(n); }
-};
 
 // The hash the index used before it was keyed.
 std::uint32_t unkeyed_hash(std::string_view id) {

@@ -4,6 +4,8 @@
 // slot's cache line and then the case's id to confirm, where std::unordered_map walks a chain of
 // separately allocated nodes (about 3x the memory and cache misses at a million cases). Debian 12
 // has no flat hash map in its Boost (1.74); abseil's would be a large dependency for this one map.
+// Erasing moves later ids of the run back into the gap (backward-shift deletion), so there are no
+// tombstones to lengthen later probes and find stays correct after any sequence of erases.
 //
 // Keyed: case ids come from outside (an intake system, a file), and linear probing degrades to a
 // linear scan per lookup when many ids share their low hash bits. With the unkeyed
@@ -14,13 +16,14 @@
 // host's to give (draw it from its own random source at start-up); the default key is a fixed,
 // public constant that keeps runs reproducible but does not stop someone who has read this file.
 //
-// The key changes where ids sit, never what find returns, and the index cannot be
+// The key changes where ids sit, never what find or erase return, and the index cannot be
 // iterated: hash order never reaches output (the engine breaks ties by explicit keys, such as
 // (due, case_id, step, kind) for events).
 //
 //   id_index ix{hash_key{k0, k1}};
 //   ix.insert("KM-2026-10-0000123", 0);
 //   ix.find("KM-2026-10-0000123", id_of) == 0;   // id_of(n): the id of case n
+//   ix.erase("KM-2026-10-0000123", id_of);       // true; now find gives none
 #pragma once
 
 #include <algorithm>
@@ -68,11 +71,36 @@ class id_index {
     ++size_;
   }
 
+  // Removes id; false if it was absent. Later ids of its probe run move back into the gap, so
+  // find needs no tombstones. Never allocates; keeps the capacity.
+  template <class IdOf>
+  bool erase(std::string_view id, IdOf&& id_of) {
+    std::size_t hole = locate(id, id_of);
+    if (hole == npos) return false;
+    for (std::size_t j = next(hole); slots_[j].number != none; j = next(j)) {
+      // The entry at j may fill the hole if the hole lies on its probe path, home .. j.
+      const std::size_t home = slots_[j].hash & mask();
+      if (((j - home) & mask()) >= ((j - hole) & mask())) {
+        slots_[hole] = slots_[j];
+        hole = j;
+      }
+    }
+    slots_[hole] = slot{};
+    --size_;
+    return true;
+  }
+
   // Room for n ids without growing.
   void reserve(std::size_t n) {
     std::size_t cap = 16;
     while (cap < 2 * n) cap *= 2;
     if (cap > slots_.size()) grow(cap);
+  }
+
+  // Removes every id; keeps the capacity and the key.
+  void clear() noexcept {
+    std::fill(slots_.begin(), slots_.end(), slot{});
+    size_ = 0;
   }
 
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
