@@ -1,0 +1,67 @@
+// dueday/snapshot.hpp — an engine's state (engine_state) as JSON text and back.
+//
+// One compact JSON object, keys always in the order below, so the same state gives the same bytes.
+// Format "dueday-engine-snapshot", version 2. A case with a 2 WD survey confirmed on Wednesday
+// 2026-09-30 10:00 and paused 10-08 15:00 (15 h of the 48 used; 10-01..10-07 国庆节), and an out of
+// scope case (a snapshot is one line; broken here at the cases and clocks):
+//
+//   {"format":"dueday-engine-snapshot","version":2,"now":"2026-10-08T16:00:00+08:00",
+//    "retired_before":null,"calendar":"5b1c0e3f9a7d2468","policies":["kunming-water-490@2020.1"],
+//    "cases":[
+//     {"id":"W-001","policy":"kunming-water-490","variant":"standard","status":"open",
+//      "opened":"2026-09-30T10:00:00+08:00","clocks":[
+//       {"state":"paused","first_count":"2026-10-01T00:00:00+08:00","run_from":"2026-10-01T00:00:00+08:00",
+//        "mark":"2026-10-08T15:00:00+08:00","due":"2026-10-10T00:00:00+08:00","elapsed":54000,
+//        "provisional":false,"overran":false,"commanded":null,"waiting":false,"completed":false,"fired":0},
+//       ...],
+//      "transitions":[{"step":0,"pause":true,"at":"2026-10-08T15:00:00+08:00"}]},
+//     {"id":"W-002","policy":"kunming-water-490","variant":"","status":"out_of_scope",
+//      "opened":"2026-09-30T11:00:00+08:00","clocks":[],"transitions":[]}]}
+//
+// Field by field (engine_state.hpp says what each means):
+//   now, opened, first_count, run_from, mark, due, at   instants, exactly YYYY-MM-DDTHH:MM:SS+08:00
+//   retired_before, commanded                           such an instant, or null when absent
+//   calendar, id, policy, variant                       strings; variant "" when out of scope
+//   policies                                            array of strings ("id@version")
+//   status        open, completed, cancelled or out_of_scope
+//   state         idle, running, paused or stopped
+//   elapsed       integer seconds of working time, 0..10^10
+//   fired, step   integers 0..255 (fired: bit l is alert level l)
+//   provisional, overran, waiting, completed, pause     true or false
+//
+// Reading trusts nothing: parse_snapshot_json refuses malformed JSON, text nested deeper than 8
+// arrays or objects, a key twice in one object, any other format or version, unknown and missing
+// fields, a value of the wrong type, a number with a fraction or exponent where an integer
+// belongs, an integer out of the field's range, a name that is not a state or status, and an
+// instant in any other form than the one written above. JSON strings must be UTF-8. The error is
+// one line, "not a valid snapshot: <where>: <what>", <where> the path of the value (or the line and
+// column of a JSON syntax error, or "top level"):
+//
+//   not a valid snapshot: cases[3].clocks[1].elapsed: 1.5 is not an integer
+//   not a valid snapshot: cases[0].clocks[0].state: 'runing' is not a timer state (expected idle, ...)
+//   not a valid snapshot: cases[0]: duplicate key 'id'
+//   not a valid snapshot: line 2, column 13: syntax error while parsing value - invalid literal; ...
+//
+// Whether the state makes sense (instants in order, working times the instants allow, the clocks
+// the policy has) is for engine::from_state to check, against the calendar and the policies.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "dueday/engine_state.hpp"
+
+namespace dueday {
+
+// The state as one line of compact JSON (no newline), byte for byte the same for equal states.
+// Instants are written at +08:00. Refuses to write what parse_snapshot_json would refuse to read:
+// throws dueday::error, one line "cannot write a snapshot: <where>: <what>", for a string that is
+// not UTF-8, an instant outside the years 0000..9999, elapsed outside 0..10^10 s, or a state or
+// status that is no enumerator. Thread-safe.
+[[nodiscard]] std::string to_snapshot_json(const engine_state& s);
+
+// The state written by to_snapshot_json. Throws dueday::error, one line "not a valid snapshot:
+// <where>: <what>", for anything that text could not be (see above). Thread-safe.
+[[nodiscard]] engine_state parse_snapshot_json(std::string_view text);
+
+}  // namespace dueday

@@ -1,0 +1,358 @@
+#include <dueday/snapshot.hpp>  // first: proves the header stands alone
+
+#include <doctest/doctest.h>
+#include <dueday/error.hpp>
+#include <dueday/io.hpp>
+#include <dueday/timer.hpp>
+
+#include <string>
+#include <string_view>
+
+#include "support.hpp"
+
+using namespace dueday;
+using dueday::test::at;
+using dueday::test::cal;
+
+namespace {
+
+clock_rule civil(int n) {
+  return clock_rule::of(span_spec{n, span_spec::unit::working_days}, counting_rule::civil, cal().hours());
+}
+
+// A state with every kind of case: open with paused, idle (waiting) and running clocks; out of
+// scope; completed with an overrun; cancelled, with a UTF-8 id.
+engine_state sample_state() {
+  engine_state s;
+  s.now = at("2026-10-08T16:00");
+  s.retired_before = at("2026-01-01T00:00");
+  s.calendar = "5b1c0e3f9a7d2468";
+  s.policies = {"kunming-water-490@2020.1", "electricity-lv@2024.2"};
+
+  case_record w1{"W-001", "kunming-water-490", "standard", case_status::open, at("2026-09-30T10:00"), {}, {}};
+  step_timer survey;  // 2 WD confirmed Wednesday 09-30 10:00, paused 10-08 15:00 (15 h of 48 used)
+  REQUIRE(survey.start(cal(), civil(2), at("2026-09-30T10:00")));
+  REQUIRE(survey.pause(cal(), civil(2), at("2026-10-08T15:00")));
+  clock_record c0{survey.save(), std::nullopt, false, false, 1};
+  clock_record c1{};  // design: its start came, the survey has not completed
+  c1.commanded = at("2026-10-08T11:00");
+  c1.waiting = true;
+  step_timer overall;
+  REQUIRE(overall.start(cal(), civil(10), at("2026-09-30T10:00")));
+  clock_record c2{overall.save(), std::nullopt, false, false, 0};
+  w1.clocks = {c0, c1, c2};
+  w1.transitions = {{0, true, at("2026-10-08T15:00")}};
+
+  case_record w2{"W-002", "kunming-water-490", "", case_status::out_of_scope, at("2026-09-30T11:00"), {}, {}};
+
+  case_record e3{"E-003", "electricity-lv", "urban", case_status::completed, at("2026-09-01T09:30"), {}, {}};
+  step_timer::raw done{step_timer::status::stopped,
+                       at("2026-09-02T00:00"),
+                       at("2026-09-04T09:00"),
+                       at("2026-09-07T18:00"),
+                       at("2026-09-05T00:00"),
+                       working_time{3 * 86400 + 18 * 3600},
+                       true,
+                       true};
+  e3.clocks = {{done, at("2026-09-01T09:30"), false, true, 3}, {done, std::nullopt, false, false, 255}};
+  e3.transitions = {
+      {0, true, at("2026-09-03T09:00")}, {0, false, at("2026-09-04T09:00")}, {1, true, at("2026-09-04T10:00")}};
+
+  case_record w4{"水-004", "kunming-water-490", "standard", case_status::cancelled, at("2026-10-02T08:00"), {}, {}};
+  step_timer::raw cancelled = done;
+  cancelled.overran = false;
+  cancelled.provisional = false;
+  w4.clocks = {{cancelled, std::nullopt, false, false, 0}};
+
+  s.cases = {w1, w2, e3, w4};
+  return s;
+}
+
+// `text` with the n-th occurrence (from 0) of `from` replaced by `to`.
+std::string mutate(std::string text, std::string_view from, std::string_view to, int nth = 0) {
+  std::size_t p = text.find(from);
+  for (int k = 0; k < nth && p != std::string::npos; ++k) p = text.find(from, p + 1);
+  REQUIRE_MESSAGE(p != std::string::npos, "no '" << from << "' to replace");
+  return text.replace(p, from.size(), to);
+}
+
+std::string refusal(const std::string& text) {
+  try {
+    (void)parse_snapshot_json(text);
+  } catch (const error& e) {
+    return e.what();
+  }
+  return "accepted";
+}
+
+}  // namespace
+
+TEST_CASE("snapshot: one case with one clock, byte for byte") {
+  engine_state s;
+  s.now = at("2026-10-08T16:00");
+  s.calendar = "5b1c0e3f9a7d2468";
+  s.policies = {"kunming-water-490@2020.1"};
+  case_record r{"W-001", "kunming-water-490", "standard", case_status::open, at("2026-09-30T10:00"), {}, {}};
+  step_timer t;
+  REQUIRE(t.start(cal(), civil(2), at("2026-09-30T10:00")));
+  REQUIRE(t.pause(cal(), civil(2), at("2026-10-08T15:00")));
+  r.clocks = {{t.save(), std::nullopt, false, false, 1}};
+  r.transitions = {{0, true, at("2026-10-08T15:00")}};
+  s.cases = {r};
+  const std::string text = to_snapshot_json(s);
+  CHECK(text ==
+        R"({"format":"dueday-engine-snapshot","version":2,"now":"2026-10-08T16:00:00+08:00","retired_before":null,)"
+        R"("calendar":"5b1c0e3f9a7d2468","policies":["kunming-water-490@2020.1"],"cases":[{"id":"W-001",)"
+        R"("policy":"kunming-water-490","variant":"standard","status":"open","opened":"2026-09-30T10:00:00+08:00",)"
+        R"("clocks":[{"state":"paused","first_count":"2026-10-01T00:00:00+08:00",)"
+        R"("run_from":"2026-10-01T00:00:00+08:00","mark":"2026-10-08T15:00:00+08:00",)"
+        R"("due":"2026-10-10T00:00:00+08:00","elapsed":54000,"provisional":false,"overran":false,)"
+        R"("commanded":null,"waiting":false,"completed":false,"fired":1}],)"
+        R"("transitions":[{"step":0,"pause":true,"at":"2026-10-08T15:00:00+08:00"}]}]})");
+  CHECK(parse_snapshot_json(text) == s);
+}
+
+TEST_CASE("snapshot: a state round-trips to an equal state and the same bytes") {
+  const engine_state s = sample_state();
+  const std::string text = to_snapshot_json(s);
+  CHECK(text == to_snapshot_json(s));
+  const engine_state back = parse_snapshot_json(text);
+  CHECK(back == s);
+  CHECK(to_snapshot_json(back) == text);
+  CHECK(text.find('\n') == std::string::npos);
+  CHECK(text.find(R"("retired_before":"2026-01-01T00:00:00+08:00")") != std::string::npos);
+  CHECK(text.find(R"("commanded":"2026-10-08T11:00:00+08:00","waiting":true)") != std::string::npos);
+  CHECK(text.find(R"("variant":"","status":"out_of_scope")") != std::string::npos);
+  CHECK(text.find(R"("id":"水-004")") != std::string::npos);
+
+  engine_state unretired = s;
+  unretired.retired_before.reset();
+  const std::string text2 = to_snapshot_json(unretired);
+  CHECK(text2.find(R"("retired_before":null)") != std::string::npos);
+  CHECK(parse_snapshot_json(text2) == unretired);
+  CHECK(to_snapshot_json(parse_snapshot_json(text2)) == text2);
+
+  CHECK(parse_snapshot_json(to_snapshot_json(engine_state{})) == engine_state{});
+}
+
+TEST_CASE("snapshot: whitespace between tokens is read") {
+  const std::string text = to_snapshot_json(sample_state());
+  std::string spaced;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    spaced += text[i];
+    if (text[i] == '"' && (i == 0 || text[i - 1] != '\\')) in_string = !in_string;
+    if (!in_string && (text[i] == ',' || text[i] == '{' || text[i] == ':')) spaced += "\n  ";
+  }
+  CHECK(parse_snapshot_json(spaced) == sample_state());
+}
+
+TEST_CASE("snapshot: what could not be read back is not written") {
+  const auto refused = [](const engine_state& s) {
+    try {
+      (void)to_snapshot_json(s);
+    } catch (const error& e) {
+      return std::string(e.what());
+    }
+    return std::string("written");
+  };
+  engine_state s = sample_state();
+  s.cases[2].policy = "electricity-\xff";
+  CHECK(refused(s) == "cannot write a snapshot: cases[2].policy: 'electricity-\\xff' is not UTF-8");
+  s = sample_state();
+  s.cases[0].clocks[2].timer.elapsed = working_time{-1};
+  CHECK(refused(s) ==
+        "cannot write a snapshot: cases[0].clocks[2].elapsed: -1 is out of range (expected 0 to 10000000000)");
+  s = sample_state();
+  s.cases[3].clocks[0].timer.state = static_cast<step_timer::status>(4);
+  CHECK(refused(s) == "cannot write a snapshot: cases[3].clocks[0].state: 4 is not a timer state");
+  s = sample_state();
+  s.cases[1].status = static_cast<case_status>(9);
+  CHECK(refused(s) == "cannot write a snapshot: cases[1].status: 9 is not a case status");
+  s = sample_state();
+  s.cases[0].transitions[0].at = instant::max();
+  CHECK(refused(s) ==
+        "cannot write a snapshot: cases[0].transitions[0].at: 9223372036854775807 s from "
+        "1970-01-01T00:00:00Z is not in the years 0000 to 9999");
+
+  // The years 0000..9999 at +08:00, both ends, are written and read back.
+  s = engine_state{};
+  s.now = at("0000-01-01T00:00:00+08:00");
+  s.retired_before = at("9999-12-31T23:59:59+08:00");
+  const std::string text = to_snapshot_json(s);
+  CHECK(text.find(R"("now":"0000-01-01T00:00:00+08:00","retired_before":"9999-12-31T23:59:59+08:00")") !=
+        std::string::npos);
+  CHECK(parse_snapshot_json(text) == s);
+  s.now -= std::chrono::seconds{1};
+  CHECK(refused(s) ==
+        "cannot write a snapshot: now: -62167248001 s from 1970-01-01T00:00:00Z is not in the years "
+        "0000 to 9999");
+}
+
+TEST_CASE("snapshot: every refusal is one line naming the place and the bad value") {
+  const std::string good = to_snapshot_json(sample_state());
+  REQUIRE(parse_snapshot_json(good) == sample_state());
+  struct row {
+    std::string text;
+    std::string message;
+  };
+  const auto m = [&](std::string_view from, std::string_view to, int nth = 0) { return mutate(good, from, to, nth); };
+  const std::string p = "not a valid snapshot: ";
+  // Columns count bytes from 1; nlohmann reports the one it stopped at.
+  const auto column = [&](std::string_view needle, std::size_t offset) {
+    return "line 1, column " + std::to_string(good.find(needle) + offset + 1);
+  };
+  const std::string id = column(R"("W-001")", 0);  // the quote that opens the first case's id
+  const row rows[] = {
+      // malformed JSON: nlohmann's position and message, on one line
+      {"", p + "line 1, column 1: syntax error while parsing value - unexpected end of input; expected '[', '{', or a "
+               "literal"},
+      {good.substr(0, good.size() - 1),
+       p + "line 1, column " + std::to_string(good.size()) +
+           ": syntax error while parsing object - unexpected end of input; expected '}'"},
+      {R"({"format":"dueday-engine-snapshot"}x)",
+       p + "line 1, column 36: syntax error while parsing value - invalid literal; last read: "
+           "'\"dueday-engine-snapshot\"}x'; expected end of input"},
+      {"{\n\"format\":tru}", p + "line 2, column 13: syntax error while parsing value - invalid literal; last read: "
+                                 "'\"format\":tru}'"},
+      {m(R"("id":"W-001")", R"("id":W-001)"),
+       p + id + ": syntax error while parsing value - invalid literal; last read: '\"id\":W'"},
+      {m(R"("elapsed":54000)", R"("elapsed":1e400)"),
+       p + column(R"("elapsed":54000)", 14) + ": number overflow parsing '1e400'"},
+      {m(R"("W-001")", "\"W-\n001\""),
+       p + "line 2, column 0: syntax error while parsing value - invalid string: control character U+000A (LF) "
+           "must be escaped to \\u000A or \\n; last read: '\"W-<U+000A>'"},
+      // not UTF-8: a stray byte, an overlong form, an encoded surrogate, an escaped lone surrogate
+      {m(R"("W-001")",
+         "\"W-\xff"
+         "001\""),
+       p + column(R"("W-001")", 3) +
+           ": syntax error while parsing value - invalid string: ill-formed UTF-8 byte; last read: '\"W-\\xff'"},
+      {m(R"("W-001")", "\"W-\xc0\xaf\""),
+       p + column(R"("W-001")", 3) +
+           ": syntax error while parsing value - invalid string: ill-formed UTF-8 byte; last read: '\"W-\\xc0'"},
+      {m(R"("W-001")", "\"W-\xed\xa0\x80\""),
+       p + column(R"("W-001")", 4) +
+           ": syntax error while parsing value - invalid string: ill-formed UTF-8 byte; last read: '\"W-\\xed\\xa0'"},
+      {m(R"("W-001")", R"("W-\ud800")"),
+       p + column(R"("W-001")", 9) +
+           ": syntax error while parsing value - invalid string: surrogate U+D800..U+DBFF must be followed by "
+           "U+DC00..U+DFFF; last read: '\"W-\\ud800\"'"},
+      // nesting
+      {std::string(9, '[') + std::string(9, ']'), p + "[0][0][0][0][0][0][0][0]: nested deeper than 8 levels"},
+      {std::string(100000, '['), p + "[0][0][0][0][0][0][0][0]: nested deeper than 8 levels"},
+      {std::string(8, '[') + std::string(8, ']'), p + "top level: an array is not an object"},
+      {m(R"("policies":[)", R"("policies":[[[[[[[[)"),
+       p + "policies[0][0][0][0][0][0][0]: nested deeper than 8 levels"},
+      {m(R"("fired":1)", R"("fired":{"a":{"b":[[[[]]]]}})"),
+       p + "cases[0].clocks[0].fired.a.b[0]: nested deeper than 8 levels"},
+      // duplicate keys, wherever they are
+      {m(R"({"format")", R"({"format":"x","format")"), p + "top level: duplicate key 'format'"},
+      {m(R"("id":"W-001")", R"("id":"W-001","id":"W-009")"), p + "cases[0]: duplicate key 'id'"},
+      {m(R"("fired":0})", R"("fired":0,"fired":0})", 1), p + "cases[0].clocks[2]: duplicate key 'fired'"},
+      {m(R"("step":0)", R"("step":0,"at":"2026-10-08T15:00:00+08:00")"),
+       p + "cases[0].transitions[0]: duplicate key 'at'"},
+      {m(R"("fired":1)", R"("fired":{"a":1,"a":1})"), p + "cases[0].clocks[0].fired: duplicate key 'a'"},
+      // not a snapshot, or another version
+      {"[]", p + "top level: an array is not an object"},
+      {"null", p + "top level: null is not an object"},
+      {"{}", p + "format: missing"},
+      {m(R"("dueday-engine-snapshot")", R"("dueday-snapshot")"),
+       p + "format: 'dueday-snapshot' is not the snapshot format (expected 'dueday-engine-snapshot')"},
+      {m(R"("version":2,)", ""), p + "version: missing"},
+      {m(R"("version":2)", R"("version":1)"), p + "version: 1 is not a supported version (expected 2)"},
+      {m(R"("version":2)", R"("version":2.0)"), p + "version: 2.0 is not a supported version (expected 2)"},
+      {m(R"("version":2)", R"("version":"2")"), p + "version: '2' is not a supported version (expected 2)"},
+      // unknown fields
+      {m(R"("now":)", R"("extra":1,"now":)"), p + "top level: unknown field 'extra'"},
+      {m(R"("opened":)", R"("closed":"2026-10-01T00:00:00+08:00","opened":)"), p + "cases[0]: unknown field 'closed'"},
+      {m(R"("fired":0})", R"("fired":0,"flags":0})", 1), p + "cases[0].clocks[2]: unknown field 'flags'"},
+      {m(R"("step":0)", R"("step":0,"x":null)"), p + "cases[0].transitions[0]: unknown field 'x'"},
+      {m(R"("now":)", R"("a\nb":1,"now":)"), p + "top level: unknown field 'a\\nb'"},
+      // missing fields
+      {m(R"("retired_before":"2026-01-01T00:00:00+08:00",)", ""), p + "retired_before: missing"},
+      {m(R"("commanded":null,)", ""), p + "cases[0].clocks[0].commanded: missing"},
+      {m(R"(,"transitions":[])", ""), p + "cases[1].transitions: missing"},
+      {m(R"({"step":1,"pause":true,)", R"({"pause":true,)"), p + "cases[2].transitions[2].step: missing"},
+      // wrong types
+      {m(R"("now":"2026-10-08T16:00:00+08:00")", R"("now":1)"), p + "now: 1 is not a string"},
+      {m(R"("calendar":"5b1c0e3f9a7d2468")", R"("calendar":null)"), p + "calendar: null is not a string"},
+      {m(R"(["kunming-water-490@2020.1","electricity-lv@2024.2"])", "{}"), p + "policies: an object is not an array"},
+      {m(R"("electricity-lv@2024.2")", "7"), p + "policies[1]: 7 is not a string"},
+      {m(R"("cases":[)", R"("cases":[[],)"), p + "cases[0]: an array is not an object"},
+      {m(R"("clocks":[])", R"("clocks":{})"), p + "cases[1].clocks: an object is not an array"},
+      {m(R"("id":"W-001")", R"("id":5)"), p + "cases[0].id: 5 is not a string"},
+      {m(R"("variant":"")", R"("variant":null)"), p + "cases[1].variant: null is not a string"},
+      {m(R"("provisional":false)", R"("provisional":"false")"), p + "cases[0].clocks[0].provisional: 'false' is not "
+                                                                    "true or false"},
+      {m(R"("waiting":false)", R"("waiting":0)"), p + "cases[0].clocks[0].waiting: 0 is not true or false"},
+      {m(R"("pause":true)", R"("pause":null)"), p + "cases[0].transitions[0].pause: null is not true or false"},
+      {m(R"("commanded":null)", R"("commanded":false)"), p + "cases[0].clocks[0].commanded: false is not a string"},
+      // integers: no fractions or exponents, within the field's range
+      {m(R"("elapsed":54000)", R"("elapsed":1.5)"), p + "cases[0].clocks[0].elapsed: 1.5 is not an integer"},
+      {m(R"("elapsed":54000)", R"("elapsed":54000.0)"), p + "cases[0].clocks[0].elapsed: 54000.0 is not an integer"},
+      {m(R"("elapsed":54000)", R"("elapsed":5.4e4)"), p + "cases[0].clocks[0].elapsed: 5.4e4 is not an integer"},
+      {m(R"("elapsed":54000)", R"("elapsed":"54000")"), p + "cases[0].clocks[0].elapsed: '54000' is not an integer"},
+      {m(R"("elapsed":54000)", R"("elapsed":-1)"),
+       p + "cases[0].clocks[0].elapsed: -1 is out of range (expected 0 to 10000000000)"},
+      {m(R"("elapsed":54000)", R"("elapsed":-9223372036854775808)"),
+       p + "cases[0].clocks[0].elapsed: -9223372036854775808 is out of range (expected 0 to 10000000000)"},
+      {m(R"("elapsed":54000)", R"("elapsed":10000000001)"),
+       p + "cases[0].clocks[0].elapsed: 10000000001 is out of range (expected 0 to 10000000000)"},
+      {m(R"("elapsed":54000)", R"("elapsed":18446744073709551615)"),
+       p + "cases[0].clocks[0].elapsed: 18446744073709551615 is out of range (expected 0 to 10000000000)"},
+      {m(R"("elapsed":54000)", R"("elapsed":99999999999999999999999)"),
+       p + "cases[0].clocks[0].elapsed: 99999999999999999999999 is out of range (expected 0 to 10000000000)"},
+      {m(R"("fired":255)", R"("fired":256)"), p + "cases[2].clocks[1].fired: 256 is out of range (expected 0 to 255)"},
+      {m(R"("fired":1)", R"("fired":true)"), p + "cases[0].clocks[0].fired: true is not an integer"},
+      {m(R"("step":1)", R"("step":-1)"), p + "cases[2].transitions[2].step: -1 is out of range (expected 0 to 255)"},
+      {m(R"("step":1)", R"("step":300)"), p + "cases[2].transitions[2].step: 300 is out of range (expected 0 to 255)"},
+      // names
+      {m(R"("state":"paused")", R"("state":"runing")"),
+       p + "cases[0].clocks[0].state: 'runing' is not a timer state (expected idle, running, paused or stopped)"},
+      {m(R"("state":"paused")", R"("state":2)"),
+       p + "cases[0].clocks[0].state: 2 is not a timer state (expected idle, running, paused or stopped)"},
+      {m(R"("status":"completed")", R"("status":"closed")"),
+       p + "cases[2].status: 'closed' is not a case status (expected open, completed, cancelled or out_of_scope)"},
+      {m(R"("status":"open")", R"("status":"Open")"),
+       p + "cases[0].status: 'Open' is not a case status (expected open, completed, cancelled or out_of_scope)"},
+      // instants: only the form the writer writes
+      {m(R"("now":"2026-10-08T16:00:00+08:00")", R"("now":"2026-10-08T16:00+08:00")"),
+       p + "now: '2026-10-08T16:00+08:00' is not an instant (expected YYYY-MM-DDTHH:MM:SS+08:00)"},
+      {m(R"("now":"2026-10-08T16:00:00+08:00")", R"("now":"2026-10-08T08:00:00Z")"),
+       p + "now: '2026-10-08T08:00:00Z' is not an instant (expected YYYY-MM-DDTHH:MM:SS+08:00)"},
+      {m(R"("now":"2026-10-08T16:00:00+08:00")", R"("now":"2026-10-08T17:00:00+09:00")"),
+       p + "now: '2026-10-08T17:00:00+09:00' is not an instant (expected YYYY-MM-DDTHH:MM:SS+08:00)"},
+      {m(R"("now":"2026-10-08T16:00:00+08:00")", R"("now":"2026-10-08 16:00:00+08:00")"),
+       p + "now: '2026-10-08 16:00:00+08:00' is not an instant (expected YYYY-MM-DDTHH:MM:SS+08:00)"},
+      {m(R"("now":"2026-10-08T16:00:00+08:00")", R"("now":"2026-10-08")"),
+       p + "now: '2026-10-08' is not an instant (expected YYYY-MM-DDTHH:MM:SS+08:00)"},
+      {m(R"("opened":"2026-09-30T10:00:00+08:00")", R"("opened":"2026-02-30T10:00:00+08:00")"),
+       p + "cases[0].opened: '2026-02-30T10:00:00+08:00' is not an instant (expected YYYY-MM-DDTHH:MM:SS+08:00)"},
+      {m(R"("due":"2026-10-10T00:00:00+08:00")", R"("due":"2026-10-10T24:00:00+08:00")"),
+       p + "cases[0].clocks[0].due: '2026-10-10T24:00:00+08:00' is not an instant (expected "
+           "YYYY-MM-DDTHH:MM:SS+08:00)"},
+      {m(R"("at":"2026-10-08T15:00:00+08:00")", R"("at":" 2026-10-08T15:00:00+08:00")"),
+       p + "cases[0].transitions[0].at: ' 2026-10-08T15:00:00+08:00' is not an instant (expected "
+           "YYYY-MM-DDTHH:MM:SS+08:00)"},
+      {m(R"("retired_before":"2026-01-01T00:00:00+08:00")", R"("retired_before":"")"),
+       p + "retired_before: '' is not an instant (expected YYYY-MM-DDTHH:MM:SS+08:00)"},
+      {m(R"("commanded":"2026-10-08T11:00:00+08:00")", R"("commanded":"2026-10-08T11:00:00+08:00\n")"),
+       p + "cases[0].clocks[1].commanded: '2026-10-08T11:00:00+08:00\\n' is not an instant (expected "
+           "YYYY-MM-DDTHH:MM:SS+08:00)"},
+  };
+  for (const row& r : rows) {
+    CAPTURE(r.text.substr(0, 300));
+    CHECK(refusal(r.text) == r.message);
+  }
+}
+
+TEST_CASE("snapshot: every cut of a valid text is refused with a dueday::error of one line") {
+  const std::string good = to_snapshot_json(sample_state());
+  for (std::size_t n = 0; n < good.size(); ++n) {
+    const std::string message = refusal(good.substr(0, n));
+    CAPTURE(n);
+    CHECK(message.starts_with("not a valid snapshot: line 1, column "));
+    CHECK(message.find('\n') == std::string::npos);
+  }
+}
