@@ -41,6 +41,7 @@ struct case_record {
   std::string variant;  // empty: out of scope (no clocks)
   case_status status = case_status::open;
   instant opened{};
+  instant closed{};  // completed or cancelled: when; out of scope: its opening; open: unused (0)
   std::vector<clock_record> clocks;            // one per clock of the variant
   std::vector<transition_record> transitions;  // pauses and resumes, in the order accepted
   friend bool operator==(const case_record&, const case_record&) = default;

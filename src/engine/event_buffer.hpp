@@ -1,0 +1,68 @@
+// A command's events, held until the command has applied whole and then handed to the sink in
+// one batch. Event objects are reused from command to command (their strings keep their room),
+// so a command that emits as many events as an earlier one allocates nothing.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <vector>
+
+#include "dueday/event.hpp"
+
+namespace dueday::detail {
+
+class event_buffer {
+ public:
+  // A cleared event at the end of the buffer. May throw (the buffer is unchanged then).
+  event& add() {
+    if (size_ == events_.size()) events_.emplace_back();
+    event& e = events_[size_];
+    reset(e);
+    ++size_;
+    return e;
+  }
+  [[nodiscard]] std::span<const event> view() const noexcept { return {events_.data(), size_}; }
+  [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+  // Forgets the events. A burst (a late tick) does not pin its memory for ever.
+  void clear() noexcept {
+    size_ = 0;
+    if (events_.size() > retained) events_.erase(events_.begin() + retained, events_.end());
+  }
+
+  // Clears the buffer when it ends, delivered or not: a command that failed leaves nothing behind.
+  class scope {
+   public:
+    explicit scope(event_buffer& b) noexcept : b_(b) { b_.clear(); }
+    scope(const scope&) = delete;
+    scope& operator=(const scope&) = delete;
+    ~scope() { b_.clear(); }
+
+   private:
+    event_buffer& b_;
+  };
+
+ private:
+  static constexpr std::size_t retained = 4096;
+
+  static void reset(event& e) noexcept {
+    e.kind = event_kind::case_opened;
+    e.at = instant{};
+    e.case_id.clear();
+    e.step.clear();
+    e.level.clear();
+    e.due.reset();
+    e.previous_due.reset();
+    e.elapsed.reset();
+    e.remaining.reset();
+    e.on_time.reset();
+    e.provisional = false;
+    e.detail.clear();
+    e.line = 0;
+    e.code.clear();
+  }
+
+  std::vector<event> events_;
+  std::size_t size_ = 0;
+};
+
+}  // namespace dueday::detail

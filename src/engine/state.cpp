@@ -1,0 +1,230 @@
+// engine_state out, and back in trusting nothing: every field is checked against the calendar,
+// the policies and the other fields, so that an engine rebuilt from a state is one that commands
+// could have produced. The first problem found is thrown as "not a valid snapshot: <where>: <what>".
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "dueday/format.hpp"
+#include "engine/core.hpp"
+
+namespace dueday::detail {
+
+namespace {
+
+using status = step_timer::status;
+
+[[noreturn]] void invalid(const std::string& where, std::string_view what) {
+  throw error(fmt::format("not a valid snapshot: {}: {}", where, what));
+}
+
+// The checks of one case, with its place for messages.
+class case_checker {
+ public:
+  case_checker(const core& k, const case_record& c, std::size_t n)
+      : k_(k), c_(c), where_(fmt::format("cases[{}] ('{}')", n, c.id)) {}
+
+  void instant_in(std::string_view field, instant t, instant lo, instant hi) const {
+    if (t < lo || t > hi) {
+      invalid(where_, fmt::format("{} {} is outside {} .. {}", field, k_.iso(t), k_.iso(lo), k_.iso(hi)));
+    }
+  }
+
+  // The case as a whole; returns its policy and variant.
+  std::pair<std::uint16_t, std::uint16_t> header() const {
+    if (c_.id.empty()) invalid(where_, "the case id is empty");
+    if (k_.cases.find(c_.id)) invalid(where_, "the case id is given twice");
+    if (static_cast<unsigned>(c_.status) > static_cast<unsigned>(case_status::out_of_scope))
+      invalid(where_, "the status is not a case status");
+    const auto p = k_.rules->find_policy(c_.policy);
+    if (!p) invalid(where_, fmt::format("unknown policy '{}'", c_.policy));
+    const instant first = k_.cal.at(k_.cal.first_covered(), {});
+    instant_in("opened", c_.opened, first, k_.now);
+    if (c_.variant.empty()) {
+      if (c_.status != case_status::out_of_scope) invalid(where_, "a case with no variant must be out of scope");
+      if (!c_.clocks.empty() || !c_.transitions.empty()) invalid(where_, "an out-of-scope case has no clocks");
+      if (c_.closed != c_.opened) invalid(where_, "an out-of-scope case closes when it opens");
+      return {*p, no_variant};
+    }
+    if (c_.status == case_status::out_of_scope) invalid(where_, "an out-of-scope case has no variant");
+    const sla_policy& pol = k_.rules->policy(*p);
+    const variant_policy* v = pol.find_variant(c_.variant);
+    if (!v) invalid(where_, fmt::format("policy '{}' has no variant '{}'", c_.policy, c_.variant));
+    if (c_.status == case_status::open) {
+      if (c_.closed != instant{}) invalid(where_, "an open case has no closing instant");
+    } else {
+      instant_in("closed", c_.closed, c_.opened, k_.now);
+    }
+    const std::uint16_t vi = k_.rules->variant_index(*p, static_cast<std::size_t>(v - pol.variants.data()));
+    if (c_.clocks.size() != k_.rules->variant(vi).clocks.size()) {
+      invalid(where_, fmt::format("{} clocks, the variant has {}", c_.clocks.size(),
+                                  k_.rules->variant(vi).clocks.size()));
+    }
+    return {*p, vi};
+  }
+
+  void clock(const compiled_variant& v, std::size_t i) const {
+    const clock_record& r = c_.clocks[i];
+    const compiled_clock& s = v.clocks[i];
+    const std::string at = fmt::format("{}, clock '{}'", where_, s.name);
+    const step_timer::raw& t = r.timer;
+    const bool overall = i == v.overall;
+    if (static_cast<unsigned>(t.state) > static_cast<unsigned>(status::stopped))
+      invalid(at, "the state is not a timer state");
+    if (s.thresholds.size() < 8 && (r.fired >> s.thresholds.size()) != 0)
+      invalid(at, fmt::format("raised levels {:#x} name levels the policy does not have", r.fired));
+    if (overall && (r.commanded || r.waiting || r.completed)) invalid(at, "the overall clock takes no commands");
+    if (r.commanded) instant_in("commanded", *r.commanded, c_.opened, k_.now);
+    if (s.join_start && r.commanded) invalid(at, "a step that starts on the join takes no start");
+    if (r.waiting && (t.state != status::idle || !r.commanded)) invalid(at, "only a started idle step waits");
+    if (r.completed && t.state != status::stopped) invalid(at, "a completed step is stopped");
+    if (t.state == status::idle) {
+      if (t != step_timer::raw{} || r.fired != 0 || r.completed) invalid(at, "an idle clock has no times");
+      return;
+    }
+    if (!overall && !s.join_start && !r.commanded) invalid(at, "a step runs only after its start");
+    const instant first = k_.cal.at(k_.cal.first_covered(), {});
+    const instant end = k_.horizon();
+    instant_in("first_count", t.first_count, first, end);
+    instant_in("run_from", t.run_from, first, end);
+    instant_in("due", t.due, first, end);
+    instant_in("mark", t.mark, c_.opened, k_.now);
+    const instant counted_until = std::max(t.mark, t.first_count);
+    const working_time most = k_.cal.working_time_between(t.first_count, counted_until, s.rule.basis,
+                                                          coverage::provisional);
+    if (t.elapsed < working_time{0} || t.elapsed > most) {
+      invalid(at, fmt::format("elapsed {} s is outside 0 .. {} s, the working time between its first count and "
+                              "its last transition",
+                              t.elapsed.count(), most.count()));
+    }
+    if (t.provisional != !k_.cal.covers(k_.cal.day_of(t.due - std::chrono::seconds{1})))
+      invalid(at, "provisional does not match the due instant");
+    if (t.state == status::running) {
+      if (t.run_from < t.mark || t.run_from < t.first_count) invalid(at, "a running clock counts from its start");
+      step_timer check = step_timer::load(t);
+      if (check.recompute(k_.cal, s.rule) != timer_result::done || check.due() != t.due)
+        invalid(at, fmt::format("due {} does not follow from the clock's other fields", k_.iso(t.due)));
+    }
+  }
+
+  void transitions(const compiled_variant& v) const {
+    instant last = c_.opened;
+    for (std::size_t n = 0; n < c_.transitions.size(); ++n) {
+      const transition_record& t = c_.transitions[n];
+      const std::string at = fmt::format("{}, transitions[{}]", where_, n);
+      if (t.step >= v.overall) invalid(at, fmt::format("step {} is not a step of the variant", t.step));
+      if (!v.clocks[t.step].pausable) invalid(at, fmt::format("step '{}' cannot pause", v.clocks[t.step].name));
+      if (t.at < last || t.at > k_.now) invalid(at, fmt::format("{} is out of order", k_.iso(t.at)));
+      last = t.at;
+    }
+  }
+
+  void status_agrees(const compiled_variant& v) const {
+    const auto state = [&](std::size_t i) { return c_.clocks[i].timer.state; };
+    bool all_stopped = true;
+    for (std::size_t i = 0; i < v.overall; ++i) all_stopped = all_stopped && state(i) == status::stopped;
+    switch (c_.status) {
+      case case_status::open:
+        if (state(v.overall) == status::stopped) invalid(where_, "an open case's overall clock is stopped");
+        break;
+      case case_status::completed:
+        if (!all_stopped || state(v.overall) != status::stopped) invalid(where_, "a completed case has open clocks");
+        break;
+      case case_status::cancelled:
+        for (std::size_t i = 0; i < c_.clocks.size(); ++i)
+          if (state(i) == status::running || state(i) == status::paused)
+            invalid(where_, "a cancelled case has running clocks");
+        break;
+      case case_status::out_of_scope:
+        break;
+    }
+  }
+
+ private:
+  const core& k_;
+  const case_record& c_;
+  std::string where_;
+};
+
+}  // namespace
+
+engine_state core::export_state() const {
+  engine_state s;
+  s.now = now;
+  s.retired_before = retired_before;
+  s.calendar = cal.fingerprint();
+  s.policies = rules->refs();
+  s.cases.reserve(cases.size());
+  for (std::uint32_t c = 0; c < cases.size(); ++c) {
+    const case_rec& r = cases[c];
+    case_record& out = s.cases.emplace_back();
+    out.id = r.id;
+    out.policy = rules->policy(r.policy).id;
+    out.status = r.status;
+    out.opened = r.opened;
+    if (r.status != case_status::open) out.closed = r.closed;
+    if (r.variant == no_variant) continue;
+    out.variant = variant_of(r).variant->name;
+    for (const clock_slot& slot : r.slots()) {
+      clock_record& k = out.clocks.emplace_back();
+      k.timer = slot.timer.save();
+      if (slot.flags & commanded_flag) k.commanded = slot.commanded;
+      k.waiting = (slot.flags & waiting_flag) != 0;
+      k.completed = (slot.flags & completed_flag) != 0;
+      k.fired = slot.fired;
+    }
+    if (r.transitions) out.transitions = *r.transitions;
+  }
+  return s;
+}
+
+void core::import_state(const engine_state& s) {
+  const instant first = cal.at(cal.first_covered(), {});
+  if (s.now < first || s.now > horizon()) {
+    invalid("now", fmt::format("{} is outside the calendar, {} .. {}", iso(s.now), iso(first), iso(horizon())));
+  }
+  now = s.now;
+  if (s.retired_before && *s.retired_before > now) invalid("retired_before", "is later than now");
+  retired_before = s.retired_before;
+  if (s.calendar != cal.fingerprint()) {
+    invalid("calendar", fmt::format("the state was taken with another calendar ({}, this one is {}); restore with "
+                                    "that calendar, then replace_calendar",
+                                    s.calendar, cal.fingerprint()));
+  }
+  if (s.policies != rules->refs()) {
+    invalid("policies", fmt::format("the state names policies {}, this engine has {}", fmt::join(s.policies, ", "),
+                                    fmt::join(rules->refs(), ", ")));
+  }
+  cases.reserve(s.cases.size());
+  queue.reserve(s.cases.size());
+  for (std::size_t n = 0; n < s.cases.size(); ++n) {
+    const case_record& cr = s.cases[n];
+    const case_checker check(*this, cr, n);
+    const auto [policy, variant] = check.header();
+    if (variant != no_variant) {
+      const compiled_variant& v = rules->variant(variant);
+      for (std::size_t i = 0; i < cr.clocks.size(); ++i) check.clock(v, i);
+      check.transitions(v);
+      check.status_agrees(v);
+    }
+    queue.add_case();
+    const auto c = cases.add(cr.id, cr.opened, policy, variant, static_cast<std::uint8_t>(cr.clocks.size()));
+    if (cr.status != case_status::out_of_scope) cases.set_status(c, cr.status, cr.closed);
+    case_rec& r = cases[c];
+    for (std::size_t i = 0; i < cr.clocks.size(); ++i) {
+      const clock_record& k = cr.clocks[i];
+      clock_slot& slot = r.clocks[i];
+      slot.timer = step_timer::load(k.timer);
+      if (k.commanded) slot.commanded = *k.commanded;
+      slot.flags = static_cast<std::uint8_t>((k.commanded ? commanded_flag : 0) | (k.waiting ? waiting_flag : 0) |
+                                             (k.completed ? completed_flag : 0));
+      slot.fired = k.fired;
+    }
+    if (!cr.transitions.empty())
+      r.transitions = std::make_unique<std::vector<transition_record>>(cr.transitions);
+    if (r.status == case_status::open)
+      for (std::size_t i = 0; i < r.clock_count; ++i) schedule(c, i, now);
+  }
+}
+
+}  // namespace dueday::detail
