@@ -255,21 +255,47 @@ working_time calendar::working_time_between(instant a, instant b, time_basis bas
   return position(b, basis, c) - position(a, basis, c);
 }
 
-instant calendar::add_working_time(instant a, working_time w, time_basis basis, coverage c) const {
-  if (w < working_time{0}) throw error(fmt::format("negative working time {} s", w.count()));
-  const working_time start = position(a, basis, c);
-  if (w == working_time{0}) return a;
+std::optional<instant> calendar::try_add_working_time(instant a, working_time w, time_basis basis,
+                                                      coverage c) const noexcept {
+  if (w < working_time{0}) return std::nullopt;
   const office_hours& h = basis_hours(hours(), basis);
+  const civil_day d = day_of(a);
+  const std::int64_t i = serial(d) - t_.first;
+  if (i < 0 || i > limit(c) || (i == limit(c) && time_of_day(a) != seconds{0})) return std::nullopt;
+  if (w == working_time{0}) return a;
+  const working_time start = position(a, basis, c);  // in range: cannot throw
   const working_time target = start + w;
   const std::int64_t k = (target - seconds{1}) / h.per_day();  // the working day holding the target
-  if (k >= t_.working_count || t_.nth[k] >= limit(c)) {
-    const civil_day end = c == coverage::strict ? last_covered() : projection_end();
-    throw coverage_error(fmt::format("{} s of working time after {} is past the {} (last day {})", w.count(),
-                                     format_instant(a, offset()),
-                                     c == coverage::strict ? "holiday data" : "provisional projection", end),
-                         first_covered(), last_covered());
-  }
+  if (k >= t_.working_count || t_.nth[k] >= limit(c)) return std::nullopt;
   return at(day_at(t_.nth[k]), h.reached_at(target - h.per_day() * k));
+}
+
+instant calendar::add_working_time(instant a, working_time w, time_basis basis, coverage c) const {
+  if (w < working_time{0}) throw error(fmt::format("negative working time {} s", w.count()));
+  (void)position(a, basis, c);  // throws for a start outside the range
+  if (const auto due = try_add_working_time(a, w, basis, c)) return *due;
+  const civil_day end = c == coverage::strict ? last_covered() : projection_end();
+  throw coverage_error(
+      fmt::format("{} s of working time after {} is past the {} (last day {})", w.count(), format_instant(a, offset()),
+                  c == coverage::strict ? "holiday data" : "provisional projection", end),
+      first_covered(), last_covered());
+}
+
+std::string calendar::fingerprint() const {
+  std::uint64_t h = 14695981039346656037ULL;  // FNV-1a over what every answer depends on
+  const auto mix = [&](std::string_view s) {
+    for (const char ch : s) h = (h ^ static_cast<unsigned char>(ch)) * 1099511628211ULL;
+    h = (h ^ 0xffU) * 1099511628211ULL;
+  };
+  mix(zone());
+  for (const auto& i : hours().intervals()) mix(fmt::format("{}-{}", i.begin.count(), i.end.count()));
+  mix(fmt::format("{}", d_->options.projection_years));
+  for (const auto& n : notices()) {
+    mix(n.citation());
+    mix(n.region);
+    for (const auto& e : n.entries) mix(fmt::format("{}{}", e.day, e.off ? '-' : '+'));
+  }
+  return fmt::format("{:016x}", h);
 }
 
 calendar calendar::with_overlay(notice overlay) const {

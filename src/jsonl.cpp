@@ -129,6 +129,7 @@ std::string to_json(const event& e, utc_offset offset) {
   if (!e.detail.empty()) j[e.kind == event_kind::case_opened ? "variant" : "detail"] = e.detail;
   if (e.kind == event_kind::rejected) {
     j["line"] = e.line;
+    j["code"] = e.code;
     j["reason"] = e.detail;
     j.erase("detail");
   }
@@ -143,13 +144,14 @@ replay_stats replay(std::istream& in, const std::string& source, engine& e, even
   replay_stats stats;
   std::string text;
   std::int64_t line = lines_before;
-  auto reject = [&](const command* c, instant at, std::string reason) {
+  auto reject = [&](const command* c, instant at, reject_code code, std::string reason) {
     ++stats.rejected;
     event r;
     r.kind = event_kind::rejected;
     r.at = at;
     if (c) r.case_id = c->case_id;
     r.line = line;
+    r.code = to_string(code);
     r.detail = std::move(reason);
     sink.on_event(r);
   };
@@ -161,7 +163,7 @@ replay_stats replay(std::istream& in, const std::string& source, engine& e, even
     try {
       c = parse_command(text, source, line);
     } catch (const parse_error& err) {
-      reject(nullptr, e.now(), err.message());  // the event carries the line itself
+      reject(nullptr, e.now(), reject_code::malformed, err.message());  // the event carries the line itself
       continue;
     }
     const outcome o = e.apply(c);
@@ -173,7 +175,7 @@ replay_stats replay(std::istream& in, const std::string& source, engine& e, even
         ++stats.duplicates;
         break;
       case outcome::status::rejected:
-        reject(&c, o.at, o.reason);
+        reject(&c, o.at, o.code, o.reason);
         break;
     }
   }

@@ -21,55 +21,61 @@ clock_rule clock_rule::of(const span_spec& limit, counting_rule rule, const offi
                     span(limit, rule, hours)};
 }
 
-bool step_timer::start(const calendar& cal, const clock_rule& r, instant at) {
+timer_result step_timer::start(const calendar& cal, const clock_rule& r, instant at) {
   const instant from = r.rule == counting_rule::civil ? cal.at(cal.day_of(at) + std::chrono::days{1}, {}) : at;
   return start_counting_from(cal, r, at, from);
 }
 
-bool step_timer::start_counting_from(const calendar& cal, const clock_rule& r, instant at, instant count_from) {
-  if (status_ != status::idle) return false;
+timer_result step_timer::start_counting_from(const calendar& cal, const clock_rule& r, instant at, instant count_from) {
+  if (status_ != status::idle) return timer_result::wrong_state;
+  const instant first = first_count_;
   first_count_ = count_from;
-  run(cal, r, at, count_from);
-  return true;
+  const timer_result result = run(cal, r, at, count_from);
+  if (result != timer_result::done) first_count_ = first;
+  return result;
 }
 
-bool step_timer::pause(const calendar& cal, const clock_rule& r, instant at) {
-  if (status_ != status::running) return false;
+timer_result step_timer::pause(const calendar& cal, const clock_rule& r, instant at) {
+  if (status_ != status::running) return timer_result::wrong_state;
   close_segment(cal, r, at);
   status_ = status::paused;
-  return true;
+  return timer_result::done;
 }
 
-bool step_timer::resume(const calendar& cal, const clock_rule& r, instant at) {
+timer_result step_timer::resume(const calendar& cal, const clock_rule& r, instant at) {
   return resume_counting_from(cal, r, at, std::max(at, first_count_));
 }
 
-bool step_timer::resume_counting_from(const calendar& cal, const clock_rule& r, instant at, instant count_from) {
-  if (status_ != status::paused) return false;
-  run(cal, r, at, count_from);
-  return true;
+timer_result step_timer::resume_counting_from(const calendar& cal, const clock_rule& r, instant at,
+                                              instant count_from) {
+  if (status_ != status::paused) return timer_result::wrong_state;
+  return run(cal, r, at, count_from);
 }
 
-bool step_timer::stop(const calendar& cal, const clock_rule& r, instant at) {
-  if (status_ == status::idle || status_ == status::stopped) return false;
+timer_result step_timer::stop(const calendar& cal, const clock_rule& r, instant at) {
+  if (status_ == status::idle || status_ == status::stopped) return timer_result::wrong_state;
   if (status_ == status::running) close_segment(cal, r, at);
   mark_ = at;
   status_ = status::stopped;
-  return true;
+  return timer_result::done;
 }
 
-void step_timer::run(const calendar& cal, const clock_rule& r, instant at, instant count_from) {
-  // Compute before changing anything: a coverage_error leaves the timer as it was.
-  const instant due = due_counting_from(cal, r, count_from);
+timer_result step_timer::run(const calendar& cal, const clock_rule& r, instant at, instant count_from) {
+  // Compute before changing anything: past the projection the timer stays as it was.
+  const auto due = try_due_counting_from(cal, r, count_from);
+  if (!due) return timer_result::past_calendar;
   run_from_ = count_from;
   mark_ = at;
-  set_due(cal, due);
+  set_due(cal, *due);
   status_ = status::running;
+  return timer_result::done;
 }
 
-instant step_timer::due_counting_from(const calendar& cal, const clock_rule& r, instant count_from) const {
+std::optional<instant> step_timer::try_due_counting_from(const calendar& cal, const clock_rule& r,
+                                                         instant count_from) const noexcept {
   const working_time left = r.budget - elapsed_;
-  return left > working_time{0} ? cal.add_working_time(count_from, left, r.basis, cover) : due_;
+  if (left <= working_time{0}) return due_;  // where it ran out
+  return cal.try_add_working_time(count_from, left, r.basis, cover);
 }
 
 void step_timer::set_due(const calendar& cal, instant due) {
@@ -83,11 +89,12 @@ void step_timer::close_segment(const calendar& cal, const clock_rule& r, instant
   mark_ = at;
 }
 
-bool step_timer::recompute(const calendar& cal, const clock_rule& r) {
-  if (status_ != status::running) return false;
-  const instant before = due_;
-  set_due(cal, due_counting_from(cal, r, run_from_));
-  return due_ != before;
+timer_result step_timer::recompute(const calendar& cal, const clock_rule& r) {
+  if (status_ != status::running) return timer_result::wrong_state;
+  const auto due = try_due_counting_from(cal, r, run_from_);
+  if (!due) return timer_result::past_calendar;
+  set_due(cal, *due);
+  return timer_result::done;
 }
 
 working_time step_timer::elapsed(const calendar& cal, const clock_rule& r, instant now) const {
@@ -96,10 +103,9 @@ working_time step_timer::elapsed(const calendar& cal, const clock_rule& r, insta
 }
 
 std::optional<instant> step_timer::reaches(const calendar& cal, const clock_rule& r, working_time threshold) const {
-  if (threshold <= elapsed_) return std::nullopt;
-  return cal.add_working_time(run_from_, threshold - elapsed_, r.basis, cover);
+  if (threshold <= elapsed_) return mark_;
+  return cal.try_add_working_time(run_from_, threshold - elapsed_, r.basis, cover);
 }
-
 step_timer::raw step_timer::save() const noexcept {
   return raw{status_, first_count_, run_from_, mark_, due_, elapsed_, provisional_, overran_};
 }

@@ -363,7 +363,9 @@ class replay_model {
       o.run(step_counts_from);
       events.push_back(clock_event("step_started", c, o, at));
     } else if (any && o.state == run_state::paused) {
-      o.run(std::max(at, *o.first_count));
+      // The overall clock counts what its steps count: from the step's own count start (under
+      // the civil rule, 24:00 of the day a counted step starts), never the rest of that day.
+      o.run(step_counts_from);
       events.push_back(clock_event("step_resumed", c, o, at));
     } else if (!any && o.state == run_state::running) {
       o.halt(at, run_state::paused);
@@ -427,7 +429,7 @@ class replay_model {
       if (k.state != run_state::paused) throw refused{};
       k.run(std::max(at, *k.first_count));
       events.push_back(clock_event("step_resumed", c, k, at));
-      if (k.counted) settle_overall(c, at, at);
+      if (k.counted) settle_overall(c, at, std::max(at, *k.first_count));
     } else if (type == "complete") {
       if (k.state != run_state::running && k.state != run_state::paused) throw refused{};
       k.halt(at, run_state::stopped);

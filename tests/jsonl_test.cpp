@@ -73,9 +73,10 @@ TEST_CASE("jsonl: events carry type, case, at and the clock's due and working ti
   r.kind = event_kind::rejected;
   r.at = at("2026-10-09T00:00");
   r.line = 4;
+  r.code = "unknown_case";
   r.detail = "unknown case 'X'";
-  CHECK(to_json(r) ==
-        R"({"type":"rejected","case":"","at":"2026-10-09T00:00:00+08:00","line":4,"reason":"unknown case 'X'"})");
+  CHECK(to_json(r) == R"({"type":"rejected","case":"","at":"2026-10-09T00:00:00+08:00","line":4,"code":"unknown_case",)"
+                      R"("reason":"unknown case 'X'"})");
 }
 
 TEST_CASE("jsonl: replay rejects bad lines by number and keeps everything accepted") {
@@ -101,13 +102,13 @@ not json
   REQUIRE(lines.size() == 7);
   CHECK(lines[0].starts_with(R"({"type":"case_opened","case":"W-1",)"));
   CHECK(lines[3].starts_with(
-      R"({"type":"rejected","case":"","at":"2026-10-12T10:00:00+08:00","line":4,"reason":"malformed JSON)"));
+      R"({"type":"rejected","case":"","at":"2026-10-12T10:00:00+08:00","line":4,"code":"malformed","reason":"malformed JSON)"));
   CHECK(
       lines[4] ==
-      R"j({"type":"rejected","case":"W-1","at":"2026-10-12T11:00:00+08:00","line":6,"reason":"step 'connect' has not started (not started)"})j");
+      R"j({"type":"rejected","case":"W-1","at":"2026-10-12T11:00:00+08:00","line":6,"code":"bad_transition","reason":"step 'connect' has not started (not started)"})j");
   CHECK(
       lines[5] ==
-      R"({"type":"rejected","case":"W-1","at":"2026-10-12T11:00:00+08:00","line":7,"reason":"at 2026-10-12T10:30:00+08:00 is before the latest instant seen, 2026-10-12T11:00:00+08:00"})");
+      R"({"type":"rejected","case":"W-1","at":"2026-10-12T11:00:00+08:00","line":7,"code":"out_of_order","reason":"at 2026-10-12T10:30:00+08:00 is before the latest instant seen, 2026-10-12T11:00:00+08:00"})");
   CHECK(lines[6].starts_with(
       R"({"type":"warning","case":"W-1","step":"survey","level":"yellow","at":"2026-10-14T00:00:00+08:00")"));
 }

@@ -23,6 +23,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -171,10 +172,17 @@ class calendar {
   // days), not at the next opening. Throws coverage_error when the result would lie outside.
   [[nodiscard]] instant add_working_time(instant a, working_time w, time_basis basis,
                                          coverage c = coverage::strict) const;
+  // The same without throwing: nullopt when a or the result lies outside what c allows, or w < 0.
+  [[nodiscard]] std::optional<instant> try_add_working_time(instant a, working_time w, time_basis basis,
+                                                            coverage c = coverage::strict) const noexcept;
 
   // --- provenance -------------------------------------------------------------------------
   // The notices it was built from, national first, in the order they were applied.
   [[nodiscard]] const std::vector<notice>& notices() const noexcept;
+  // A short hash of everything the answers depend on (zone, office hours, projection, every
+  // notice's dates): two calendars with the same fingerprint answer alike. Snapshots and stores
+  // record it to refuse state computed under another calendar.
+  [[nodiscard]] std::string fingerprint() const;
   // A new calendar: this one with an overlay (a notice with region set) on top.
   [[nodiscard]] calendar with_overlay(notice overlay) const;
   // A new calendar with other office hours.

@@ -27,10 +27,11 @@ struct clock_view {
   std::optional<instant> commanded;  // the `start` command's instant
   std::optional<instant> due;        // once started
   bool provisional = false;
-  working_time elapsed{0};         // up to the instant asked about
-  working_time remaining{0};       // limit - elapsed; negative past due
-  std::vector<std::string> fired;  // alert levels already raised, in policy order
-  std::optional<bool> on_time;     // once completed
+  working_time elapsed{0};          // up to the instant asked about
+  working_time remaining{0};        // limit - elapsed; negative past due
+  std::vector<std::string> fired;   // alert levels already raised, in policy order
+  std::vector<std::string> beyond;  // levels left unscheduled: they fall beyond the calendar's projection
+  std::optional<bool> on_time;      // once completed: stopped at or before its due instant
 };
 
 struct case_view {
@@ -39,6 +40,7 @@ struct case_view {
   std::string variant;  // empty when out of scope
   case_status status = case_status::open;
   instant opened{};
+  std::optional<instant> closed;   // once completed, cancelled or out of scope
   std::vector<clock_view> clocks;  // steps in policy order, then overall
 };
 

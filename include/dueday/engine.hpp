@@ -4,9 +4,10 @@
 //   using dueday::parse_instant;
 //   dueday::vector_sink out;
 //   dueday::engine e(dueday::builtin_calendar(), dueday::builtin_policies(), out);
-//   e.open("W-001", parse_instant("2026-09-28T10:00"), "kunming-water-490", "no-external");
-//   e.start("W-001", "survey", parse_instant("2026-09-30T10:00"));  // due 2026-10-10T00:00+08:00
-//   e.advance_to(parse_instant("2026-10-12T09:00"));  // yellow at 10-09T00:00, red at 10-10T00:00
+//   auto o = e.open("W-001", parse_instant("2026-09-28T10:00"), "kunming-water-490", "no-external");
+//   o = e.start("W-001", "survey", parse_instant("2026-09-30T10:00"));  // due 2026-10-10T00:00+08:00
+//   o = e.advance_to(parse_instant("2026-10-12T09:00"));  // yellow at 10-09T00:00, red at 10-10T00:00
+//   if (o.rejected()) ...                                // o.code says why, o.reason in words
 //
 // Time enters only through commands: nothing reads a clock. Commands must come in time order; a
 // command earlier than the latest instant seen is rejected. Every command at instant T first
@@ -14,18 +15,35 @@
 // advance_to (see event.hpp for the whole order). Each alert fires once per clock and level, at
 // the instant its condition became true, however late advance_to is called.
 //
-// A repeated identical command is a no-op (outcome::duplicate): an open of the same case at the same
-// instant under the same policy and variant, a start of a step at the instant it was started,
-// pause/resume/complete at the instant of the step's last such transition, a cancel at the instant
-// of the cancellation.
+// The rules at boundary instants, which a host that sleeps until next_due() meets all the time:
+// - a step (or the case) completed at or before its due instant is on time, whatever alerts were
+//   raised before (a tick at the due instant raises red; the completion at the same instant is
+//   still on time);
+// - a clock that pauses (or the overall clock, when a counted step completes) at the very instant
+//   one of its levels is reached raises that level at that instant, after the command; a clock
+//   completed at that instant raises nothing;
+// - an identical repeat of any accepted command is a no-op (outcome::status::duplicate), however
+//   the case changed since: an open with the same instant, policy and variant or works class, a
+//   start, pause, resume or complete of the same step at the same instant, a cancel at the
+//   cancellation's instant.
+//
+// Commands are all-or-nothing. A refused command changes nothing but time (its instant, when in
+// order) and returns outcome::status::rejected with a reject_code; nothing throws for it. An
+// exception escaping a command (an allocation failure, a throwing sink) leaves the engine exactly as
+// before the command: retrying it gives the events an uninterrupted run gives. Each command's
+// events reach the sink in one event_sink::on_events call; a sink that stores them in one
+// transaction gets exactly-once delivery.
 //
 // Deadlines past the holiday notices are computed on the calendar's projection and marked
 // provisional; replace_calendar() (a new notice) recomputes every running clock and reports each
 // due instant that moved (deadline_changed) or was confirmed (deadline_confirmed). A level already
-// raised stays raised: a deadline moved later does not raise its yellow or red a second time.
+// raised stays raised: a deadline moved later does not raise its yellow or red a second time. A
+// level that would fall beyond the projection is not scheduled until a calendar reaches it.
 //
-// Scheduling: each case's next alert (the earliest over its clocks) sits in an indexed 4-ary heap
-// keyed by the order above, so advance_to costs O(alerts due x log n), never a scan of the cases.
+// Memory: closed cases stay until retire() removes them. Scheduling: each case's next alert sits
+// in an indexed 4-ary heap keyed by the order above, so advance_to costs O(alerts due x log n).
+// Case ids go through a hash index keyed with engine_options::id_hash_key: give a secret key when
+// ids come from untrusted parties (the default key is public; output never depends on the key).
 //
 // Not thread-safe: one engine per thread (shard cases by id across engines). Move-only.
 #pragma once
@@ -38,6 +56,7 @@
 
 #include "dueday/calendar.hpp"
 #include "dueday/case_state.hpp"
+#include "dueday/engine_state.hpp"
 #include "dueday/event.hpp"
 #include "dueday/policy.hpp"
 #include "dueday/units.hpp"
@@ -60,69 +79,102 @@ struct command {
   std::string reason;                  // pause, cancel: free text carried into the event
 };
 
-struct outcome {
+// Why a command was refused.
+enum class reject_code : std::uint8_t {
+  none,             // not refused
+  malformed,        // the command is incomplete or contradictory (no case id, variant and works, ...)
+  out_of_order,     // earlier than the latest instant seen
+  past_calendar,    // beyond the calendar's projection: the command, or a due instant it would set
+  unknown_case,     // no case with that id
+  retired,          // the case was retired (engine::retire): its commands are no longer taken
+  case_exists,      // open of an id already held
+  case_closed,      // the case is completed, cancelled or out of scope
+  unknown_policy,   // open names no policy of the set
+  unknown_variant,  // open names no variant of the policy
+  unknown_step,     // the case's variant has no such step
+  bad_transition,   // the step is not in a state the command applies to
+};
+// "none", "malformed", "out_of_order", ...: the `code` of a rejected event.
+[[nodiscard]] std::string_view to_string(reject_code c) noexcept;
+
+struct [[nodiscard]] outcome {
   enum class status : std::uint8_t { accepted, duplicate, rejected };
   status result = status::accepted;
-  std::string reason;  // why it was rejected
-  instant at{};        // the engine's time after the command
+  reject_code code = reject_code::none;  // set when rejected
+  std::string reason;                    // why it was rejected, in words
+  instant at{};                          // the engine's time after the command
 
   [[nodiscard]] bool accepted() const noexcept { return result == status::accepted; }
   [[nodiscard]] bool rejected() const noexcept { return result == status::rejected; }
 };
 
+struct engine_options {
+  // Key of the case-id hash. The default is public: a host taking ids from untrusted parties gives
+  // a secret one (ids crafted against a known key make lookups slow, never wrong).
+  std::uint64_t id_hash_key[2] = {0x6475656461792d31ULL, 0x636173652d696473ULL};
+};
+
 class engine {
  public:
   // An engine with no cases, its time at the start of the calendar. `sink` must outlive the
-  // engine (or be replaced with set_sink). Policies are compiled once against the calendar.
-  engine(calendar cal, policy_set policies, event_sink& sink);
+  // engine (or be replaced with set_sink). The policies were validated when their set was built.
+  engine(calendar cal, policy_set policies, event_sink& sink, engine_options options = {});
   engine(engine&&) noexcept;
   engine& operator=(engine&&) noexcept;
   ~engine();
 
-  // Applies one command. Never throws for bad commands: they come back rejected, with the reason,
-  // and change nothing (beyond advancing time when their instant was in order).
-  outcome apply(const command& c);
+  // Applies one command (see the rules above).
+  [[nodiscard]] outcome apply(const command& c);
 
-  outcome open(std::string_view case_id, instant at, std::string_view policy, std::string_view variant);
-  outcome open(std::string_view case_id, instant at, std::string_view policy, const works& w);
-  outcome start(std::string_view case_id, std::string_view step, instant at);
-  outcome pause(std::string_view case_id, std::string_view step, instant at, std::string_view reason = {});
-  outcome resume(std::string_view case_id, std::string_view step, instant at);
-  outcome complete(std::string_view case_id, std::string_view step, instant at);
-  outcome cancel(std::string_view case_id, instant at, std::string_view reason = {});
+  [[nodiscard]] outcome open(std::string_view case_id, instant at, std::string_view policy, std::string_view variant);
+  [[nodiscard]] outcome open(std::string_view case_id, instant at, std::string_view policy, const works& w);
+  [[nodiscard]] outcome start(std::string_view case_id, std::string_view step, instant at);
+  [[nodiscard]] outcome pause(std::string_view case_id, std::string_view step, instant at,
+                              std::string_view reason = {});
+  [[nodiscard]] outcome resume(std::string_view case_id, std::string_view step, instant at);
+  [[nodiscard]] outcome complete(std::string_view case_id, std::string_view step, instant at);
+  [[nodiscard]] outcome cancel(std::string_view case_id, instant at, std::string_view reason = {});
   // Raises every alert due at or before `now` and sets the engine's time to it. A `now` before the
-  // engine's time is rejected.
-  outcome advance_to(instant now);
+  // engine's time or beyond the calendar's projection is rejected.
+  [[nodiscard]] outcome advance_to(instant now);
 
-  // The instant of the next alert, if any clock has one pending: the host sleeps until then.
-  [[nodiscard]] std::optional<instant> next_due() const;
-  // The latest instant seen.
-  [[nodiscard]] instant now() const noexcept;
-
-  // Installs a new calendar at `at` (a command in the time order): recomputes every running clock
-  // and emits deadline_changed / deadline_confirmed. Throws dueday::error, and changes nothing,
-  // when `at` is before now() or a running clock falls outside the new calendar.
-  void replace_calendar(calendar cal, instant at);
+  // Installs a new calendar at `at` (a command in the time order): raises the alerts due before
+  // `at` under the old one, recomputes every running clock and emits deadline_changed /
+  // deadline_confirmed. All or nothing: rejected (out_of_order, past_calendar naming the case and
+  // clock) before anything changes or is emitted.
+  [[nodiscard]] outcome replace_calendar(calendar cal, instant at);
   [[nodiscard]] const calendar& current_calendar() const noexcept;
   [[nodiscard]] const policy_set& policies() const noexcept;
   void set_sink(event_sink& sink) noexcept;
+
+  // Removes from memory (and from state()) every completed, cancelled and out-of-scope case closed
+  // before `before` (taken as now() when later). A later command naming one of them, at or before
+  // that instant, is rejected with reject_code::retired, never taken for a new case. O(cases).
+  // Returns how many cases were removed.
+  std::size_t retire(instant before);
 
   // Room for this many cases without regrowing the engine's indexes (a host that knows its
   // volume avoids rehashing pauses). Optional.
   void reserve(std::size_t cases);
 
-  // Cases known (any status) and open ones.
+  // Cases held (any status) and open ones.
   [[nodiscard]] std::size_t cases() const noexcept;
   [[nodiscard]] std::size_t open_cases() const noexcept;
+  // The instant of the next alert, if any clock has one pending: the host sleeps until then.
+  [[nodiscard]] std::optional<instant> next_due() const;
+  // The latest instant seen.
+  [[nodiscard]] instant now() const noexcept;
   // A copy of one case as of `now` (>= the case's last transition), or nullopt for an unknown id.
   [[nodiscard]] std::optional<case_view> inspect(std::string_view case_id, instant now) const;
 
-  // The whole state as JSON text. Restoring it into an engine with the same calendar and policies
-  // and continuing gives exactly the events an uninterrupted engine gives.
-  [[nodiscard]] std::string snapshot() const;
-  // Throws dueday::error when the text is not a snapshot, or names other notices or policy
-  // versions than `cal` and `policies` (restore with those, then replace_calendar).
-  [[nodiscard]] static engine restore(std::string_view snapshot, calendar cal, policy_set policies, event_sink& sink);
+  // The whole state as plain values (snapshot.hpp writes it as JSON). An engine rebuilt from it
+  // with the same calendar and policies continues exactly as this one would.
+  [[nodiscard]] engine_state state() const;
+  // Rebuilds an engine from a state, trusting nothing in it: throws dueday::error, "not a valid
+  // snapshot: <where>: <what>", for anything an engine could not have produced, and when the state
+  // names another calendar or other policy versions (restore with those, then replace_calendar).
+  [[nodiscard]] static engine from_state(const engine_state& state, calendar cal, policy_set policies, event_sink& sink,
+                                         engine_options options = {});
 
  private:
   struct impl;

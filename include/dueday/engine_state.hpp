@@ -41,18 +41,18 @@ struct case_record {
   std::string variant;  // empty: out of scope (no clocks)
   case_status status = case_status::open;
   instant opened{};
-  instant closed{};  // completed or cancelled: when; out of scope: its opening; open: unused (0)
-  std::vector<clock_record> clocks;            // one per clock of the variant
+  instant closed{};                  // completed or cancelled: when; out of scope: its opening; open: unused (0)
+  std::vector<clock_record> clocks;  // one per clock of the variant
   std::vector<transition_record> transitions;  // pauses and resumes, in the order accepted
   friend bool operator==(const case_record&, const case_record&) = default;
 };
 
 struct engine_state {
-  instant now{};                        // the latest instant seen
+  instant now{};                          // the latest instant seen
   std::optional<instant> retired_before;  // cases closed before it were retired (engine::retire)
-  std::string calendar;                 // calendar::fingerprint() of the calendar in use
-  std::vector<std::string> policies;    // "id@version" of every policy, in the set's order
-  std::vector<case_record> cases;       // in the order they were opened
+  std::string calendar;                   // calendar::fingerprint() of the calendar in use
+  std::vector<std::string> policies;      // "id@version" of every policy, in the set's order
+  std::vector<case_record> cases;         // in the order they were opened
   friend bool operator==(const engine_state&, const engine_state&) = default;
 };
 

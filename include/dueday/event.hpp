@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,7 +40,7 @@ enum class event_kind : std::uint8_t {
   step_completed,      // on_time set
   case_completed,      // on_time: the overall clock's verdict
   case_cancelled,      // detail: the reason given, if any
-  rejected,            // a command the engine refused (replay only); detail: why
+  rejected,            // a command the engine refused (replay only); code and detail: why
 };
 
 // "case_opened", "warning", ...: the `type` of the JSON Lines form; and back.
@@ -60,15 +61,25 @@ struct event {
   bool provisional = false;     // the due instant lies past the holiday notices
   std::string detail;           // see event_kind
   std::int64_t line = 0;        // rejected: the input line
+  std::string code;             // rejected: the reject_code, as in engine.hpp ("unknown_case", ...)
 
   friend bool operator==(const event&, const event&) = default;
 };
 
 // Where the engine sends events. Called synchronously, in order, from the engine's thread.
+//
+// The engine hands over each command's events as one batch (on_events). A sink that may fail
+// should make a batch all or nothing (e.g. one database transaction) and throw when it stored
+// nothing: the engine then undoes the command, and the host retries it, so every event is
+// delivered exactly once. The default on_events calls on_event for each event: a throw part-way
+// leaves the events before it delivered, and a retry delivers them again.
 class event_sink {
  public:
   virtual ~event_sink() = default;
   virtual void on_event(const event& e) = 0;
+  virtual void on_events(std::span<const event> batch) {
+    for (const event& e : batch) on_event(e);
+  }
 
  protected:
   event_sink() = default;

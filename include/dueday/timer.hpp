@@ -15,10 +15,13 @@
 //   t.resume(cal, r, at("2026-10-09T09:00"));  // due 2026-10-10T18:00+08:00 (10-10 is a make-up Saturday)
 //
 // Queries reach past the holiday notices provisionally (coverage::provisional) and say so:
-// provisional() is true while the due instant lies past the last covered day. Every member that
-// takes a calendar throws coverage_error beyond the calendar's projection.
+// provisional() is true while the due instant lies past the last covered day. Nothing throws for
+// a due instant beyond the calendar's projection: the transition answers past_calendar and changes
+// nothing. Instants given must lie within the calendar's range (the engine checks its commands).
 //
 // A value type of 48 bytes; not thread-safe for concurrent mutation.
+//
+// Results are [[nodiscard]]: a transition that did not happen must not go unnoticed.
 #pragma once
 
 #include <cstdint>
@@ -46,26 +49,36 @@ struct clock_rule {
   [[nodiscard]] static clock_rule of(const span_spec& limit, counting_rule rule, const office_hours& hours);
 };
 
+// What a timer transition did.
+enum class timer_result : std::uint8_t {
+  done,
+  wrong_state,    // not in a state the transition applies to; nothing changed
+  past_calendar,  // the due instant would lie beyond the calendar's projection; nothing changed
+};
+
 class step_timer {
  public:
   enum class status : std::uint8_t { idle, running, paused, stopped };
 
   // idle -> running at `at`; counting begins at 24:00 of at's day under the civil rule, at `at`
-  // under the hours rule. False (and nothing changes) when not idle.
-  bool start(const calendar& cal, const clock_rule& r, instant at);
+  // under the hours rule.
+  [[nodiscard]] timer_result start(const calendar& cal, const clock_rule& r, instant at);
   // idle -> running at `at`, counting from count_from >= at (the overall clock takes the count
-  // start of the step that runs it). False when not idle.
-  bool start_counting_from(const calendar& cal, const clock_rule& r, instant at, instant count_from);
-  // running -> paused: the working time up to `at` is kept. False when not running.
-  bool pause(const calendar& cal, const clock_rule& r, instant at);
-  // paused -> running, counting from max(at, the first count start). False when not paused.
-  bool resume(const calendar& cal, const clock_rule& r, instant at);
-  // paused -> running, counting from count_from >= at. False when not paused.
-  bool resume_counting_from(const calendar& cal, const clock_rule& r, instant at, instant count_from);
-  // running or paused -> stopped at `at`. False when idle or stopped.
-  bool stop(const calendar& cal, const clock_rule& r, instant at);
-  // Recomputes the due instant under another calendar (the same rule). True when it moved.
-  bool recompute(const calendar& cal, const clock_rule& r);
+  // start of the step that runs it).
+  [[nodiscard]] timer_result start_counting_from(const calendar& cal, const clock_rule& r, instant at,
+                                                 instant count_from);
+  // running -> paused: the working time up to `at` is kept.
+  [[nodiscard]] timer_result pause(const calendar& cal, const clock_rule& r, instant at);
+  // paused -> running, counting from max(at, the first count start).
+  [[nodiscard]] timer_result resume(const calendar& cal, const clock_rule& r, instant at);
+  // paused -> running, counting from count_from >= at.
+  [[nodiscard]] timer_result resume_counting_from(const calendar& cal, const clock_rule& r, instant at,
+                                                  instant count_from);
+  // running or paused -> stopped at `at`.
+  [[nodiscard]] timer_result stop(const calendar& cal, const clock_rule& r, instant at);
+  // Recomputes a running clock's due instant under another calendar (the same rule): done, or
+  // wrong_state when not running, or past_calendar (nothing changed).
+  [[nodiscard]] timer_result recompute(const calendar& cal, const clock_rule& r);
 
   [[nodiscard]] status state() const noexcept { return status_; }
   [[nodiscard]] bool running() const noexcept { return status_ == status::running; }
@@ -85,8 +98,9 @@ class step_timer {
   [[nodiscard]] instant last_transition() const noexcept { return mark_; }
   // Where counting of the running segment begins (>= last_transition() under the civil rule).
   [[nodiscard]] instant counting_from() const noexcept { return run_from_; }
-  // While running: the earliest instant at which the elapsed working time reaches `threshold`, or
-  // nullopt when it already has (by the last transition). Throws coverage_error past the projection.
+  // While running: the earliest instant, no earlier than the last transition, at which the elapsed
+  // working time reaches `threshold` (the last transition when it already had); nullopt when that
+  // instant lies beyond the calendar's projection.
   [[nodiscard]] std::optional<instant> reaches(const calendar& cal, const clock_rule& r, working_time threshold) const;
 
   friend bool operator==(const step_timer&, const step_timer&) = default;
@@ -104,10 +118,11 @@ class step_timer {
   [[nodiscard]] static step_timer load(const raw& r) noexcept;
 
  private:
-  void run(const calendar& cal, const clock_rule& r, instant at, instant count_from);
+  timer_result run(const calendar& cal, const clock_rule& r, instant at, instant count_from);
   void close_segment(const calendar& cal, const clock_rule& r, instant at);
-  // Where the limit runs out counting from count_from; where it ran out, once it has.
-  [[nodiscard]] instant due_counting_from(const calendar& cal, const clock_rule& r, instant count_from) const;
+  // Where the limit runs out counting from count_from; nullopt beyond the projection.
+  [[nodiscard]] std::optional<instant> try_due_counting_from(const calendar& cal, const clock_rule& r,
+                                                             instant count_from) const noexcept;
   // Sets the due instant and whether it lies past the notices.
   void set_due(const calendar& cal, instant due);
 

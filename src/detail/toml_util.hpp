@@ -1,4 +1,4 @@
-// Helpers shared by the TOML readers (holiday notices in io.cpp, policies in policy.cpp).
+// Helpers shared by the TOML readers (holiday notices in io.cpp, policies in policy_reader.cpp).
 #pragma once
 
 #include <toml++/toml.h>

@@ -20,9 +20,9 @@ namespace dueday::detail {
 
 struct alert_entry {
   instant at;
-  std::uint32_t c;      // case number
-  std::uint8_t k;       // clock
-  std::uint8_t level;   // alert level
+  std::uint32_t c;     // case number
+  std::uint8_t k;      // clock
+  std::uint8_t level;  // alert level
   friend bool operator==(const alert_entry&, const alert_entry&) = default;
 };
 

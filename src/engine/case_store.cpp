@@ -6,9 +6,8 @@ namespace dueday::detail {
 
 bool case_rec::had_transition(std::uint8_t k, bool pause, instant at) const noexcept {
   if (!transitions) return false;
-  return std::any_of(transitions->begin(), transitions->end(), [&](const transition_record& t) {
-    return t.step == k && t.pause == pause && t.at == at;
-  });
+  return std::any_of(transitions->begin(), transitions->end(),
+                     [&](const transition_record& t) { return t.step == k && t.pause == pause && t.at == at; });
 }
 
 std::optional<std::uint32_t> case_store::find(std::string_view id) const noexcept {

@@ -34,7 +34,7 @@ struct clock_slot {
 
 struct case_rec {
   std::string id;
-  std::unique_ptr<clock_slot[]> clocks;                          // none when out of scope
+  std::unique_ptr<clock_slot[]> clocks;                         // none when out of scope
   std::unique_ptr<std::vector<transition_record>> transitions;  // once a step paused
   instant opened{};
   instant closed{};  // when it completed or was cancelled; its opening when out of scope

@@ -79,8 +79,7 @@ std::string compiled_variant::step_names() const {
   return s;
 }
 
-compiled_policies::compiled_policies(const policy_set& policies, const office_hours& hours)
-    : set_(&policies.all()) {
+compiled_policies::compiled_policies(const policy_set& policies, const office_hours& hours) : set_(&policies.all()) {
   for (std::size_t p = 0; p < set_->size(); ++p) {
     first_variant_.push_back(static_cast<std::uint16_t>(variants_.size()));
     for (const auto& v : (*set_)[p].variants)

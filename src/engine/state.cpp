@@ -57,8 +57,8 @@ class case_checker {
     }
     const std::uint16_t vi = k_.rules->variant_index(*p, static_cast<std::size_t>(v - pol.variants.data()));
     if (c_.clocks.size() != k_.rules->variant(vi).clocks.size()) {
-      invalid(where_, fmt::format("{} clocks, the variant has {}", c_.clocks.size(),
-                                  k_.rules->variant(vi).clocks.size()));
+      invalid(where_,
+              fmt::format("{} clocks, the variant has {}", c_.clocks.size(), k_.rules->variant(vi).clocks.size()));
     }
     return {*p, vi};
   }
@@ -90,8 +90,8 @@ class case_checker {
     instant_in("due", t.due, first, end);
     instant_in("mark", t.mark, c_.opened, k_.now);
     const instant counted_until = std::max(t.mark, t.first_count);
-    const working_time most = k_.cal.working_time_between(t.first_count, counted_until, s.rule.basis,
-                                                          coverage::provisional);
+    const working_time most =
+        k_.cal.working_time_between(t.first_count, counted_until, s.rule.basis, coverage::provisional);
     if (t.elapsed < working_time{0} || t.elapsed > most) {
       invalid(at, fmt::format("elapsed {} s is outside 0 .. {} s, the working time between its first count and "
                               "its last transition",
@@ -220,8 +220,7 @@ void core::import_state(const engine_state& s) {
                                              (k.completed ? completed_flag : 0));
       slot.fired = k.fired;
     }
-    if (!cr.transitions.empty())
-      r.transitions = std::make_unique<std::vector<transition_record>>(cr.transitions);
+    if (!cr.transitions.empty()) r.transitions = std::make_unique<std::vector<transition_record>>(cr.transitions);
     if (r.status == case_status::open)
       for (std::size_t i = 0; i < r.clock_count; ++i) schedule(c, i, now);
   }

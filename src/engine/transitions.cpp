@@ -67,15 +67,13 @@ maybe_rejection check_step(const core& k, const case_rec& r, std::size_t i, comm
       return std::nullopt;
     case command_kind::pause:
       if (!s.pausable) return bad(fmt::format("step '{}' cannot be paused", s.name));
-      if (state != status::running)
-        return bad(fmt::format("step '{}' is not running ({})", s.name, describe(k, r, i)));
+      if (state != status::running) return bad(fmt::format("step '{}' is not running ({})", s.name, describe(k, r, i)));
       return std::nullopt;
     case command_kind::resume:
       if (state != status::paused) return bad(fmt::format("step '{}' is not paused ({})", s.name, describe(k, r, i)));
       return std::nullopt;
     case command_kind::complete:
-      if (state == status::idle)
-        return bad(fmt::format("step '{}' has not started ({})", s.name, describe(k, r, i)));
+      if (state == status::idle) return bad(fmt::format("step '{}' has not started ({})", s.name, describe(k, r, i)));
       if (state == status::stopped) return bad(fmt::format("step '{}' is already {}", s.name, describe(k, r, i)));
       return std::nullopt;
     default:
@@ -92,8 +90,8 @@ maybe_rejection run_overall(core& k, std::uint32_t c, instant at, instant count_
   step_timer& t = r.clocks[o].timer;
   const clock_rule& rule = k.spec(r, o).rule;
   const bool idle = t.state() == status::idle;
-  const timer_result done = idle ? t.start_counting_from(k.cal, rule, at, count_from)
-                                 : t.resume_counting_from(k.cal, rule, at, count_from);
+  const timer_result done =
+      idle ? t.start_counting_from(k.cal, rule, at, count_from) : t.resume_counting_from(k.cal, rule, at, count_from);
   if (done == timer_result::past_calendar) return past_projection(k, k.spec(r, o));
   if (done == timer_result::done) k.clock_event(idle ? event_kind::step_started : event_kind::step_resumed, r, o, at);
   k.schedule(c, o, k.now);
@@ -242,8 +240,8 @@ std::optional<core::resolved> core::resolve(const command& cmd, rejection* why) 
     if (!v) {
       std::string names;
       for (const auto& x : pol.variants) names += (names.empty() ? "" : ", ") + x.name;
-      return fail(reject_code::unknown_variant, fmt::format("unknown variant '{}' of policy '{}' (expected {})",
-                                                            cmd.variant, cmd.policy, names));
+      return fail(reject_code::unknown_variant,
+                  fmt::format("unknown variant '{}' of policy '{}' (expected {})", cmd.variant, cmd.policy, names));
     }
   }
   out.variant = rules->variant_index(*p, static_cast<std::size_t>(v - pol.variants.data()));
@@ -287,8 +285,8 @@ bool core::duplicate(const command& cmd, std::optional<std::uint32_t> c) const {
 maybe_rejection core::apply_in_order(const command& cmd, std::optional<std::uint32_t> found) {
   if (cmd.kind == command_kind::open) {
     if (found) {
-      return rejection{reject_code::case_exists, fmt::format("case '{}' already exists (opened {})", cmd.case_id,
-                                                             iso(cases[*found].opened))};
+      return rejection{reject_code::case_exists,
+                       fmt::format("case '{}' already exists (opened {})", cmd.case_id, iso(cases[*found].opened))};
     }
     if (cmd.case_id.empty()) return rejection{reject_code::malformed, "open needs a case id"};
     rejection why;
