@@ -169,10 +169,10 @@ const std::vector<variant_rule> variants = {
     {"external",
      9,
      {{"survey", 4, {}, true},
-      {"approval-planning", 3, {"survey"}, false},
-      {"approval-city-management", 3, {"survey"}, false},
-      {"approval-traffic-police", 3, {"survey"}, false},
-      {"connect", 5, {"approval-planning", "approval-city-management", "approval-traffic-police"}, true}}},
+      {"approval-planning", 3, {}, false},  // each department's clock runs from its own start
+      {"approval-city-management", 3, {}, false},
+      {"approval-traffic-police", 3, {}, false},
+      {"connect", 5, {"survey", "approval-planning", "approval-city-management", "approval-traffic-police"}, true}}},
 };
 
 // The [[scope]] rules, first match wins; no rule allows crossings. nullopt: out of scope.

@@ -62,7 +62,7 @@ class compiled_policies {
   }
   [[nodiscard]] const sla_policy& policy(std::uint16_t p) const noexcept { return (*set_)[p]; }
   [[nodiscard]] std::size_t policy_count() const noexcept { return set_->size(); }
-  // "kunming-water-490@2020.1" for every policy, in the set's order.
+  // "kunming-water-490@2020.2" for every policy, in the set's order.
   [[nodiscard]] std::vector<std::string> refs() const;
 
  private:
@@ -71,7 +71,7 @@ class compiled_policies {
   std::vector<std::uint16_t> first_variant_;  // per policy
 };
 
-// "kunming-water-490@2020.1": how views and snapshots name a policy and its version.
+// "kunming-water-490@2020.2": how views and snapshots name a policy and its version.
 [[nodiscard]] std::string policy_ref(const sla_policy& p);
 
 }  // namespace dueday::detail
