@@ -96,6 +96,15 @@ ordered_json case_json(const case_record& r, const std::string& path) {
   j["variant"] = checked_utf8(r.variant, join(path, "variant"));
   j["status"] = to_string(r.status);
   j["opened"] = checked_iso(r.opened, join(path, "opened"));
+  if (r.status != case_status::open) {
+    j["closed"] = checked_iso(r.closed, join(path, "closed"));
+  } else if (r.closed == instant{}) {
+    j["closed"] = nullptr;
+  } else {  // null would read back as instant{}: another state
+    unwritable(join(path, "closed"),
+               fmt::format("{} s from 1970-01-01T00:00:00Z is not 0 (an open case has no closing instant)",
+                           r.closed.time_since_epoch().count()));
+  }
   ordered_json clocks = ordered_json::array();
   for (std::size_t k = 0; k < r.clocks.size(); ++k)
     clocks.push_back(clock_json(r.clocks[k], fmt::format("{}.clocks[{}]", path, k)));
@@ -120,6 +129,17 @@ step_timer::status read_timer_state(const node& n, std::string_view where) {
     if (n.type == node::kind::string && n.text == timer_state_names[k]) return static_cast<step_timer::status>(k);
   }
   refuse(where, fmt::format("{} is not a timer state (expected idle, running, paused or stopped)", describe(n)));
+}
+
+// Null for an open case (read as instant{}, what engine_state keeps there), an instant for any other.
+instant read_closed(const node& n, std::string_view where, case_status status) {
+  if (status == case_status::open) {
+    if (n.type != node::kind::null)
+      refuse(where, fmt::format("{} is not null (an open case has no closing instant)", describe(n)));
+    return instant{};
+  }
+  if (n.type == node::kind::null) refuse(where, "null is not an instant (only an open case has none)");
+  return read_instant(n, where);
 }
 
 case_status read_case_status(const node& n, std::string_view where) {
@@ -162,13 +182,14 @@ transition_record read_transition(const node& n, std::string path) {
 
 case_record read_case(const node& n, std::string path) {
   const object_reader o(n, std::move(path));
-  o.only({"id", "policy", "variant", "status", "opened", "clocks", "transitions"});
+  o.only({"id", "policy", "variant", "status", "opened", "closed", "clocks", "transitions"});
   case_record r;
   r.id = o.string("id");
   r.policy = o.string("policy");
   r.variant = o.string("variant");
   r.status = read_case_status(o.field("status"), o.where("status"));
   r.opened = o.time("opened");
+  r.closed = read_closed(o.field("closed"), o.where("closed"), r.status);
   const auto& clocks = o.array("clocks");
   r.clocks.reserve(clocks.size());
   for (std::size_t k = 0; k < clocks.size(); ++k)
