@@ -7,6 +7,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "support.hpp"
 
@@ -20,8 +21,21 @@ clock_rule civil(int n) {
   return clock_rule::of(span_spec{n, span_spec::unit::working_days}, counting_rule::civil, cal().hours());
 }
 
-// A state with every kind of case: open with paused, idle (waiting) and running clocks; out of
-// scope; completed with an overrun; cancelled, with a UTF-8 id.
+// A case with no clocks or transitions yet; `closed` only for one that is not open.
+case_record case_of(std::string id, std::string policy, std::string variant, case_status status, instant opened,
+                    instant closed = {}) {
+  case_record r;
+  r.id = std::move(id);
+  r.policy = std::move(policy);
+  r.variant = std::move(variant);
+  r.status = status;
+  r.opened = opened;
+  r.closed = closed;
+  return r;
+}
+
+// A state with every status: open with paused, idle (waiting) and running clocks; out of scope
+// (closed when it opened); completed with an overrun; cancelled, with a UTF-8 id.
 engine_state sample_state() {
   engine_state s;
   s.now = at("2026-10-08T16:00");
@@ -29,7 +43,7 @@ engine_state sample_state() {
   s.calendar = "5b1c0e3f9a7d2468";
   s.policies = {"kunming-water-490@2020.1", "electricity-lv@2024.2"};
 
-  case_record w1{"W-001", "kunming-water-490", "standard", case_status::open, at("2026-09-30T10:00"), {}, {}};
+  case_record w1 = case_of("W-001", "kunming-water-490", "standard", case_status::open, at("2026-09-30T10:00"));
   step_timer survey;  // 2 WD confirmed Wednesday 09-30 10:00, paused 10-08 15:00 (15 h of 48 used)
   REQUIRE(survey.start(cal(), civil(2), at("2026-09-30T10:00")));
   REQUIRE(survey.pause(cal(), civil(2), at("2026-10-08T15:00")));
@@ -43,9 +57,11 @@ engine_state sample_state() {
   w1.clocks = {c0, c1, c2};
   w1.transitions = {{0, true, at("2026-10-08T15:00")}};
 
-  case_record w2{"W-002", "kunming-water-490", "", case_status::out_of_scope, at("2026-09-30T11:00"), {}, {}};
+  case_record w2 = case_of("W-002", "kunming-water-490", "", case_status::out_of_scope, at("2026-09-30T11:00"),
+                           at("2026-09-30T11:00"));
 
-  case_record e3{"E-003", "electricity-lv", "urban", case_status::completed, at("2026-09-01T09:30"), {}, {}};
+  case_record e3 = case_of("E-003", "electricity-lv", "urban", case_status::completed, at("2026-09-01T09:30"),
+                           at("2026-09-07T18:00"));
   step_timer::raw done{step_timer::status::stopped,
                        at("2026-09-02T00:00"),
                        at("2026-09-04T09:00"),
@@ -58,7 +74,8 @@ engine_state sample_state() {
   e3.transitions = {
       {0, true, at("2026-09-03T09:00")}, {0, false, at("2026-09-04T09:00")}, {1, true, at("2026-09-04T10:00")}};
 
-  case_record w4{"水-004", "kunming-water-490", "standard", case_status::cancelled, at("2026-10-02T08:00"), {}, {}};
+  case_record w4 = case_of("水-004", "kunming-water-490", "standard", case_status::cancelled, at("2026-10-02T08:00"),
+                           at("2026-10-06T09:30"));
   step_timer::raw cancelled = done;
   cancelled.overran = false;
   cancelled.provisional = false;
@@ -87,28 +104,38 @@ std::string refusal(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("snapshot: one case with one clock, byte for byte") {
+TEST_CASE("snapshot: an open and a cancelled case, byte for byte") {
   engine_state s;
   s.now = at("2026-10-08T16:00");
   s.calendar = "5b1c0e3f9a7d2468";
   s.policies = {"kunming-water-490@2020.1"};
-  case_record r{"W-001", "kunming-water-490", "standard", case_status::open, at("2026-09-30T10:00"), {}, {}};
+  case_record r = case_of("W-001", "kunming-water-490", "standard", case_status::open, at("2026-09-30T10:00"));
   step_timer t;
   REQUIRE(t.start(cal(), civil(2), at("2026-09-30T10:00")));
   REQUIRE(t.pause(cal(), civil(2), at("2026-10-08T15:00")));
   r.clocks = {{t.save(), std::nullopt, false, false, 1}};
   r.transitions = {{0, true, at("2026-10-08T15:00")}};
-  s.cases = {r};
+  // Cancelled before its clock ran: only `closed` tells when.
+  case_record c = case_of("W-002", "kunming-water-490", "standard", case_status::cancelled, at("2026-09-30T11:00"),
+                          at("2026-09-30T11:30"));
+  c.clocks = {clock_record{}};
+  s.cases = {r, c};
   const std::string text = to_snapshot_json(s);
   CHECK(text ==
         R"({"format":"dueday-engine-snapshot","version":2,"now":"2026-10-08T16:00:00+08:00","retired_before":null,)"
         R"("calendar":"5b1c0e3f9a7d2468","policies":["kunming-water-490@2020.1"],"cases":[{"id":"W-001",)"
         R"("policy":"kunming-water-490","variant":"standard","status":"open","opened":"2026-09-30T10:00:00+08:00",)"
-        R"("clocks":[{"state":"paused","first_count":"2026-10-01T00:00:00+08:00",)"
+        R"("closed":null,"clocks":[{"state":"paused","first_count":"2026-10-01T00:00:00+08:00",)"
         R"("run_from":"2026-10-01T00:00:00+08:00","mark":"2026-10-08T15:00:00+08:00",)"
         R"("due":"2026-10-10T00:00:00+08:00","elapsed":54000,"provisional":false,"overran":false,)"
         R"("commanded":null,"waiting":false,"completed":false,"fired":1}],)"
-        R"("transitions":[{"step":0,"pause":true,"at":"2026-10-08T15:00:00+08:00"}]}]})");
+        R"("transitions":[{"step":0,"pause":true,"at":"2026-10-08T15:00:00+08:00"}]},)"
+        R"({"id":"W-002","policy":"kunming-water-490","variant":"standard","status":"cancelled",)"
+        R"("opened":"2026-09-30T11:00:00+08:00","closed":"2026-09-30T11:30:00+08:00",)"
+        R"("clocks":[{"state":"idle","first_count":"1970-01-01T08:00:00+08:00",)"
+        R"("run_from":"1970-01-01T08:00:00+08:00","mark":"1970-01-01T08:00:00+08:00",)"
+        R"("due":"1970-01-01T08:00:00+08:00","elapsed":0,"provisional":false,"overran":false,)"
+        R"("commanded":null,"waiting":false,"completed":false,"fired":0}],"transitions":[]}]})");
   CHECK(parse_snapshot_json(text) == s);
 }
 
@@ -124,6 +151,19 @@ TEST_CASE("snapshot: a state round-trips to an equal state and the same bytes") 
   CHECK(text.find(R"("commanded":"2026-10-08T11:00:00+08:00","waiting":true)") != std::string::npos);
   CHECK(text.find(R"("variant":"","status":"out_of_scope")") != std::string::npos);
   CHECK(text.find(R"("id":"水-004")") != std::string::npos);
+  // Every status, and its closing instant: none while open, the opening when out of scope.
+  CHECK(text.find(R"("status":"open","opened":"2026-09-30T10:00:00+08:00","closed":null,)") != std::string::npos);
+  CHECK(text.find(R"("status":"out_of_scope","opened":"2026-09-30T11:00:00+08:00",)"
+                  R"("closed":"2026-09-30T11:00:00+08:00",)") != std::string::npos);
+  CHECK(text.find(R"("status":"completed","opened":"2026-09-01T09:30:00+08:00",)"
+                  R"("closed":"2026-09-07T18:00:00+08:00",)") != std::string::npos);
+  CHECK(text.find(R"("status":"cancelled","opened":"2026-10-02T08:00:00+08:00",)"
+                  R"("closed":"2026-10-06T09:30:00+08:00",)") != std::string::npos);
+  REQUIRE(back.cases.size() == 4);
+  CHECK(back.cases[0].closed == instant{});
+  CHECK(back.cases[1].closed == at("2026-09-30T11:00"));
+  CHECK(back.cases[2].closed == at("2026-09-07T18:00"));
+  CHECK(back.cases[3].closed == at("2026-10-06T09:30"));
 
   engine_state unretired = s;
   unretired.retired_before.reset();
@@ -169,6 +209,16 @@ TEST_CASE("snapshot: what could not be read back is not written") {
   s = sample_state();
   s.cases[1].status = static_cast<case_status>(9);
   CHECK(refused(s) == "cannot write a snapshot: cases[1].status: 9 is not a case status");
+  s = sample_state();
+  s.cases[0].closed = at("1970-01-02T08:00:00+08:00");  // null would read back as instant{}
+  CHECK(refused(s) ==
+        "cannot write a snapshot: cases[0].closed: 86400 s from 1970-01-01T00:00:00Z is not 0 (an open case has no "
+        "closing instant)");
+  s = sample_state();
+  s.cases[2].closed = instant::min();
+  CHECK(refused(s) ==
+        "cannot write a snapshot: cases[2].closed: -9223372036854775808 s from 1970-01-01T00:00:00Z is not in the "
+        "years 0000 to 9999");
   s = sample_state();
   s.cases[0].transitions[0].at = instant::max();
   CHECK(refused(s) ==
@@ -265,13 +315,16 @@ TEST_CASE("snapshot: every refusal is one line naming the place and the bad valu
       {m(R"("version":2)", R"("version":"2")"), p + "version: '2' is not a supported version (expected 2)"},
       // unknown fields
       {m(R"("now":)", R"("extra":1,"now":)"), p + "top level: unknown field 'extra'"},
-      {m(R"("opened":)", R"("closed":"2026-10-01T00:00:00+08:00","opened":)"), p + "cases[0]: unknown field 'closed'"},
+      {m(R"("opened":)", R"("closing":"2026-10-01T00:00:00+08:00","opened":)"),
+       p + "cases[0]: unknown field 'closing'"},
       {m(R"("fired":0})", R"("fired":0,"flags":0})", 1), p + "cases[0].clocks[2]: unknown field 'flags'"},
       {m(R"("step":0)", R"("step":0,"x":null)"), p + "cases[0].transitions[0]: unknown field 'x'"},
       {m(R"("now":)", R"("a\nb":1,"now":)"), p + "top level: unknown field 'a\\nb'"},
       // missing fields
       {m(R"("retired_before":"2026-01-01T00:00:00+08:00",)", ""), p + "retired_before: missing"},
       {m(R"("commanded":null,)", ""), p + "cases[0].clocks[0].commanded: missing"},
+      {m(R"("closed":null,)", ""), p + "cases[0].closed: missing"},
+      {m(R"("closed":"2026-09-07T18:00:00+08:00",)", ""), p + "cases[2].closed: missing"},
       {m(R"(,"transitions":[])", ""), p + "cases[1].transitions: missing"},
       {m(R"({"step":1,"pause":true,)", R"({"pause":true,)"), p + "cases[2].transitions[2].step: missing"},
       // wrong types
@@ -316,6 +369,26 @@ TEST_CASE("snapshot: every refusal is one line naming the place and the bad valu
        p + "cases[2].status: 'closed' is not a case status (expected open, completed, cancelled or out_of_scope)"},
       {m(R"("status":"open")", R"("status":"Open")"),
        p + "cases[0].status: 'Open' is not a case status (expected open, completed, cancelled or out_of_scope)"},
+      // closing instants: null exactly when the case is open, whatever the status is changed to
+      {m(R"("closed":null)", R"("closed":"2026-10-01T00:00:00+08:00")"),
+       p + "cases[0].closed: '2026-10-01T00:00:00+08:00' is not null (an open case has no closing instant)"},
+      {m(R"("closed":null)", R"("closed":false)"),
+       p + "cases[0].closed: false is not null (an open case has no closing instant)"},
+      {m(R"("status":"completed")", R"("status":"open")"),
+       p + "cases[2].closed: '2026-09-07T18:00:00+08:00' is not null (an open case has no closing instant)"},
+      {m(R"("closed":"2026-09-30T11:00:00+08:00")", R"("closed":null)"),
+       p + "cases[1].closed: null is not an instant (only an open case has none)"},
+      {m(R"("closed":"2026-09-07T18:00:00+08:00")", R"("closed":null)"),
+       p + "cases[2].closed: null is not an instant (only an open case has none)"},
+      {m(R"("closed":"2026-10-06T09:30:00+08:00")", R"("closed":null)"),
+       p + "cases[3].closed: null is not an instant (only an open case has none)"},
+      {m(R"("status":"open")", R"("status":"cancelled")"),
+       p + "cases[0].closed: null is not an instant (only an open case has none)"},
+      {m(R"("closed":"2026-09-07T18:00:00+08:00")", R"("closed":1)"), p + "cases[2].closed: 1 is not a string"},
+      {m(R"("closed":"2026-09-07T18:00:00+08:00")", R"("closed":"2026-09-07T18:00:00")"),
+       p + "cases[2].closed: '2026-09-07T18:00:00' is not an instant (expected YYYY-MM-DDTHH:MM:SS+08:00)"},
+      {m(R"("closed":"2026-10-06T09:30:00+08:00")", R"("closed":"2026-10-06T01:30:00Z")"),
+       p + "cases[3].closed: '2026-10-06T01:30:00Z' is not an instant (expected YYYY-MM-DDTHH:MM:SS+08:00)"},
       // instants: only the form the writer writes
       {m(R"("now":"2026-10-08T16:00:00+08:00")", R"("now":"2026-10-08T16:00+08:00")"),
        p + "now: '2026-10-08T16:00+08:00' is not an instant (expected YYYY-MM-DDTHH:MM:SS+08:00)"},

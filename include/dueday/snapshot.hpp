@@ -9,18 +9,20 @@
 //    "retired_before":null,"calendar":"5b1c0e3f9a7d2468","policies":["kunming-water-490@2020.1"],
 //    "cases":[
 //     {"id":"W-001","policy":"kunming-water-490","variant":"standard","status":"open",
-//      "opened":"2026-09-30T10:00:00+08:00","clocks":[
+//      "opened":"2026-09-30T10:00:00+08:00","closed":null,"clocks":[
 //       {"state":"paused","first_count":"2026-10-01T00:00:00+08:00","run_from":"2026-10-01T00:00:00+08:00",
 //        "mark":"2026-10-08T15:00:00+08:00","due":"2026-10-10T00:00:00+08:00","elapsed":54000,
 //        "provisional":false,"overran":false,"commanded":null,"waiting":false,"completed":false,"fired":0},
 //       ...],
 //      "transitions":[{"step":0,"pause":true,"at":"2026-10-08T15:00:00+08:00"}]},
 //     {"id":"W-002","policy":"kunming-water-490","variant":"","status":"out_of_scope",
-//      "opened":"2026-09-30T11:00:00+08:00","clocks":[],"transitions":[]}]}
+//      "opened":"2026-09-30T11:00:00+08:00","closed":"2026-09-30T11:00:00+08:00","clocks":[],"transitions":[]}]}
 //
 // Field by field (engine_state.hpp says what each means):
 //   now, opened, first_count, run_from, mark, due, at   instants, exactly YYYY-MM-DDTHH:MM:SS+08:00
 //   retired_before, commanded                           such an instant, or null when absent
+//   closed                                              such an instant (out of scope: the opening), or
+//                                                       null exactly when the status is open
 //   calendar, id, policy, variant                       strings; variant "" when out of scope
 //   policies                                            array of strings ("id@version")
 //   status        open, completed, cancelled or out_of_scope
@@ -32,14 +34,16 @@
 // Reading trusts nothing: parse_snapshot_json refuses malformed JSON, text nested deeper than 8
 // arrays or objects, a key twice in one object, any other format or version, unknown and missing
 // fields, a value of the wrong type, a number with a fraction or exponent where an integer
-// belongs, an integer out of the field's range, a name that is not a state or status, and an
-// instant in any other form than the one written above. JSON strings must be UTF-8. The error is
-// one line, "not a valid snapshot: <where>: <what>", <where> the path of the value (or the line and
-// column of a JSON syntax error, or "top level"):
+// belongs, an integer out of the field's range, a name that is not a state or status, a closing
+// instant on an open case or none on any other, and an instant in any other form than the one
+// written above. JSON strings must be UTF-8. The error is one line, "not a valid snapshot: <where>:
+// <what>", <where> the path of the value (or the line and column of a JSON syntax error, or "top
+// level"):
 //
 //   not a valid snapshot: cases[3].clocks[1].elapsed: 1.5 is not an integer
 //   not a valid snapshot: cases[0].clocks[0].state: 'runing' is not a timer state (expected idle, ...)
 //   not a valid snapshot: cases[0]: duplicate key 'id'
+//   not a valid snapshot: cases[2].closed: null is not an instant (only an open case has none)
 //   not a valid snapshot: line 2, column 13: syntax error while parsing value - invalid literal; ...
 //
 // Whether the state makes sense (instants in order, working times the instants allow, the clocks
@@ -56,12 +60,14 @@ namespace dueday {
 // The state as one line of compact JSON (no newline), byte for byte the same for equal states.
 // Instants are written at +08:00. Refuses to write what parse_snapshot_json would refuse to read:
 // throws dueday::error, one line "cannot write a snapshot: <where>: <what>", for a string that is
-// not UTF-8, an instant outside the years 0000..9999, elapsed outside 0..10^10 s, or a state or
-// status that is no enumerator. Thread-safe.
+// not UTF-8, an instant outside the years 0000..9999, elapsed outside 0..10^10 s, a state or
+// status that is no enumerator, or an open case whose `closed` is not instant{} (it would come back
+// as instant{}). Thread-safe.
 [[nodiscard]] std::string to_snapshot_json(const engine_state& s);
 
 // The state written by to_snapshot_json. Throws dueday::error, one line "not a valid snapshot:
-// <where>: <what>", for anything that text could not be (see above). Thread-safe.
+// <where>: <what>", for anything that text could not be (see above). An open case's `closed` is
+// instant{}. Thread-safe.
 [[nodiscard]] engine_state parse_snapshot_json(std::string_view text);
 
 }  // namespace dueday
