@@ -255,4 +255,10 @@ engine_state parse_snapshot_json(std::string_view text) {
   return read_state(detail::snapshot_json::parse(text, max_depth));
 }
 
+std::string snapshot(const engine& e) { return to_snapshot_json(e.state()); }
+
+engine restore(std::string_view text, calendar cal, policy_set policies, event_sink& sink, engine_options options) {
+  return engine::from_state(parse_snapshot_json(text), std::move(cal), std::move(policies), sink, options);
+}
+
 }  // namespace dueday

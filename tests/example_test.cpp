@@ -35,8 +35,8 @@ run replay_example(std::size_t split_at = 0) {
     std::string line;
     for (std::size_t i = 0; std::getline(in, line); ++i) (i < split_at ? head : tail) << line << '\n';
     (void)replay(head, "commands.jsonl", e, r.out);
-    r.snapshot = to_snapshot_json(e.state());
-    engine restored = engine::from_state(parse_snapshot_json(r.snapshot), test::cal(), builtin_policies(), r.out);
+    r.snapshot = snapshot(e);
+    engine restored = restore(r.snapshot, test::cal(), builtin_policies(), r.out);
     (void)replay(tail, "commands.jsonl", restored, r.out, static_cast<std::int64_t>(split_at));
   }
   for (const auto& ev : r.out.events) r.text += to_json(ev) + "\n";

@@ -45,14 +45,14 @@ engine_state sample_state() {
 
   case_record w1 = case_of("W-001", "kunming-water-490", "standard", case_status::open, at("2026-09-30T10:00"));
   step_timer survey;  // 2 WD confirmed Wednesday 09-30 10:00, paused 10-08 15:00 (15 h of 48 used)
-  REQUIRE(survey.start(cal(), civil(2), at("2026-09-30T10:00")));
-  REQUIRE(survey.pause(cal(), civil(2), at("2026-10-08T15:00")));
+  REQUIRE(survey.start(cal(), civil(2), at("2026-09-30T10:00")) == timer_result::done);
+  REQUIRE(survey.pause(cal(), civil(2), at("2026-10-08T15:00")) == timer_result::done);
   clock_record c0{survey.save(), std::nullopt, false, false, 1};
   clock_record c1{};  // design: its start came, the survey has not completed
   c1.commanded = at("2026-10-08T11:00");
   c1.waiting = true;
   step_timer overall;
-  REQUIRE(overall.start(cal(), civil(10), at("2026-09-30T10:00")));
+  REQUIRE(overall.start(cal(), civil(10), at("2026-09-30T10:00")) == timer_result::done);
   clock_record c2{overall.save(), std::nullopt, false, false, 0};
   w1.clocks = {c0, c1, c2};
   w1.transitions = {{0, true, at("2026-10-08T15:00")}};
@@ -111,8 +111,8 @@ TEST_CASE("snapshot: an open and a cancelled case, byte for byte") {
   s.policies = {"kunming-water-490@2020.1"};
   case_record r = case_of("W-001", "kunming-water-490", "standard", case_status::open, at("2026-09-30T10:00"));
   step_timer t;
-  REQUIRE(t.start(cal(), civil(2), at("2026-09-30T10:00")));
-  REQUIRE(t.pause(cal(), civil(2), at("2026-10-08T15:00")));
+  REQUIRE(t.start(cal(), civil(2), at("2026-09-30T10:00")) == timer_result::done);
+  REQUIRE(t.pause(cal(), civil(2), at("2026-10-08T15:00")) == timer_result::done);
   r.clocks = {{t.save(), std::nullopt, false, false, 1}};
   r.transitions = {{0, true, at("2026-10-08T15:00")}};
   // Cancelled before its clock ran: only `closed` tells when.

@@ -53,6 +53,7 @@
 #include <string>
 #include <string_view>
 
+#include "dueday/engine.hpp"
 #include "dueday/engine_state.hpp"
 
 namespace dueday {
@@ -69,5 +70,14 @@ namespace dueday {
 // <where>: <what>", for anything that text could not be (see above). An open case's `closed` is
 // instant{}. Thread-safe.
 [[nodiscard]] engine_state parse_snapshot_json(std::string_view text);
+
+// An engine's snapshot text: to_snapshot_json(e.state()).
+[[nodiscard]] std::string snapshot(const engine& e);
+
+// An engine rebuilt from snapshot text, trusting nothing in it: parse_snapshot_json, then
+// engine::from_state (which checks the state against `cal` and `policies`). Throws dueday::error,
+// one line "not a valid snapshot: <where>: <what>".
+[[nodiscard]] engine restore(std::string_view text, calendar cal, policy_set policies, event_sink& sink,
+                             engine_options options = {});
 
 }  // namespace dueday
