@@ -75,6 +75,7 @@ struct engine::impl : detail::core {
       if (!e_.events.empty()) e_.sink->on_events(e_.events.view());
       if (guard_) guard_->commit();
       e_.fire_log.clear();
+      if (e_.fire_log.capacity() > 65536) e_.fire_log.shrink_to_fit();  // a late tick's log goes
       committed_ = true;
     }
 

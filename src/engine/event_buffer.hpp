@@ -23,10 +23,16 @@ class event_buffer {
   }
   [[nodiscard]] std::span<const event> view() const noexcept { return {events_.data(), size_}; }
   [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
-  // Forgets the events. A burst (a late tick) does not pin its memory for ever.
+  // Forgets the events. A burst (a late tick raising a million alerts) does not pin its memory:
+  // past `retained` events the room is given back.
   void clear() noexcept {
     size_ = 0;
-    if (events_.size() > retained) events_.erase(events_.begin() + retained, events_.end());
+    if (events_.capacity() <= 2 * retained) return;
+    events_.erase(events_.begin() + retained, events_.end());
+    try {
+      events_.shrink_to_fit();  // a request; on failure the room simply stays
+    } catch (...) {
+    }
   }
 
   // Clears the buffer when it ends, delivered or not: a command that failed leaves nothing behind.
