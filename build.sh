@@ -33,7 +33,7 @@ case "$what" in
     ;;
   test)
     clang-format --dry-run -Werror include/dueday/*.hpp include/dueday/interop/*.hpp src/*.cpp src/detail/*.hpp \
-      examples/*.cpp tests/*.cpp tests/install/*.cpp bench/*.cpp
+      examples/*.cpp tests/*.cpp tests/install/*.cpp tests/subproject/*.cpp bench/*.cpp
     # Time enters the library only as arguments: nothing in it reads a clock or the host zone.
     if grep -rnE 'system_clock::now|steady_clock::now|std::time\(|localtime|getenv' include src; then
       echo "the library must not read a clock or the environment" >&2
