@@ -2,7 +2,8 @@
 # One entry point for a fresh Debian 12 machine (as root) and for CI:
 #   ./build.sh run     install what is missing, build, and run the main job (replay the October
 #                      2026 example through the SLA engine: events file plus a summary)
-#   ./build.sh test    install what is missing, build, check formatting, and run every test (ctest)
+#   ./build.sh test    install what is missing, build, check formatting, and run every test (ctest),
+#                      then the threading tests again under ThreadSanitizer (build/tsan)
 #   ./build.sh bench   install what is missing and print the benchmark figures
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -11,7 +12,7 @@ what=${1:-run}
 # Debian 12 packages only. apt-get runs only when something is missing.
 packages=(build-essential cmake git tzdata clang-format clang-tidy
           libfmt-dev libhowardhinnant-date-dev libboost-date-time-dev libtomlplusplus-dev
-          libcli11-dev nlohmann-json3-dev doctest-dev)
+          libcli11-dev nlohmann-json3-dev doctest-dev libtsan2)
 [ "$what" = bench ] && packages+=(libbenchmark-dev libquantlib0-dev)
 missing=()
 for p in "${packages[@]}"; do
@@ -33,7 +34,7 @@ case "$what" in
     ;;
   test)
     clang-format --dry-run -Werror include/dueday/*.hpp include/dueday/interop/*.hpp src/*.cpp src/detail/*.hpp \
-      examples/*.cpp tests/*.cpp tests/install/*.cpp bench/*.cpp
+      examples/*.cpp tests/*.cpp tests/install/*.cpp tests/subproject/*.cpp bench/*.cpp
     # Time enters the library only as arguments: nothing in it reads a clock or the host zone.
     if grep -rnE 'system_clock::now|steady_clock::now|std::time\(|localtime|getenv' include src; then
       echo "the library must not read a clock or the environment" >&2
@@ -44,6 +45,17 @@ case "$what" in
     # GCC-only flags in compile_commands.json are not clang-tidy findings.
     clang-tidy -p build/ci --quiet --extra-arg=-Wno-unknown-warning-option src/*.cpp examples/*.cpp 2>/dev/null
     ctest --preset ci -j"$jobs"
+    # The threading cases again under ThreadSanitizer: a build of the library and that one program.
+    cmake --preset tsan >/dev/null
+    cmake --build --preset tsan -j"$jobs"
+    # GCC 12's ThreadSanitizer cannot place its shadow memory when the kernel randomises mmap with
+    # more bits than 28 (newer Ubuntu kernels use 32; google/sanitizers#1716): run it without
+    # address randomisation there.
+    tsan_run=()
+    if [ "$(cat /proc/sys/vm/mmap_rnd_bits 2>/dev/null || echo 28)" -gt 28 ]; then
+      tsan_run=(setarch "$(uname -m)" -R)
+    fi
+    "${tsan_run[@]}" ctest --preset tsan
     ;;
   bench)
     bench/run build/bench

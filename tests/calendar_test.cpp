@@ -4,8 +4,6 @@
 
 #include "support.hpp"
 
-#include <thread>
-
 #include "dueday/format.hpp"
 #include "dueday/io.hpp"
 
@@ -132,22 +130,6 @@ TEST_CASE("calendar: an overlay adds local days off and make-up days on top of t
   // The national calendar is untouched: calendars are values.
   CHECK(cal().day(ymd(2026, 4, 14)).kind == day_kind::workday);
   CHECK_THROWS_AS((void)cal().with_overlay(dueday::notice{}), dueday::error);
-}
-
-TEST_CASE("calendar: copies share tables and answer the same from several threads") {
-  const dueday::calendar a = cal();
-  long sum[2] = {0, 0};
-  auto work = [&](int t) {
-    const dueday::calendar mine = a;  // a copy per thread
-    for (civil_day d = ymd(2007, 1, 1); d <= ymd(2026, 11, 1); d = d + days{1}) {
-      sum[t] += mine.count(ymd(2007, 1, 1), mine.advance(d, working_days{20})).count();
-    }
-  };
-  std::thread t0(work, 0), t1(work, 1);
-  t0.join();
-  t1.join();
-  CHECK(sum[0] == sum[1]);
-  CHECK(sum[0] > 0);
 }
 
 TEST_CASE("calendar: instants map to Beijing civil days whatever the host zone") {
