@@ -34,6 +34,7 @@ case "$what" in
     ;;
   test)
     clang-format --dry-run -Werror include/dueday/*.hpp include/dueday/interop/*.hpp src/*.cpp src/detail/*.hpp \
+      src/engine/*.cpp src/engine/*.hpp tests/*.hpp \
       examples/*.cpp tests/*.cpp tests/install/*.cpp tests/subproject/*.cpp bench/*.cpp
     # Time enters the library only as arguments: nothing in it reads a clock or the host zone.
     if grep -rnE 'system_clock::now|steady_clock::now|std::time\(|localtime|getenv' include src; then
@@ -43,7 +44,8 @@ case "$what" in
     cmake --preset ci >/dev/null
     cmake --build --preset ci -j"$jobs"
     # GCC-only flags in compile_commands.json are not clang-tidy findings.
-    clang-tidy -p build/ci --quiet --extra-arg=-Wno-unknown-warning-option src/*.cpp examples/*.cpp 2>/dev/null
+    clang-tidy -p build/ci --quiet --extra-arg=-Wno-unknown-warning-option src/*.cpp src/engine/*.cpp examples/*.cpp \
+      2>/dev/null
     ctest --preset ci -j"$jobs"
     # The threading cases again under ThreadSanitizer: a build of the library and that one program.
     cmake --preset tsan >/dev/null

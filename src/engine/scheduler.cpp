@@ -100,12 +100,13 @@ void core::fire(instant limit) {
 }
 
 void core::undo_fire() noexcept {
-  for (auto it = fire_log.rbegin(); it != fire_log.rend(); ++it) {
-    clock_slot& slot = cases[it->c].clocks[it->k];
-    slot.fired = static_cast<std::uint8_t>(slot.fired & ~(1U << it->level));
-    slot.next_at = it->next_at;
-    slot.next_level = it->next_level;
-    refresh(it->c);
+  for (std::size_t n = fire_log.size(); n-- > 0;) {  // newest first
+    const fire_record& f = fire_log[n];
+    clock_slot& slot = cases[f.c].clocks[f.k];
+    slot.fired = static_cast<std::uint8_t>(slot.fired & ~(1U << f.level));
+    slot.next_at = f.next_at;
+    slot.next_level = f.next_level;
+    refresh(f.c);
   }
   fire_log.clear();
 }
