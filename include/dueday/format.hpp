@@ -22,6 +22,8 @@ namespace dueday {
 // "2026-10-10".
 [[nodiscard]] std::string format_civil_day(civil_day d);
 // "2026-10-10T00:00:00+08:00": the instant at the offset, ISO 8601 with seconds and the offset.
+// An instant whose local date lies outside the years 0000..9999 prints as
+// "<n> s from 1970-01-01T00:00:00Z".
 [[nodiscard]] std::string format_instant(instant t, utc_offset offset = beijing_offset);
 
 }  // namespace dueday

@@ -24,10 +24,16 @@ class case_checker {
   case_checker(const core& k, const case_record& c, std::size_t n)
       : k_(k), c_(c), where_(fmt::format("cases[{}] ('{}')", n, c.id)) {}
 
-  void instant_in(std::string_view field, instant t, instant lo, instant hi) const {
+  void instant_in(const std::string& where, std::string_view field, instant t, instant lo, instant hi) const {
     if (t < lo || t > hi) {
-      invalid(where_, fmt::format("{} {} is outside {} .. {}", field, k_.iso(t), k_.iso(lo), k_.iso(hi)));
+      invalid(where, fmt::format("{} {} is outside {} .. {}", field, k_.iso(t), k_.iso(lo), k_.iso(hi)));
     }
+  }
+
+  // A closed case held must have closed at or after the retirement instant.
+  void not_retired() const {
+    if (k_.retired_before && c_.closed < *k_.retired_before)
+      invalid(where_, "it closed before retired_before, so it was retired");
   }
 
   // The case as a whole; returns its policy and variant.
@@ -39,11 +45,12 @@ class case_checker {
     const auto p = k_.rules->find_policy(c_.policy);
     if (!p) invalid(where_, fmt::format("unknown policy '{}'", c_.policy));
     const instant first = k_.cal.at(k_.cal.first_covered(), {});
-    instant_in("opened", c_.opened, first, k_.now);
+    instant_in(where_, "opened", c_.opened, first, k_.now);
     if (c_.variant.empty()) {
       if (c_.status != case_status::out_of_scope) invalid(where_, "a case with no variant must be out of scope");
       if (!c_.clocks.empty() || !c_.transitions.empty()) invalid(where_, "an out-of-scope case has no clocks");
       if (c_.closed != c_.opened) invalid(where_, "an out-of-scope case closes when it opens");
+      not_retired();
       return {*p, no_variant};
     }
     if (c_.status == case_status::out_of_scope) invalid(where_, "an out-of-scope case has no variant");
@@ -53,7 +60,8 @@ class case_checker {
     if (c_.status == case_status::open) {
       if (c_.closed != instant{}) invalid(where_, "an open case has no closing instant");
     } else {
-      instant_in("closed", c_.closed, c_.opened, k_.now);
+      instant_in(where_, "closed", c_.closed, c_.opened, k_.now);
+      not_retired();
     }
     const std::uint16_t vi = k_.rules->variant_index(*p, static_cast<std::size_t>(v - pol.variants.data()));
     if (c_.clocks.size() != k_.rules->variant(vi).clocks.size()) {
@@ -74,7 +82,7 @@ class case_checker {
     if (s.thresholds.size() < 8 && (r.fired >> s.thresholds.size()) != 0)
       invalid(at, fmt::format("raised levels {:#x} name levels the policy does not have", r.fired));
     if (overall && (r.commanded || r.waiting || r.completed)) invalid(at, "the overall clock takes no commands");
-    if (r.commanded) instant_in("commanded", *r.commanded, c_.opened, k_.now);
+    if (r.commanded) instant_in(at, "commanded", *r.commanded, c_.opened, k_.now);
     if (s.join_start && r.commanded) invalid(at, "a step that starts on the join takes no start");
     if (r.waiting && (t.state != status::idle || !r.commanded)) invalid(at, "only a started idle step waits");
     if (r.completed && t.state != status::stopped) invalid(at, "a completed step is stopped");
@@ -85,10 +93,10 @@ class case_checker {
     if (!overall && !s.join_start && !r.commanded) invalid(at, "a step runs only after its start");
     const instant first = k_.cal.at(k_.cal.first_covered(), {});
     const instant end = k_.horizon();
-    instant_in("first_count", t.first_count, first, end);
-    instant_in("run_from", t.run_from, first, end);
-    instant_in("due", t.due, first, end);
-    instant_in("mark", t.mark, c_.opened, k_.now);
+    instant_in(at, "first_count", t.first_count, first, end);
+    instant_in(at, "run_from", t.run_from, first, end);
+    instant_in(at, "due", t.due, first, end);
+    instant_in(at, "mark", t.mark, c_.opened, k_.now);
     const instant counted_until = std::max(t.mark, t.first_count);
     const working_time most =
         k_.cal.working_time_between(t.first_count, counted_until, s.rule.basis, coverage::provisional);
@@ -99,8 +107,11 @@ class case_checker {
     }
     if (t.provisional != !k_.cal.covers(k_.cal.day_of(t.due - std::chrono::seconds{1})))
       invalid(at, "provisional does not match the due instant");
+    if (t.overran && t.mark <= t.due) invalid(at, "overran, yet its last transition is not past its due instant");
     if (t.state == status::running) {
       if (t.run_from < t.mark || t.run_from < t.first_count) invalid(at, "a running clock counts from its start");
+      if (t.elapsed >= s.rule.budget && t.due > t.mark)
+        invalid(at, "it has used its limit, yet its due instant is after its last transition");
       step_timer check = step_timer::load(t);
       if (check.recompute(k_.cal, s.rule) != timer_result::done || check.due() != t.due)
         invalid(at, fmt::format("due {} does not follow from the clock's other fields", k_.iso(t.due)));
@@ -117,6 +128,45 @@ class case_checker {
       if (t.at < last || t.at > k_.now) invalid(at, fmt::format("{} is out of order", k_.iso(t.at)));
       last = t.at;
     }
+  }
+
+  // How the clocks and transitions of the case stand to one another, as commands leave them.
+  void relations(const compiled_variant& v) const {
+    const auto state = [&](std::size_t i) { return c_.clocks[i].timer.state; };
+    const auto clock_at = [&](std::size_t i) { return fmt::format("{}, clock '{}'", where_, v.clocks[i].name); };
+    // Per step, pauses and resumes alternate, a pause first; a paused step's last is its pause.
+    std::vector<int> last(v.overall, -1);  // -1 none, 1 pause, 0 resume
+    std::vector<instant> last_at(v.overall);
+    for (std::size_t n = 0; n < c_.transitions.size(); ++n) {
+      const transition_record& t = c_.transitions[n];
+      if (t.pause != (last[t.step] != 1)) {
+        invalid(fmt::format("{}, transitions[{}]", where_, n),
+                t.pause ? "a second pause with no resume between" : "a resume with no pause before it");
+      }
+      last[t.step] = t.pause ? 1 : 0;
+      last_at[t.step] = t.at;
+    }
+    bool counted_running = false;
+    for (std::size_t i = 0; i < v.overall; ++i) {
+      const clock_record& r = c_.clocks[i];
+      const std::string at = clock_at(i);
+      if (state(i) == status::paused && (last[i] != 1 || last_at[i] != r.timer.mark))
+        invalid(at, "paused, but its last transition is no pause at that instant");
+      if (state(i) == status::running && last[i] == 1) invalid(at, "running, but its last transition is a pause");
+      if (state(i) == status::idle && last[i] != -1) invalid(at, "idle, yet it paused or resumed");
+      bool after_done = true;
+      for (std::uint8_t a : v.clocks[i].after) after_done = after_done && state(a) == status::stopped;
+      if (state(i) != status::idle && !after_done) invalid(at, "it runs before the steps it is after completed");
+      if (r.commanded && state(i) == status::idle && !r.waiting) invalid(at, "started and idle, yet not waiting");
+      if (r.waiting && after_done) invalid(at, "waiting, though the steps it is after completed");
+      if (c_.status == case_status::completed && !r.completed) invalid(at, "the case completed, but not this step");
+      counted_running = counted_running || (v.clocks[i].counted && state(i) == status::running);
+    }
+    const auto o = v.overall;
+    if (c_.status == case_status::open && counted_running != (state(o) == status::running))
+      invalid(clock_at(o), "the overall clock runs exactly while a counted step runs");
+    if (c_.status == case_status::completed && c_.closed != c_.clocks[o].timer.mark)
+      invalid(where_, "a completed case closes when its overall clock stops");
   }
 
   void status_agrees(const compiled_variant& v) const {
@@ -206,6 +256,7 @@ void core::import_state(const engine_state& s) {
       for (std::size_t i = 0; i < cr.clocks.size(); ++i) check.clock(v, i);
       check.transitions(v);
       check.status_agrees(v);
+      check.relations(v);
     }
     queue.add_case();
     const auto c = cases.add(cr.id, cr.opened, policy, variant, static_cast<std::uint8_t>(cr.clocks.size()));
