@@ -265,8 +265,7 @@ std::optional<instant> calendar::try_add_working_time(instant a, working_time w,
   if (w == working_time{0}) return a;
   // As position(), within the range just checked (24:00 of the last day is index limit(c)).
   const auto ix = static_cast<std::int32_t>(i);
-  const working_time within =
-      ix < limit(c) && is_working(ix) ? h.worked_before(time_of_day(a)) : working_time{0};
+  const working_time within = ix < limit(c) && is_working(ix) ? h.worked_before(time_of_day(a)) : working_time{0};
   const working_time target = h.per_day() * t_.before[ix] + within + w;
   const std::int64_t k = (target - seconds{1}) / h.per_day();  // the working day holding the target
   if (k >= t_.working_count || t_.nth[k] >= limit(c)) return std::nullopt;

@@ -200,6 +200,8 @@ outcome engine::impl::replace_calendar(calendar next, instant at) {
       for (const auto& m : clocks) e.refresh(m.c);
     }
   };
+  // The alerts just raised under the old calendar stay raised under the new one.
+  for (auto& m : clocks) m.slot.fired = cases[m.c].clocks[m.k].fired;
   std::swap(cal, next);
   std::swap(rules, next_rules);
   for (auto& m : clocks) std::swap(cases[m.c].clocks[m.k], m.slot);
