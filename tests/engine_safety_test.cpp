@@ -11,6 +11,7 @@
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>  // fmt::join
 
 #include <dueday/io.hpp>
 #include <dueday/jsonl.hpp>
@@ -463,6 +464,41 @@ TEST_CASE("engine: the safety script covers what it claims, and each command's e
   for (std::size_t i = 0; i < r.steps.size(); ++i)
     if (r.steps[i].what == step::kind::advance) burst = std::max(burst, r.ends[i] - (i == 0 ? 0 : r.ends[i - 1]));
   CHECK(burst >= 50);
+}
+
+TEST_CASE("engine: the safety script raises each alert once per clock and level") {
+  // However the clock was paused, moved by a new notice or ticked late.
+  const reference& r = ref();
+  std::map<std::string, std::vector<std::string>> alerts;  // "case clock level" -> when raised
+  for (const event& e : r.events) {
+    if (e.kind == event_kind::warning || e.kind == event_kind::overdue || e.kind == event_kind::escalation)
+      alerts[fmt::format("{} {} {}", e.case_id, e.step, e.level)].push_back(format_instant(e.at));
+  }
+  for (const auto& alert : alerts) {
+    CHECK_MESSAGE(alert.second.size() == 1, alert.first, " raised at ",
+                  fmt::format("{}", fmt::join(alert.second, ", ")));
+  }
+}
+
+TEST_CASE("engine: alerts that replace_calendar raises before its instant are not raised again at it") {
+  vector_sink out;
+  engine e(cal(), builtin_policies(), out);
+  const auto warnings = [&] {
+    std::vector<std::string> v;
+    for (const event& ev : out.events)
+      if (ev.kind == event_kind::warning) v.push_back(fmt::format("{} {}", ev.step, format_instant(ev.at)));
+    return fmt::format("{}", fmt::join(v, ", "));
+  };
+  REQUIRE(e.open("W-1", at("2026-10-12T09:00"), policy, "no-external").accepted());
+  REQUIRE(e.start("W-1", "survey", at("2026-10-12T10:00")).accepted());  // due 10-15T00:00, yellow at 10-14T00:00
+  // A notice for a later day moves nothing; the yellow due before 08:00 comes with the command.
+  REQUIRE(e.replace_calendar(with_day_off("2026-10-20"), at("2026-10-14T08:00")).accepted());
+  CHECK(warnings() == "survey 2026-10-14T00:00:00+08:00");
+  CHECK(e.state().cases.at(0).clocks.at(0).fired == 1);  // bit 0: yellow raised
+  REQUIRE(e.next_due());
+  CHECK(format_instant(*e.next_due()) == "2026-10-15T00:00:00+08:00");  // red, the next level
+  REQUIRE(e.advance_to(at("2026-10-14T09:00")).accepted());
+  CHECK(warnings() == "survey 2026-10-14T00:00:00+08:00");
 }
 
 TEST_CASE("engine: a sink that fails at any event leaves the engine as it was, and the retry continues exactly") {
