@@ -125,8 +125,12 @@ struct engine::impl : detail::core {
     fire(cmd.at - seconds{1});
     now = cmd.at;
     if (c) t.guard(*c);
+    const std::size_t alerts = events.size();
     auto rejection = apply_in_order(cmd, c);
-    if (rejection) t.undo_case();
+    if (rejection) {  // the alerts before it stand; the command's own changes and events go
+      t.undo_case();
+      events.truncate(alerts);
+    }
     t.commit();
     if (rejection) return refused(std::move(*rejection), now);
     return {outcome::status::accepted, reject_code::none, {}, now};

@@ -207,6 +207,22 @@ TEST_CASE("engine: a start whose escalation would fall beyond the projection is 
   CHECK(r.e.next_due() == at("2030-01-03T00:00"));  // 01-01 projected as 元旦; 01-02 counted
 }
 
+TEST_CASE("engine: a start refused because the overall clock would end beyond the projection emits nothing") {
+  rig r;
+  r.ok(r.e.open("W-1", at("2029-12-20T09:00"), policy, "no-external"));
+  r.take();
+  const engine_state before = r.e.state();
+  // The survey's 2 WD fit (12-27, 12-28); the overall 4 WD do not (12-31, then beyond).
+  const auto o = r.e.start("W-1", "survey", at("2029-12-26T10:00"));
+  CHECK(o.code == reject_code::past_calendar);
+  CHECK(o.reason ==
+        "the overall clock would fall due beyond the calendar's projection (last projected day 2029-12-31)");
+  CHECK(r.take().empty());  // not the survey's step_started either
+  engine_state after = r.e.state();
+  after.now = before.now;
+  CHECK(after == before);
+}
+
 TEST_CASE("engine: the host's id hash key changes nothing the engine says") {
   const auto lines = october_lines();
   std::string text;

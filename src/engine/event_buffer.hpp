@@ -3,6 +3,7 @@
 // so a command that emits as many events as an earlier one allocates nothing.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <span>
 #include <vector>
@@ -23,6 +24,9 @@ class event_buffer {
   }
   [[nodiscard]] std::span<const event> view() const noexcept { return {events_.data(), size_}; }
   [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  // Drops the events after the first n (a refused command's own, keeping the alerts before it).
+  void truncate(std::size_t n) noexcept { size_ = std::min(size_, n); }
   // Forgets the events. A burst (a late tick raising a million alerts) does not pin its memory:
   // past `retained` events the room is given back.
   void clear() noexcept {
