@@ -52,7 +52,7 @@ class event_buffer {
   };
 
  private:
-  static constexpr std::size_t retained = 4096;
+  static constexpr std::size_t retained = 65536;
 
   static void reset(event& e) noexcept {
     e.kind = event_kind::case_opened;
