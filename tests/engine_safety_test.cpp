@@ -29,7 +29,7 @@
 #include <string>
 #include <vector>
 
-#include "support.hpp"
+#include "engine_support.hpp"
 
 // --- allocation failure on demand ----------------------------------------------------------------
 
@@ -115,6 +115,7 @@ void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcep
 using namespace dueday;
 using dueday::test::at;
 using dueday::test::cal;
+using dueday::test::engine_rig::with_day_off;
 
 namespace {
 
@@ -159,22 +160,6 @@ outcome run(engine& e, const step& s) {
       break;
   }
   return e.apply(s.cmd);
-}
-
-// The built-in calendar with a local notice that makes one day of 2026 a day off.
-calendar with_day_off(const char* day) {
-  return cal().with_overlay(parse_notice(fmt::format(R"(year = 2026
-notice = "test overlay"
-title = "a day off on {0}"
-published = 2026-10-01
-region = "test"
-
-[[holiday]]
-name = "test day"
-off = [{0}]
-)",
-                                                     day),
-                                         "overlay.toml"));
 }
 
 // Cases of the Kunming water policy (two without external works, one with, one added later, a
