@@ -258,6 +258,8 @@ working_time calendar::working_time_between(instant a, instant b, time_basis bas
 std::optional<instant> calendar::try_add_working_time(instant a, working_time w, time_basis basis,
                                                       coverage c) const noexcept {
   if (w < working_time{0}) return std::nullopt;
+  // Bounds first, so that a hostile instant never reaches the arithmetic of day_of().
+  if (a < at(day_at(0), {}) || a > at(day_at(limit(c)), {})) return std::nullopt;
   const office_hours& h = basis_hours(hours(), basis);
   const civil_day d = day_of(a);
   const std::int64_t i = serial(d) - t_.first;

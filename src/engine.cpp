@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <stdexcept>
 
 #include "dueday/format.hpp"
 #include "engine/core.hpp"
@@ -44,6 +45,13 @@ struct engine::impl : detail::core {
       : core(std::move(c), std::move(p), o), sink(&s) {}
 
   event_sink* sink;
+  bool delivering = false;  // inside sink->on_events
+
+  // A command from inside the sink's on_events would reuse the buffer being delivered and the undo
+  // records of the command delivering it: a programming error, refused loudly.
+  void check_reentry() const {
+    if (delivering) throw std::logic_error("dueday::engine: a command was given from inside the sink's on_events");
+  }
 
   // One command: everything it changes is undone unless it commits.
   class transaction {
@@ -72,7 +80,14 @@ struct engine::impl : detail::core {
     }
     // Hands the events to the sink; a throw from it undoes the command.
     void commit() {
-      if (!e_.events.empty()) e_.sink->on_events(e_.events.view());
+      if (!e_.events.empty()) {
+        e_.delivering = true;  // the sink must not call back into the engine (see check_reentry)
+        struct done {
+          bool& flag;
+          ~done() { flag = false; }
+        } reset{e_.delivering};
+        e_.sink->on_events(e_.events.view());
+      }
       if (guard_) guard_->commit();
       e_.fire_log.clear();
       if (e_.fire_log.capacity() > 65536) e_.fire_log.shrink_to_fit();  // a late tick's log goes
@@ -110,6 +125,7 @@ struct engine::impl : detail::core {
   }
 
   outcome apply(const command& cmd) {
+    check_reentry();
     if (cmd.kind == command_kind::tick) return advance_to(cmd.at);
     const auto c = cases.find(cmd.case_id);  // looked up once per command
     if (duplicate(cmd, c)) return {outcome::status::duplicate, reject_code::none, {}, now};
@@ -137,6 +153,7 @@ struct engine::impl : detail::core {
   }
 
   outcome advance_to(instant to) {
+    check_reentry();
     if (auto bad = reject_time(to)) return *bad;
     transaction t(*this);
     fire(to);
@@ -153,6 +170,7 @@ struct engine::impl : detail::core {
 // whole replacement before anything changed. Then, in one transaction: the alerts due before `at`
 // under the old calendar, the swap, the new schedules and the deadline events.
 outcome engine::impl::replace_calendar(calendar next, instant at) {
+  check_reentry();
   if (auto bad = reject_time(at)) return *bad;
   if (at > next.at(next.projection_end() + std::chrono::days{1}, {})) {
     return refused({reject_code::past_calendar, fmt::format("{} is past the new calendar's projection (last day {})",
@@ -175,6 +193,7 @@ outcome engine::impl::replace_calendar(calendar next, instant at) {
       const auto state = r.clocks[k].timer.state();
       if (state != step_timer::status::running && state != step_timer::status::paused) continue;
       detail::clock_slot s = r.clocks[k];
+      if (state == step_timer::status::paused) s.timer.reassess(next);  // its due, judged anew
       if (state == step_timer::status::running &&
           s.timer.recompute(next, nv.clocks[k].rule) == timer_result::past_calendar) {
         return refused({reject_code::past_calendar,
@@ -226,7 +245,9 @@ outcome engine::impl::replace_calendar(calendar next, instant at) {
 }
 
 std::size_t engine::impl::retire(instant before) {
+  check_reentry();
   before = std::min(before, now);
+  if (before <= cal.at(cal.first_covered(), {})) return 0;  // nothing can have closed before it
   const std::vector<std::uint32_t> renumber = cases.retire(before);
   std::size_t removed = 0;
   for (const std::uint32_t n : renumber) removed += n == detail::id_index::none;

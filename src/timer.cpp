@@ -97,6 +97,8 @@ timer_result step_timer::recompute(const calendar& cal, const clock_rule& r) {
   return timer_result::done;
 }
 
+void step_timer::reassess(const calendar& cal) { set_due(cal, due_); }
+
 working_time step_timer::elapsed(const calendar& cal, const clock_rule& r, instant now) const {
   if (status_ != status::running || now <= run_from_) return elapsed_;
   return elapsed_ + cal.working_time_between(run_from_, now, r.basis, cover);

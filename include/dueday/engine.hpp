@@ -45,7 +45,8 @@
 // Case ids go through a hash index keyed with engine_options::id_hash_key: give a secret key when
 // ids come from untrusted parties (the default key is public; output never depends on the key).
 //
-// Not thread-safe: one engine per thread (shard cases by id across engines). Move-only.
+// Not thread-safe: one engine per thread (shard cases by id across engines). Move-only. A sink
+// must not call the engine from on_events: such a call throws std::logic_error.
 #pragma once
 
 #include <cstdint>
@@ -148,8 +149,8 @@ class engine {
   void set_sink(event_sink& sink) noexcept;
 
   // Removes from memory (and from state()) every completed, cancelled and out-of-scope case closed
-  // before `before` (taken as now() when later). A later command naming one of them, at or before
-  // that instant, is rejected with reject_code::retired, never taken for a new case. O(cases).
+  // before `before` (taken as now() when later). A later command naming one of them with an instant
+  // before that is rejected with reject_code::retired, never taken for a new case. O(cases).
   // Returns how many cases were removed.
   std::size_t retire(instant before);
 

@@ -79,6 +79,9 @@ class step_timer {
   // Recomputes a running clock's due instant under another calendar (the same rule): done, or
   // wrong_state when not running, or past_calendar (nothing changed).
   [[nodiscard]] timer_result recompute(const calendar& cal, const clock_rule& r);
+  // Re-sets provisional() for the due instant as it stands, under another calendar (a paused or
+  // stopped clock keeps its due instant; whether that lies past the notices may change).
+  void reassess(const calendar& cal);
 
   [[nodiscard]] status state() const noexcept { return status_; }
   [[nodiscard]] bool running() const noexcept { return status_ == status::running; }

@@ -95,27 +95,31 @@ class case_checker {
     const instant end = k_.horizon();
     instant_in(at, "first_count", t.first_count, first, end);
     instant_in(at, "run_from", t.run_from, first, end);
-    instant_in(at, "due", t.due, first, end);
     instant_in(at, "mark", t.mark, c_.opened, k_.now);
-    const instant counted_until = std::max(t.mark, t.first_count);
-    const working_time most =
-        k_.cal.working_time_between(t.first_count, counted_until, s.rule.basis, coverage::provisional);
+    // Working time never exceeds the wall time it lies in, under any calendar: a bound that holds
+    // for clocks that stopped or paused under an earlier calendar too.
+    const std::chrono::seconds most = std::max(t.mark, t.first_count) - t.first_count;
     if (t.elapsed < working_time{0} || t.elapsed > most) {
-      invalid(at, fmt::format("elapsed {} s is outside 0 .. {} s, the working time between its first count and "
-                              "its last transition",
+      invalid(at, fmt::format("elapsed {} s is outside 0 .. {} s, the time between its first count and its last "
+                              "transition",
                               t.elapsed.count(), most.count()));
     }
+    // A paused or stopped clock keeps the due instant of its last running segment, worked out under
+    // the calendar of that time; only a running clock's due must follow from this calendar.
+    if (t.state != status::running) {
+      instant_in(at, "due", t.due, first, std::max(end, t.due));
+      if (t.overran && t.mark <= t.due) invalid(at, "overran, yet its last transition is not past its due instant");
+      return;
+    }
+    instant_in(at, "due", t.due, first, end);
     if (t.provisional != !k_.cal.covers(k_.cal.day_of(t.due - std::chrono::seconds{1})))
       invalid(at, "provisional does not match the due instant");
-    if (t.overran && t.mark <= t.due) invalid(at, "overran, yet its last transition is not past its due instant");
-    if (t.state == status::running) {
-      if (t.run_from < t.mark || t.run_from < t.first_count) invalid(at, "a running clock counts from its start");
-      if (t.elapsed >= s.rule.budget && t.due > t.mark)
-        invalid(at, "it has used its limit, yet its due instant is after its last transition");
-      step_timer check = step_timer::load(t);
-      if (check.recompute(k_.cal, s.rule) != timer_result::done || check.due() != t.due)
-        invalid(at, fmt::format("due {} does not follow from the clock's other fields", k_.iso(t.due)));
-    }
+    if (t.run_from < t.mark || t.run_from < t.first_count) invalid(at, "a running clock counts from its start");
+    if (t.elapsed >= s.rule.budget && t.due > t.mark)
+      invalid(at, "it has used its limit, yet its due instant is after its last transition");
+    step_timer check = step_timer::load(t);
+    if (check.recompute(k_.cal, s.rule) != timer_result::done || check.due() != t.due)
+      invalid(at, fmt::format("due {} does not follow from the clock's other fields", k_.iso(t.due)));
   }
 
   void transitions(const compiled_variant& v) const {
@@ -154,8 +158,8 @@ class case_checker {
         invalid(at, "paused, but its last transition is no pause at that instant");
       if (state(i) == status::running && last[i] == 1) invalid(at, "running, but its last transition is a pause");
       if (state(i) == status::idle && last[i] != -1) invalid(at, "idle, yet it paused or resumed");
-      bool after_done = true;
-      for (std::uint8_t a : v.clocks[i].after) after_done = after_done && state(a) == status::stopped;
+      bool after_done = true;  // completed by command: a cancel stops steps without completing them
+      for (std::uint8_t a : v.clocks[i].after) after_done = after_done && c_.clocks[a].completed;
       if (state(i) != status::idle && !after_done) invalid(at, "it runs before the steps it is after completed");
       if (r.commanded && state(i) == status::idle && !r.waiting) invalid(at, "started and idle, yet not waiting");
       if (r.waiting && after_done) invalid(at, "waiting, though the steps it is after completed");
@@ -234,7 +238,8 @@ void core::import_state(const engine_state& s) {
     invalid("now", fmt::format("{} is outside the calendar, {} .. {}", iso(s.now), iso(first), iso(horizon())));
   }
   now = s.now;
-  if (s.retired_before && *s.retired_before > now) invalid("retired_before", "is later than now");
+  if (s.retired_before && (*s.retired_before > now || *s.retired_before <= first))
+    invalid("retired_before", "is not between the calendar's first day and now");
   retired_before = s.retired_before;
   if (s.calendar != cal.fingerprint()) {
     invalid("calendar", fmt::format("the state was taken with another calendar ({}, this one is {}); restore with "

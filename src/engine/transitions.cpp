@@ -3,6 +3,8 @@
 // the engine's case guard then puts the case back whole.
 #include <fmt/format.h>
 
+#include <iterator>
+
 #include "dueday/format.hpp"
 #include "engine/core.hpp"
 
@@ -98,11 +100,13 @@ maybe_rejection run_overall(core& k, std::uint32_t c, instant at, instant count_
   return std::nullopt;
 }
 
-void pause_overall(core& k, std::uint32_t c, instant at, std::string why) {
+// Pauses the overall clock because step `step` paused or completed (`why`).
+void pause_overall(core& k, std::uint32_t c, instant at, const std::string& step, std::string_view why) {
   case_rec& r = k.cases[c];
   const std::size_t o = k.variant_of(r).overall;
   if (r.clocks[o].timer.pause(k.cal, k.spec(r, o).rule, at) != timer_result::done) return;
-  k.clock_event(event_kind::step_paused, r, o, at).detail = std::move(why);
+  std::string& detail = k.clock_event(event_kind::step_paused, r, o, at).detail;
+  fmt::format_to(std::back_inserter(detail), "{} {}", step, why);  // into the reused event's room
   k.schedule(c, o, k.now);  // a level reached at this very instant is raised at it
 }
 
@@ -143,7 +147,7 @@ void do_pause(core& k, std::uint32_t c, std::size_t i, instant at, const std::st
   (void)r.clocks[i].timer.pause(k.cal, s.rule, at);  // checked: running
   k.clock_event(event_kind::step_paused, r, i, at).detail = why;
   k.schedule(c, i, k.now);
-  if (s.counted) pause_overall(k, c, at, fmt::format("{} paused", s.name));
+  if (s.counted) pause_overall(k, c, at, s.name, "paused");
 }
 
 maybe_rejection do_resume(core& k, std::uint32_t c, std::size_t i, instant at) {
@@ -167,7 +171,7 @@ maybe_rejection do_complete(core& k, std::uint32_t c, std::size_t i, instant at)
   slot.flags |= completed_flag;
   k.clock_event(event_kind::step_completed, r, i, at).on_time = !slot.timer.overran();
   k.unschedule(c, i);
-  if (s.counted) pause_overall(k, c, at, fmt::format("{} completed", s.name));
+  if (s.counted) pause_overall(k, c, at, s.name, "completed");
   for (std::uint8_t n : s.successors) {
     const clock_slot& next = r.clocks[n];
     if (next.timer.state() != status::idle || !ready(k, r, n)) continue;
