@@ -90,7 +90,7 @@ struct engine::impl : detail::core {
       }
       if (guard_) guard_->commit();
       e_.fire_log.clear();
-      if (e_.fire_log.capacity() > 65536) e_.fire_log.shrink_to_fit();  // a late tick's log goes
+      if (e_.fire_log.capacity() > 65536 && !e_.events.holds_burst()) e_.fire_log.shrink_to_fit();  // as events
       committed_ = true;
     }
 

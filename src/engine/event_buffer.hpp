@@ -27,22 +27,30 @@ class event_buffer {
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
   // Drops the events after the first n (a refused command's own, keeping the alerts before it).
   void truncate(std::size_t n) noexcept { size_ = std::min(size_, n); }
-  // Forgets the events. A burst (a late tick raising a million alerts) does not pin its memory:
-  // past `retained` events the room is given back.
+  // Forgets the events. The room of a burst (a late tick, or the midnight of a busy day, raising
+  // half a million alerts) is kept while bursts keep coming, and given back once `quiet` commands
+  // in a row have needed no more than the usual room: regrowing the buffer for every burst costs
+  // more than the alerts themselves, and keeping it for ever pins memory a quiet engine never uses.
   void clear() noexcept {
+    const std::size_t used = size_;
     size_ = 0;
-    if (events_.capacity() <= 2 * retained) return;
+    if (events_.size() <= retained) return;
+    quiet_ = used > retained ? 0 : quiet_ + 1;
+    if (quiet_ < quiet) return;
+    quiet_ = 0;
     events_.erase(events_.begin() + retained, events_.end());
     try {
       events_.shrink_to_fit();  // a request; on failure the room simply stays
     } catch (...) {
     }
   }
+  // Whether the room of a burst is still held.
+  [[nodiscard]] bool holds_burst() const noexcept { return events_.size() > retained; }
 
   // Clears the buffer when it ends, delivered or not: a command that failed leaves nothing behind.
   class scope {
    public:
-    explicit scope(event_buffer& b) noexcept : b_(b) { b_.clear(); }
+    explicit scope(event_buffer& b) noexcept : b_(b) { b_.size_ = 0; }
     scope(const scope&) = delete;
     scope& operator=(const scope&) = delete;
     ~scope() { b_.clear(); }
@@ -52,7 +60,8 @@ class event_buffer {
   };
 
  private:
-  static constexpr std::size_t retained = 65536;
+  static constexpr std::size_t retained = 4096;  // events whose room is always kept
+  static constexpr std::size_t quiet = 1024;     // commands within it before a burst's room goes
 
   static void reset(event& e) noexcept {
     e.kind = event_kind::case_opened;
@@ -73,6 +82,7 @@ class event_buffer {
 
   std::vector<event> events_;
   std::size_t size_ = 0;
+  std::size_t quiet_ = 0;  // commands in a row within `retained` since the last burst
 };
 
 }  // namespace dueday::detail
