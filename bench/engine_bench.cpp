@@ -5,8 +5,9 @@
 //
 // A one-shot run of each phase, timed by the thread's CPU clock (Google Benchmark's repetitions
 // would rebuild a million cases each time). CPU time, not wall time: on a shared machine other
-// processes take the core away, and the figure is what one core does per second it runs. Commands are built before timing: the figure is the
-// engine's, not the JSON parser's; `dueday replay` adds parsing and printing on top.
+// processes take the core away, and the figure is what one core does per second it runs.
+// Commands are built before timing: the figure is the engine's, not the JSON parser's; `dueday
+// replay` adds parsing and printing on top.
 //
 // Memory is counted by replacing the global operator new and delete, every form, so that every
 // allocation of the engine is seen whatever its size (glibc's mallinfo2, used before, leaves out
@@ -19,12 +20,12 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <ctime>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <new>
 #include <random>
 #include <string>
