@@ -3,12 +3,21 @@
 #include <date/date.h>
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <toml++/toml.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <array>
+#include <cerrno>
 #include <charconv>
-#include <fstream>
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <sstream>
+#include <system_error>
+#include <vector>
 
 #include "detail/builtin.hpp"
 #include "detail/toml_util.hpp"
@@ -79,6 +88,7 @@ using detail::type_name;
 class notice_reader {
  public:
   notice_reader(std::string_view text, std::string source) : source_(std::move(source)) {
+    if (auto problem = detail::check_toml_text(text)) throw parse_error(source_, problem->line, problem->message);
     try {
       root_ = toml::parse(text, source_);
     } catch (const toml::parse_error& e) {
@@ -211,13 +221,318 @@ class notice_reader {
 
 }  // namespace
 
+// --- TOML text, before the parser sees it ----------------------------------------------------------
+
+namespace {
+
+// One pass over a TOML text that knows just enough of the grammar to tell strings, comments, keys,
+// [table] headers and values apart (see check_toml_text). Where the text is not TOML it says
+// nothing and leaves the parser to report the syntax error.
+class toml_guard {
+ public:
+  explicit toml_guard(std::string_view text) : t_(text) {}
+
+  std::optional<detail::toml_text_problem> run() {
+    if (t_.size() > detail::max_toml_bytes) {
+      const auto within = t_.substr(0, detail::max_toml_bytes);
+      line_ = 1 + static_cast<int>(std::count(within.begin(), within.end(), '\n'));
+      return problem(fmt::format("the file is longer than 1 MiB ({} bytes)", detail::max_toml_bytes));
+    }
+    if (t_.substr(0, 3) == "\xEF\xBB\xBF") i_ = 3;  // a UTF-8 byte order mark, which the parser skips
+    if (!line_fits(0)) return problem_;
+    while (i_ < t_.size() && !problem_) step();
+    return problem_;
+  }
+
+ private:
+  enum class at : std::uint8_t { line_start, header, key, value, after_header };
+  struct container {
+    bool table;  // an inline table { }, else an array [ ]
+    int depth;   // the depth of its keys (a table) or elements (an array)
+  };
+
+  char peek(std::size_t k = 0) const { return i_ + k < t_.size() ? t_[i_ + k] : '\0'; }
+
+  void step() {
+    const char c = t_[i_];
+    if (c == '\n') return newline();
+    if (static_cast<unsigned char>(c) >= 0x80) return non_ascii();
+    if (c == '#') {  // a comment: to the end of the line
+      const auto nl = t_.find('\n', i_);
+      i_ = nl == std::string_view::npos ? t_.size() : nl;
+      return;
+    }
+    if ((c == '"' || c == '\'') && at_ != at::line_start && at_ != at::after_header) {
+      string(c);
+      if (at_ == at::value) last_ = '"';
+      return;
+    }
+    ++i_;
+    if (c == ' ' || c == '\t' || c == '\r') return;
+    switch (at_) {
+      case at::line_start:
+        if (c == '[') {
+          array_header_ = peek() == '[';
+          if (array_header_) ++i_;
+          at_ = at::header;
+          dots_ = 0;
+        } else {
+          at_ = at::key;
+          dots_ = 0;
+          --i_;  // the key's first character
+        }
+        return;
+      case at::header:
+        if (c == '.') return dot();
+        if (c == ']') {
+          if (array_header_) ++i_;
+          table_depth_ = dots_ + 1 + (array_header_ ? 1 : 0);
+          at_ = at::after_header;
+          if (table_depth_ > detail::max_toml_depth) too_deep();
+        }
+        return;
+      case at::key:
+        if (c == '.') return dot();
+        if (c == '=') {
+          depth_ = (stack_.empty() ? table_depth_ : stack_.back().depth) + dots_ + 1;
+          at_ = at::value;
+          last_ = '=';
+          if (depth_ > detail::max_toml_depth) too_deep();
+        } else if (c == '}') {  // an empty inline table
+          close();
+        }
+        return;
+      case at::value:
+        value(c);
+        return;
+      case at::after_header:
+        return;
+    }
+  }
+
+  void value(char c) {
+    last_ = c;
+    switch (c) {
+      case '[':
+        open(false, depth_ + 1);
+        depth_ += 1;
+        return;
+      case '{':
+        open(true, depth_);
+        at_ = at::key;
+        dots_ = 0;
+        return;
+      case ']':
+      case '}':
+        close();
+        return;
+      case ',':
+        if (stack_.empty()) return;
+        if (stack_.back().table) {
+          at_ = at::key;
+          dots_ = 0;
+        } else {
+          depth_ = stack_.back().depth;
+        }
+        return;
+      default:
+        return;
+    }
+  }
+
+  void open(bool table, int depth) {
+    stack_.push_back({table, depth});
+    if (depth > detail::max_toml_depth || stack_.size() > static_cast<std::size_t>(detail::max_toml_depth)) {
+      too_deep();
+    }
+  }
+  void close() {
+    if (!stack_.empty()) stack_.pop_back();
+    at_ = at::value;
+    last_ = ']';
+  }
+  void dot() {
+    if (++dots_ >= detail::max_toml_depth) {
+      problem(fmt::format("a dotted key of more than {} parts", detail::max_toml_depth));
+    }
+  }
+  void too_deep() { problem(fmt::format("tables and arrays nested more than {} levels deep", detail::max_toml_depth)); }
+
+  void newline() {
+    ++i_;
+    ++line_;
+    if (!line_fits(i_)) return;
+    if (stack_.empty()) at_ = at::line_start;  // arrays may go on over lines
+  }
+  bool line_fits(std::size_t start) {
+    const auto nl = t_.find('\n', start);
+    const std::size_t length = (nl == std::string_view::npos ? t_.size() : nl) - start;
+    if (length <= detail::max_toml_line) return true;
+    problem(fmt::format("the line is {} bytes long (at most {})", length, detail::max_toml_line));
+    return false;
+  }
+
+  // A string from its opening quote; one of """ or ''' may go on over lines.
+  void string(char quote) {
+    const bool basic = quote == '"';
+    const bool multi = peek(1) == quote && peek(2) == quote;
+    i_ += multi ? 3 : 1;
+    while (i_ < t_.size() && !problem_) {
+      const char c = t_[i_];
+      if (c == '\n') {
+        if (!multi) return;  // unterminated: the parser says so
+        newline();
+      } else if (c == quote && (!multi || (peek(1) == quote && peek(2) == quote))) {
+        i_ += multi ? 3 : 1;
+        while (multi && peek() == quote) ++i_;  // up to two quotes may close the content
+        return;
+      } else if (c == '\\' && basic) {
+        ++i_;
+        if (multi) {
+          after_backslash();
+        } else if (peek() != '\n') {
+          ++i_;  // the escaped character (a newline is the parser's to report)
+        }
+      } else {
+        ++i_;
+      }
+    }
+  }
+  // In a """string""", the parser asks whether the character after a backslash is whitespace and,
+  // for a line-ending backslash, whether each character up to the next text is: the question that
+  // reaches undefined behaviour for some non-ASCII characters (see toml_util.hpp).
+  void after_backslash() {
+    const char c = peek();
+    if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+      if (static_cast<unsigned char>(c) >= 0x80) {
+        problem(fmt::format("unexpected {} after a backslash in a multi-line string", character()));
+      } else if (c != '\0') {
+        ++i_;
+      }
+      return;
+    }
+    while (i_ < t_.size() && !problem_) {
+      const char w = t_[i_];
+      if (w == '\n') {
+        newline();
+      } else if (w == ' ' || w == '\t' || w == '\r') {
+        ++i_;
+      } else {
+        if (static_cast<unsigned char>(w) >= 0x80) {
+          problem(fmt::format("unexpected {} after a line-ending backslash in a multi-line string", character()));
+        }
+        return;
+      }
+    }
+  }
+
+  void non_ascii() {
+    const std::string what = character();
+    switch (at_) {
+      case at::value:
+        if (last_ == '=' || last_ == ',' || last_ == '[' || last_ == '{') {
+          problem(fmt::format("unexpected {} where a value should be", what));
+        } else {
+          problem(fmt::format("unexpected {} after a value", what));
+        }
+        return;
+      case at::key:
+      case at::header:
+        problem(fmt::format("unexpected {} in a key (a bare key is A-Z a-z 0-9 _ -; quote others)", what));
+        return;
+      case at::after_header:
+        problem(fmt::format("unexpected {} after a table header", what));
+        return;
+      case at::line_start:
+        problem(fmt::format("unexpected {} where a key or [table] should be", what));
+        return;
+    }
+  }
+  // "'、' (U+3001)" for the UTF-8 character at i_, or "byte 0xB9" when it is not UTF-8.
+  std::string character() const {
+    const auto b = [&](std::size_t k) { return static_cast<unsigned char>(peek(k)); };
+    const unsigned lead = b(0);
+    const std::size_t n = lead >= 0xF0 && lead <= 0xF4 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC2 && lead <= 0xDF ? 2 : 0;
+    std::uint32_t cp = n == 4 ? lead & 0x07U : n == 3 ? lead & 0x0FU : lead & 0x1FU;
+    for (std::size_t k = 1; k < n; ++k) {
+      if ((b(k) & 0xC0U) != 0x80U) return fmt::format("byte 0x{:02X} (the file must be UTF-8)", lead);
+      cp = (cp << 6) | (b(k) & 0x3FU);
+    }
+    const bool shortest = (n == 3 && cp >= 0x800) || (n == 4 && cp >= 0x10000 && cp <= 0x10FFFF) || n == 2;
+    if (n == 0 || !shortest || (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return fmt::format("byte 0x{:02X} (the file must be UTF-8)", lead);
+    }
+    return fmt::format("'{}' (U+{:04X})", t_.substr(i_, n), cp);
+  }
+
+  std::optional<detail::toml_text_problem>& problem(std::string message) {
+    if (!problem_) problem_ = detail::toml_text_problem{line_, std::move(message)};
+    return problem_;
+  }
+
+  std::string_view t_;
+  std::size_t i_ = 0;
+  int line_ = 1;
+  at at_ = at::line_start;
+  bool array_header_ = false;
+  int dots_ = 0;         // dots so far in the key or header at hand
+  int table_depth_ = 0;  // depth of the keys under the last [table] header
+  int depth_ = 0;        // depth of the value at hand
+  char last_ = 0;        // in a value: the last character outside whitespace ('"' for a string)
+  std::vector<container> stack_;
+  std::optional<detail::toml_text_problem> problem_;
+};
+
+// Closes a file descriptor.
+struct fd_closer {
+  int fd;
+  explicit fd_closer(int f) : fd(f) {}
+  fd_closer(const fd_closer&) = delete;
+  fd_closer& operator=(const fd_closer&) = delete;
+  ~fd_closer() { ::close(fd); }
+};
+
+std::string_view file_type_name(mode_t mode) {
+  if (S_ISDIR(mode)) return "is a directory";
+  if (S_ISFIFO(mode)) return "is a FIFO, not a regular file";
+  if (S_ISSOCK(mode)) return "is a socket, not a regular file";
+  if (S_ISCHR(mode) || S_ISBLK(mode)) return "is a device, not a regular file";
+  return "is not a regular file";
+}
+
+}  // namespace
+
+std::optional<detail::toml_text_problem> detail::check_toml_text(std::string_view text) {
+  return toml_guard(text).run();
+}
+
 std::string detail::read_file(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw parse_error(file.string(), 0, "cannot open file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw parse_error(file.string(), 0, "read error");
-  return std::move(text).str();
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
+  const int fd = ::open(file.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    const int e = errno;
+    if (e == ENOENT) throw parse_error(file.string(), 0, "cannot open file");
+    throw parse_error(file.string(), 0,
+                      fmt::format("cannot open file ({})", std::error_code(e, std::generic_category()).message()));
+  }
+  const fd_closer closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw parse_error(file.string(), 0, "cannot read file status");
+  if (!S_ISREG(st.st_mode)) throw parse_error(file.string(), 0, file_type_name(st.st_mode));
+  std::string text;
+  std::array<char, 1 << 16> buffer{};
+  while (text.size() <= max_toml_bytes) {
+    const ssize_t got = ::read(fd, buffer.data(), buffer.size());
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      throw parse_error(file.string(), 0,
+                        fmt::format("read error ({})", std::error_code(errno, std::generic_category()).message()));
+    }
+    if (got == 0) break;
+    text.append(buffer.data(), static_cast<std::size_t>(got));
+  }
+  if (text.size() > max_toml_bytes + 1) text.resize(max_toml_bytes + 1);
+  return text;
 }
 
 notice parse_notice(std::string_view text, std::string source) { return notice_reader(text, std::move(source)).read(); }

@@ -24,6 +24,7 @@ class policy_reader {
   explicit policy_reader(std::string source) : source_(std::move(source)) {}
 
   sla_policy read(std::string_view text) {
+    if (auto problem = detail::check_toml_text(text)) throw policy_error(source_, {{problem->line, problem->message}});
     toml::table root;
     try {
       root = toml::parse(text, source_);

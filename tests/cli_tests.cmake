@@ -52,6 +52,21 @@ cli_case("missing holidays dir exits 2" EXIT 2 ARGS --holidays ${D}/no-such-dir 
 cli_case("batch names the bad line and keeps earlier output" EXIT 2 ARGS add --batch STDIN ${D}/batch-bad.csv
          STDOUT "2026-10-09\n" STDERR "stdin:2: bad line '2026-13-01,3'")
 
+# Hostile TOML never reaches the parser: one line naming file:line. The big files are written at
+# configure time into the build tree, not committed.
+set(B ${CMAKE_CURRENT_BINARY_DIR}/cli-data)
+string(REPEAT ".a" 40000 parts)
+file(WRITE ${B}/deep-key.toml "region = \"r\"\na${parts} = 1\n")
+string(REPEAT ".a" 100 parts)
+file(WRITE ${B}/deep-policy.toml "id = \"t\"\nversion = \"1\"\n[[a${parts}]]\n")
+cli_case("a dotted key 40000 parts deep is refused, not a stack overflow" EXIT 2
+         ARGS day 2026-10-10 --region ${B}/deep-key.toml STDERR "deep-key.toml:2: the line is 80005 bytes long")
+cli_case("a policy's dotted key over 32 parts is refused" EXIT 2 ARGS replay --policy ${B}/deep-policy.toml
+         STDERR "deep-policy.toml:3: a dotted key of more than 32 parts")
+cli_case("Chinese punctuation after a value names file:line" EXIT 2
+         ARGS day 2026-10-10 --region ${D}/overlay-punctuation.toml
+         STDERR "overlay-punctuation.toml:10: unexpected '、' \\(U\\+3001\\) after a value")
+
 # replay: JSON Lines in, JSON Lines out; bad lines become `rejected` events, bad files exit 2.
 cli_case("replay writes the events of a small stream" EXIT 0 ARGS replay STDIN ${D}/replay/small.jsonl
          STDOUT_FILE ${D}/replay/small.expected.jsonl)

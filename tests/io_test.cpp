@@ -1,9 +1,14 @@
 #include <dueday/io.hpp>  // first, alone: proves the header stands on its own
 
 #include <doctest/doctest.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
+#include "detail/toml_util.hpp"
 #include "dueday/format.hpp"
 
 using namespace std::chrono;
@@ -12,6 +17,41 @@ using dueday::parse_error;
 namespace {
 const std::string head = "year = 2026\nnotice = \"N1\"\ntitle = \"T\"\npublished = 2025-11-04\n";
 dueday::notice parse(const std::string& body) { return dueday::parse_notice(head + body, "t.toml"); }
+
+std::string repeat(std::string_view s, std::size_t n) {
+  std::string out;
+  out.reserve(s.size() * n);
+  for (std::size_t i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+// A fresh directory for files a test makes at run time, removed at the end. Named by the process
+// id: ctest runs the suite in several processes at once.
+class temp_dir {
+ public:
+  explicit temp_dir(const std::string& name)
+      : path_(std::filesystem::temp_directory_path() / ("dueday-" + name + "-" + std::to_string(::getpid()))) {
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+  ~temp_dir() {
+    std::error_code ec;
+    std::filesystem::permissions(path_, std::filesystem::perms::owner_all, ec);
+    std::filesystem::remove_all(path_, ec);
+  }
+  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+  // Writes a file under the directory; returns its path.
+  std::filesystem::path write(const std::string& name, const std::string& text) const {
+    auto file = path_ / name;
+    std::ofstream(file, std::ios::binary) << text;
+    return file;
+  }
+
+ private:
+  std::filesystem::path path_;
+};
 }  // namespace
 
 TEST_CASE("notice file: a well-formed notice parses with lines kept") {
@@ -135,6 +175,89 @@ TEST_CASE("notice files: a directory with a broken file names file:line; an empt
                        DUEDAY_TEST_DATA "/no-such-dir: not a directory", parse_error);
   CHECK_THROWS_WITH_AS((void)dueday::load_notice(DUEDAY_TEST_DATA "/missing.toml"),
                        DUEDAY_TEST_DATA "/missing.toml: cannot open file", parse_error);
+}
+
+TEST_CASE("TOML text: a dotted key tens of thousands of parts deep is refused before the parser (no stack overflow)") {
+  // Debian's toml++ 3.3 overflows the stack on this line (marzer/tomlplusplus#242).
+  const std::string key = "a" + repeat(".a", 40000) + " = 1\n";
+  CHECK_THROWS_WITH_AS(parse(key), "t.toml:5: the line is 80005 bytes long (at most 4096)", parse_error);
+  // Within the line length, the parts are counted: in keys, quoted keys and [table] headers.
+  CHECK_THROWS_WITH_AS(parse("a" + repeat(".a", 1000) + " = 1\n"), "t.toml:5: a dotted key of more than 32 parts",
+                       parse_error);
+  CHECK_THROWS_WITH_AS(parse("\"a\"" + repeat(" . \"a\"", 40) + " = 1\n"),
+                       "t.toml:5: a dotted key of more than 32 parts", parse_error);
+  CHECK_THROWS_WITH_AS(parse("[a" + repeat(".a", 1000) + "]\n"), "t.toml:5: a dotted key of more than 32 parts",
+                       parse_error);
+  CHECK_THROWS_WITH_AS(parse("[[a" + repeat(".a", 1000) + "]]\n"), "t.toml:5: a dotted key of more than 32 parts",
+                       parse_error);
+}
+
+TEST_CASE("TOML text: arrays, inline tables and keys nested too deep are refused before the parser") {
+  CHECK_THROWS_WITH_AS(parse("x = " + repeat("[", 1000) + repeat("]", 1000) + "\n"),
+                       "t.toml:5: tables and arrays nested more than 32 levels deep", parse_error);
+  CHECK_THROWS_WITH_AS(parse("x = [\n" + repeat("[\n", 200) + repeat("]\n", 201)),
+                       "t.toml:36: tables and arrays nested more than 32 levels deep", parse_error);
+  CHECK_THROWS_WITH_AS(parse("x = " + repeat("{ a = ", 100) + "1" + repeat(" }", 100) + "\n"),
+                       "t.toml:5: tables and arrays nested more than 32 levels deep", parse_error);
+  // A [table] header's parts and a key's parts add up.
+  CHECK_THROWS_WITH_AS(parse("[a" + repeat(".a", 20) + "]\nb" + repeat(".b", 20) + " = 1\n"),
+                       "t.toml:6: tables and arrays nested more than 32 levels deep", parse_error);
+  // Up to the limit the parser has the text.
+  using dueday::detail::check_toml_text;
+  CHECK_FALSE(check_toml_text("a" + repeat(".a", 31) + " = 1\n"));
+  CHECK(check_toml_text("a" + repeat(".a", 32) + " = 1\n"));
+  CHECK_FALSE(check_toml_text("x = " + repeat("[", 31) + repeat("]", 31) + "\n"));
+  CHECK(check_toml_text("x = " + repeat("[", 32) + repeat("]", 32) + "\n"));
+  CHECK_FALSE(check_toml_text("[[a.b]]\nc = [{ d = [1, 2], e.f = { g = [\"]\", '[', \"\"\"[{\"\"\"] } }]\n"));
+}
+
+TEST_CASE("TOML text: a file over 1 MiB is refused at the line it passes the limit, read or given") {
+  const std::string comments = repeat("# " + repeat("x", 98) + "\n", 11000);  // 1.1 MB of 100-byte lines
+  const std::string text = head + comments + "[[holiday]]\nname = \"A\"\noff = [2026-10-01]\n";
+  const auto line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + (1 << 20), '\n'));
+  const std::string expected = fmt::format("the file is longer than 1 MiB (1048576 bytes)");
+  CHECK_THROWS_WITH_AS(dueday::parse_notice(text, "t.toml"), fmt::format("t.toml:{}: {}", line, expected).c_str(),
+                       parse_error);
+  const temp_dir dir("big");
+  const auto file = dir.write("2026.toml", text);
+  CHECK_THROWS_WITH_AS((void)dueday::load_notice(file), fmt::format("{}:{}: {}", file.string(), line, expected).c_str(),
+                       parse_error);
+}
+
+TEST_CASE("TOML text: Chinese punctuation typed after a value is refused before the parser (toml++ 3.3 UB)") {
+  // These characters reach __builtin_unreachable() in toml++ 3.3's whitespace test.
+  CHECK_THROWS_WITH_AS(parse("[[holiday]]\nname = \"A\"\noff = [2026-10-01]、\n"),
+                       "t.toml:7: unexpected '、' (U+3001) after a value", parse_error);
+  CHECK_THROWS_WITH_AS(dueday::parse_notice("year = 2026〔\n", "t.toml"),
+                       "t.toml:1: unexpected '〔' (U+3014) after a value", parse_error);
+  CHECK_THROWS_WITH_AS(parse("[[holiday]]\nname = \"国庆节\"。\noff = [2026-10-01]\n"),
+                       "t.toml:6: unexpected '。' (U+3002) after a value", parse_error);
+  CHECK_THROWS_WITH_AS(parse("[[holiday]]\nname = \"A\"\noff = [2026-10-01、2026-10-02]\n"),
+                       "t.toml:7: unexpected '、' (U+3001) after a value", parse_error);
+  CHECK_THROWS_WITH_AS(parse("[[holiday]]\nname = \"A\"\noff = [2026-10-01,\n  、2026-10-02]\n"),
+                       "t.toml:8: unexpected '、' (U+3001) where a value should be", parse_error);
+  CHECK_THROWS_WITH_AS(parse("[[holiday]]\nname = \"A\"\noff = [2026-10-01]\u3000# 全角空格\n"),
+                       "t.toml:7: unexpected '\u3000' (U+3000) after a value", parse_error);
+  CHECK_THROWS_WITH_AS(parse("[[holiday]]　\n"), "t.toml:5: unexpected '　' (U+3000) after a table header",
+                       parse_error);
+  CHECK_THROWS_WITH_AS(parse("名称 = \"A\"\n"), "t.toml:5: unexpected '名' (U+540D) where a key or [table] should be",
+                       parse_error);
+  CHECK_THROWS_WITH_AS(parse("a.§ = 1\n"),
+                       "t.toml:5: unexpected '§' (U+00A7) in a key (a bare key is A-Z a-z 0-9 _ -; quote others)",
+                       parse_error);
+  CHECK_THROWS_WITH_AS(parse("a = 1 \xB9\xFA\n"),
+                       "t.toml:5: unexpected byte 0xB9 (the file must be UTF-8) after a value", parse_error);
+  // After a backslash in a """string""" the parser asks the same question.
+  CHECK_THROWS_WITH_AS(parse("x = \"\"\"a\\\n  §\"\"\"\n"),
+                       "t.toml:6: unexpected '§' (U+00A7) after a line-ending backslash in a multi-line string",
+                       parse_error);
+  CHECK_THROWS_WITH_AS(parse("x = \"\"\"\\、\"\"\"\n"),
+                       "t.toml:5: unexpected '、' (U+3001) after a backslash in a multi-line string", parse_error);
+  // In strings and comments any text is the parser's (which refuses what is not UTF-8).
+  CHECK_NOTHROW(parse("# 国庆节、中秋节〔2025〕\n[[holiday]]\nname = \"国庆节、中秋节\" # 、\noff = [2026-10-01]\n"));
+  CHECK_NOTHROW(
+      dueday::parse_notice("\xEF\xBB\xBF" + head + "[[holiday]]\nname = \"A\"\noff = [2026-10-01]\n", "t.toml"));
+  CHECK_FALSE(dueday::detail::check_toml_text("x = \"\"\"a\\\n  b、\\\"、\"\"\"\ny = '''、'''\nz = '\\'\n"));
 }
 
 TEST_CASE("dates: strict YYYY-MM-DD") {

@@ -156,6 +156,20 @@ TEST_CASE("policy: a TOML syntax error names its line") {
   CHECK_THROWS_AS((void)load_policy("/nonexistent/policy.toml"), parse_error);
 }
 
+TEST_CASE("policy: hostile TOML is refused in one line before the parser sees it") {
+  std::string deep = "a";
+  for (int i = 0; i < 40000; ++i) deep += ".a";
+  CHECK_THROWS_WITH_AS((void)parse_policy(head + deep + " = 1\n", "p.toml"),
+                       "p.toml:7: the line is 80005 bytes long (at most 4096)", policy_error);
+  CHECK_THROWS_WITH_AS((void)parse_policy(head + deep.substr(0, 201) + " = 1\n", "p.toml"),
+                       "p.toml:7: a dotted key of more than 32 parts", policy_error);
+  CHECK_THROWS_WITH_AS((void)parse_policy("id = \"t\"、\n", "p.toml"),
+                       "p.toml:1: unexpected '、' (U+3001) after a value", policy_error);
+  CHECK_THROWS_WITH_AS(
+      (void)parse_policy(head + "[[variant]]\nname = \"v\"\noverall = { limit = \"4wd\"〔 }\n", "p.toml"),
+      "p.toml:9: unexpected '〔' (U+3014) after a value", policy_error);
+}
+
 TEST_CASE("policy: scope rules are tried in order, first match wins") {
   const sla_policy& p = *builtin_policies().find("kunming-water-490");
   CHECK(p.classify(works{100, 0, {}}).variant->name == "no-external");  // no pipe: any meter
@@ -212,6 +226,7 @@ sla_policy built(std::size_t n, std::vector<std::string> counts, std::int32_t ov
 
 std::vector<std::string> messages(const std::vector<policy_problem>& problems) {
   std::vector<std::string> out;
+  out.reserve(problems.size());
   for (const auto& p : problems) out.push_back(std::to_string(p.line) + ": " + p.message);
   return out;
 }
@@ -242,7 +257,7 @@ TEST_CASE("policy: validate() reports the cap on huge chains without deep recurs
   for (std::size_t i = 0; i + 1 < 100'000; ++i) q.variants[0].steps[i].after = {"s" + std::to_string(i + 1)};
   CHECK(messages(validate(q)) == std::vector<std::string>{"3: variant 'v' has 100000 steps, more than the 64 allowed"});
   // Over the cap, per-step checks still run.
-  q.variants[0].steps[7].after.push_back("ghost");
+  q.variants[0].steps[7].after.emplace_back("ghost");
   CHECK(messages(validate(q)) == std::vector<std::string>{"3: variant 'v' has 100000 steps, more than the 64 allowed",
                                                           "12: step 's7' is after unknown step 'ghost'"});
 }
