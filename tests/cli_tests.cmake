@@ -67,6 +67,36 @@ cli_case("Chinese punctuation after a value names file:line" EXIT 2
          ARGS day 2026-10-10 --region ${D}/overlay-punctuation.toml
          STDERR "overlay-punctuation.toml:10: unexpected '、' \\(U\\+3001\\) after a value")
 
+# Files in --holidays DIR that cannot be notices are refused, naming them (each once ended the
+# coverage early without a word, or exited 1 "internal error"); made at configure time.
+file(REMOVE_RECURSE ${B}/dangling ${B}/loop ${B}/fifo ${B}/folder ${B}/dir.toml)
+foreach(dir dangling loop fifo folder)
+  file(MAKE_DIRECTORY ${B}/${dir})
+  configure_file(${H}/2025.toml ${B}/${dir}/2025.toml COPYONLY)
+endforeach()
+file(CREATE_LINK missing.toml ${B}/dangling/2026.toml SYMBOLIC)
+file(CREATE_LINK 2027.toml ${B}/loop/2026.toml SYMBOLIC)
+file(CREATE_LINK 2026.toml ${B}/loop/2027.toml SYMBOLIC)
+file(MAKE_DIRECTORY ${B}/folder/2026.toml ${B}/dir.toml)
+cli_case("a broken link in --holidays is refused" EXIT 2 ARGS --holidays ${B}/dangling day 2025-10-10
+         STDERR "dangling/2026.toml: a broken symbolic link")
+cli_case("a link loop in --holidays is refused" EXIT 2 ARGS --holidays ${B}/loop day 2025-10-10
+         STDERR "loop/2026.toml: a symbolic link loop")
+cli_case("a folder named *.toml in --holidays is refused" EXIT 2 ARGS --holidays ${B}/folder day 2025-10-10
+         STDERR "folder/2026.toml: is a directory")
+find_program(MKFIFO mkfifo)
+if(MKFIFO)
+  execute_process(COMMAND ${MKFIFO} ${B}/fifo/2026.toml)
+  cli_case("a FIFO in --holidays is refused without waiting for a writer" EXIT 2
+           ARGS --holidays ${B}/fifo day 2025-10-10 STDERR "fifo/2026.toml: is a FIFO, not a regular file")
+endif()
+cli_case("--region naming a directory says so" EXIT 2 ARGS --region ${B}/dir.toml day 2026-10-10
+         STDERR "dir.toml: is a directory")
+cli_case("--region naming a directory without .toml says so" EXIT 2 ARGS --region ${D}/replay day 2026-10-10
+         STDERR "--region .*/replay: is a directory")
+cli_case("--policy naming a directory says so" EXIT 2 ARGS replay --policy ${D}/replay STDIN ${D}/replay/small.jsonl
+         STDERR "data/replay: is a directory")
+
 # replay: JSON Lines in, JSON Lines out; bad lines become `rejected` events, bad files exit 2.
 cli_case("replay writes the events of a small stream" EXIT 0 ARGS replay STDIN ${D}/replay/small.jsonl
          STDOUT_FILE ${D}/replay/small.expected.jsonl)

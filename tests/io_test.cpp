@@ -1,6 +1,7 @@
 #include <dueday/io.hpp>  // first, alone: proves the header stands on its own
 
 #include <doctest/doctest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -175,6 +176,49 @@ TEST_CASE("notice files: a directory with a broken file names file:line; an empt
                        DUEDAY_TEST_DATA "/no-such-dir: not a directory", parse_error);
   CHECK_THROWS_WITH_AS((void)dueday::load_notice(DUEDAY_TEST_DATA "/missing.toml"),
                        DUEDAY_TEST_DATA "/missing.toml: cannot open file", parse_error);
+}
+
+TEST_CASE("notice files: every *.toml in the folder is a notice; what cannot be one is refused, naming it") {
+  namespace fs = std::filesystem;
+  const temp_dir dir("holidays");
+  fs::copy_file(DUEDAY_HOLIDAYS_DIR "/2025.toml", dir.path() / "2025.toml");
+  const auto p2026 = dir.path() / "2026.toml";
+  const std::string name = p2026.string();
+  // Skipped, each would end the coverage at 2025 without a word.
+  fs::create_symlink("missing.toml", p2026);
+  CHECK_THROWS_WITH_AS((void)dueday::load_calendar(dir.path()),
+                       (name + ": a broken symbolic link (its target does not exist)").c_str(), parse_error);
+  fs::remove(p2026);
+  REQUIRE(::mkfifo(p2026.c_str(), 0600) == 0);  // no writer: opening it must not wait for one
+  CHECK_THROWS_WITH_AS((void)dueday::load_calendar(dir.path()), (name + ": is a FIFO, not a regular file").c_str(),
+                       parse_error);
+  fs::remove(p2026);
+  fs::create_directory(p2026);
+  CHECK_THROWS_WITH_AS((void)dueday::load_calendar(dir.path()), (name + ": is a directory").c_str(), parse_error);
+  fs::remove(p2026);
+  // A link loop was an uncaught filesystem_error (exit 1, "internal error").
+  fs::create_symlink("2026.toml", dir.path() / "2027.toml");
+  fs::create_symlink("2027.toml", p2026);
+  CHECK_THROWS_WITH_AS((void)dueday::load_calendar(dir.path()), (name + ": a symbolic link loop").c_str(), parse_error);
+  fs::remove(p2026);
+  fs::remove(dir.path() / "2027.toml");
+  // Other names are not notices; a good link is followed.
+  dir.write("README", "notes");
+  fs::create_directory(dir.path() / "regions");
+  fs::create_symlink(DUEDAY_HOLIDAYS_DIR "/2026.toml", p2026);
+  CHECK(dueday::load_calendar(dir.path()).last_covered() == dueday::civil_day{2026y / December / 31});
+  if (::geteuid() == 0) {
+    MESSAGE("running as root: an unreadable folder cannot be made");
+    return;
+  }
+  fs::permissions(dir.path(), fs::perms::owner_write | fs::perms::owner_exec);
+  CHECK_THROWS_WITH_AS((void)dueday::load_calendar(dir.path()),
+                       (dir.path().string() + ": cannot read the directory (Permission denied)").c_str(), parse_error);
+}
+
+TEST_CASE("notice files: a directory given as a file is named as one") {
+  CHECK_THROWS_WITH_AS((void)dueday::load_notice(DUEDAY_TEST_DATA "/broken-dir"),
+                       DUEDAY_TEST_DATA "/broken-dir: is a directory", parse_error);
 }
 
 TEST_CASE("TOML text: a dotted key tens of thousands of parts deep is refused before the parser (no stack overflow)") {

@@ -154,6 +154,9 @@ TEST_CASE("policy: a TOML syntax error names its line") {
   CHECK_THROWS_WITH_AS((void)parse_policy("id = \"t\"\nversion = \n", "p.toml"), doctest::Contains("p.toml:2: "),
                        policy_error);
   CHECK_THROWS_AS((void)load_policy("/nonexistent/policy.toml"), parse_error);
+  // A directory read as a file once gave "the policy has no id; ... no version; ... no [[variant]]".
+  CHECK_THROWS_WITH_AS((void)load_policy(DUEDAY_TEST_DATA "/replay"), DUEDAY_TEST_DATA "/replay: is a directory",
+                       parse_error);
 }
 
 TEST_CASE("policy: hostile TOML is refused in one line before the parser sees it") {

@@ -32,10 +32,15 @@ namespace dueday {
 
 // Parses one notice. `source` names the text in messages. Throws parse_error.
 [[nodiscard]] notice parse_notice(std::string_view text, std::string source);
-// Reads and parses one notice file. Throws parse_error (also for an unreadable file).
+// Reads and parses one notice file. Throws parse_error, also for what is no readable regular file
+// ("is a directory", "is a FIFO, not a regular file", "a broken symbolic link"); a FIFO is refused
+// without waiting for a writer.
 [[nodiscard]] notice load_notice(const std::filesystem::path& file);
-// Reads every *.toml directly in `dir` (sorted by name) and builds a calendar. Throws parse_error
-// for a bad file or an empty directory, dueday::error as calendar's constructor.
+// Reads every *.toml directly in `dir` (sorted by name) and builds a calendar. Each must be a
+// notice: a broken link, a link loop, a FIFO or a folder named *.toml is refused, naming it, as
+// is an unreadable `dir` (skipped, it would end the coverage early without a word). Other names
+// (README, regions/) are not read. Throws parse_error for a bad file or an empty directory,
+// dueday::error as calendar's constructor.
 [[nodiscard]] calendar load_calendar(const std::filesystem::path& dir, calendar_options options = {});
 // The national calendar compiled into the library from holidays/cn (2007-2026). Built once, on
 // first use; thread-safe.
