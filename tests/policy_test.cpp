@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -323,4 +324,53 @@ TEST_CASE("policy: a set validates every policy it is given") {
   p.version = "1";
   const policy_set set({p});
   CHECK(set.find("built"));
+}
+
+TEST_CASE("policy: scope values out of range are refused, not narrowed or compared with NaN") {
+  const std::string ok = head + variant(R"({ limit = "5wd", counts = ["survey", "connect"] })", two_steps);
+  const auto scope = [&](const std::string& fields) {
+    return parse_policy(ok + "[[scope]]\nvariant = \"v\"\n" + fields + "\n", "p.toml");  // fields from line 19
+  };
+  // 4294967346 was cast to 32 bits: DN50.
+  CHECK_THROWS_WITH_AS((void)scope("meter_dn_below = 4294967346"),
+                       "p.toml:19: meter_dn_below 4294967346 is out of range (1 to 2147483647)", policy_error);
+  CHECK_THROWS_WITH_AS((void)scope("meter_dn_below = 0"),
+                       "p.toml:19: meter_dn_below 0 is out of range (1 to 2147483647)", policy_error);
+  CHECK_THROWS_WITH_AS((void)scope("meter_dn_below = -50"),
+                       "p.toml:19: meter_dn_below -50 is out of range (1 to 2147483647)", policy_error);
+  CHECK_THROWS_WITH_AS((void)scope("pipe_m_max = nan"),
+                       "p.toml:19: pipe_m_max nan is not a length in metres (0 or more)", policy_error);
+  CHECK_THROWS_WITH_AS((void)scope("pipe_m_max = -1.5"),
+                       "p.toml:19: pipe_m_max -1.5 is not a length in metres (0 or more)", policy_error);
+  CHECK_THROWS_WITH_AS((void)scope("pipe_m_max = inf"),
+                       "p.toml:19: pipe_m_max inf is not a length in metres (0 or more)", policy_error);
+  CHECK(scope("meter_dn_below = 2147483647\npipe_m_max = 0").scope.at(0).meter_dn_below == 2147483647);
+  // Built in C++, the same values are refused by validate() (policy_set runs it).
+  sla_policy p = scope("meter_dn_below = 50");
+  p.scope[0].meter_dn_below = 0;
+  p.scope[0].pipe_m_max = std::numeric_limits<double>::quiet_NaN();
+  CHECK(messages(validate(p)) == std::vector<std::string>{"17: scope rule: meter_dn_below 0 is not positive",
+                                                          "17: scope rule: pipe_m_max nan is not a length in metres "
+                                                          "(0 or more)"});
+}
+
+TEST_CASE("policy: NaN and spans longer than 100 years are refused wherever a number is read") {
+  const std::string two = variant(R"({ limit = "5wd", counts = ["survey", "connect"] })", two_steps);
+  const std::string alert = "[[alert]]\nlevel = \"yellow\"\n";  // lines 7 and 8
+  CHECK_THROWS_WITH_AS((void)parse_policy(head + alert + "elapsed_share = nan\n" + two, "p.toml"),
+                       "p.toml:7: alert 'yellow': elapsed_share must be in (0, 1]", policy_error);
+  CHECK_THROWS_WITH_AS((void)parse_policy(head + alert + "remaining = \"2000000000wd\"\n" + two, "p.toml"),
+                       "p.toml:7: alert 'yellow': 2000000000wd is longer than 36500wd (100 years)", policy_error);
+  CHECK_THROWS_WITH_AS(
+      (void)parse_policy(head + variant(R"({ limit = "36501wd", counts = ["survey", "connect"] })", two_steps),
+                         "p.toml"),
+      "p.toml:9: variant 'v': overall: limit 36501wd is longer than 36500wd (100 years)", policy_error);
+  CHECK_THROWS_WITH_AS((void)parse_policy(head + variant(R"({ limit = "5wd", counts = ["survey"] })",
+                                                         "[[variant.step]]\nname = \"survey\"\nlimit = \"876001h\"\n"
+                                                         "rule = \"hours\"\n"),
+                                          "p.toml"),
+                       doctest::Contains("p.toml:10: step 'survey': limit 876001h is longer than 876000h (100 years)"),
+                       policy_error);
+  CHECK_NOTHROW((void)parse_policy(
+      head + variant(R"({ limit = "36500wd", counts = ["survey", "connect"] })", two_steps), "p.toml"));
 }
