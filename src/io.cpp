@@ -87,6 +87,9 @@ using detail::type_name;
 
 class notice_reader {
  public:
+  static constexpr int min_year = 1992;
+  static constexpr int max_year = 2200;
+
   notice_reader(std::string_view text, std::string source) : source_(std::move(source)) {
     if (auto problem = detail::check_toml_text(text)) throw parse_error(source_, problem->line, problem->message);
     try {
@@ -95,6 +98,9 @@ class notice_reader {
       throw parse_error(source_, static_cast<int>(e.source().begin.line), e.description());
     }
   }
+
+  // Where `region` stands after read(), 0 when absent.
+  [[nodiscard]] int region_line() const { return region_line_; }
 
   notice read() {
     notice n;
@@ -114,6 +120,7 @@ class notice_reader {
         n.amends_line = line_of(value);
       } else if (k == "region") {
         n.region = string(value, "region");
+        region_line_ = line_of(value);
         if (n.region.empty()) fail(value, "region is empty");
       } else if (k == "holiday") {
         holidays_ = &value;
@@ -125,12 +132,18 @@ class notice_reader {
     for (const char* required : {"year", "notice", "title", "published"}) {
       if (!root_.contains(required)) throw parse_error(source_, 1, fmt::format("missing field '{}'", required));
     }
-    if (n.year < 1949 || n.year > 2200) fail(*root_.get("year"), fmt::format("year {} is out of range", n.year));
+    // Before 1992 Asia/Shanghai kept summer time (1986-1991): the calendar, which needs one UTC
+    // offset, would fail later with a message that names no file.
+    if (n.year < min_year || n.year > max_year) {
+      fail(*root_.get("year"), fmt::format("year {} is out of range ({} to {}; China kept summer time until 1991)",
+                                           n.year, min_year, max_year));
+    }
     if (n.title.empty()) fail(*root_.get("title"), "title is empty");
-    const civil_day year_end{year{n.year} / December / 31};
-    if (n.published > year_end) {
-      fail(*root_.get("published"),
-           fmt::format("published {} is after the year it arranges ({})", n.published, n.year));
+    const civil_day first_published{year{n.year - 1} / January / 1};
+    const civil_day last_published{year{n.year} / December / 31};
+    if (n.published < first_published || n.published > last_published) {
+      fail(*root_.get("published"), fmt::format("published {} is not plausible for a notice for {} (expected {} to {})",
+                                                n.published, n.year, first_published, last_published));
     }
     if (!holidays_) throw parse_error(source_, 1, "no [[holiday]] given");
     read_holidays(n);
@@ -188,6 +201,8 @@ class notice_reader {
         const char* field = kind == 0 ? "off" : "work";
         if (!days)
           fail(*dates[kind], fmt::format("{} must be an array of dates, not {}", field, type_name(*dates[kind])));
+        if (days->empty())
+          fail(*dates[kind], fmt::format("{} = [] lists no dates (list them, or leave it out)", field));
         for (const toml::node& dn : *days) {
           const civil_day d = date(dn, field);
           const int line = line_of(dn);
@@ -217,6 +232,7 @@ class notice_reader {
   std::string source_;
   toml::table root_;
   const toml::node* holidays_ = nullptr;
+  int region_line_ = 0;
 };
 
 }  // namespace
@@ -564,7 +580,17 @@ calendar load_calendar(const std::filesystem::path& dir, calendar_options option
   if (files.empty()) throw parse_error(dir.string(), 0, "no holiday notice (*.toml) in the directory");
   std::vector<notice> notices;
   notices.reserve(files.size());
-  for (const auto& f : files) notices.push_back(load_notice(f));
+  for (const auto& f : files) {
+    notice_reader reader(detail::read_file(f), f.string());
+    notices.push_back(reader.read());
+    if (const notice& n = notices.back(); !n.region.empty()) {
+      // The calendar would lay it over the national days of everyone using the folder.
+      throw parse_error(n.source, reader.region_line(),
+                        fmt::format("region = \"{}\" makes this a local overlay, which does not belong among the "
+                                    "national notices (keep it in regions/ and give it with --region)",
+                                    n.region));
+    }
+  }
   return calendar(std::move(notices), std::move(options));
 }
 

@@ -97,6 +97,21 @@ cli_case("--region naming a directory without .toml says so" EXIT 2 ARGS --regio
 cli_case("--policy naming a directory says so" EXIT 2 ARGS replay --policy ${D}/replay STDIN ${D}/replay/small.jsonl
          STDERR "data/replay: is a directory")
 
+# Notices and overlays that were taken without a word.
+cli_case("an overlay for a year no national notice covers is refused" EXIT 2
+         ARGS day 2026-10-10 --region ${D}/overlay-2030.toml
+         STDERR "overlay-2030.toml:10: 2030-04-15 is outside the national notices \\(2007-01-01 to 2026-12-31\\)")
+file(REMOVE_RECURSE ${B}/with-region ${B}/twice)
+file(MAKE_DIRECTORY ${B}/with-region ${B}/twice)
+configure_file(${H}/2026.toml ${B}/with-region/2026.toml COPYONLY)
+configure_file(${D}/overlay-demo.toml ${B}/with-region/demo-county.toml COPYONLY)
+configure_file(${H}/2026.toml ${B}/twice/2026.toml COPYONLY)
+configure_file(${H}/2026.toml ${B}/twice/2026-copy.toml COPYONLY)
+cli_case("a local overlay inside --holidays is refused, not laid over the national days" EXIT 2
+         ARGS --holidays ${B}/with-region day 2026-04-14 STDERR "demo-county.toml:3: region = \"demo-county\" makes this a local overlay")
+cli_case("two national notices arranging one holiday of a year are refused" EXIT 2
+         ARGS --holidays ${B}/twice day 2026-10-10 STDERR "twice/2026.toml:10: a second notice for 2026 arranges 元旦 too")
+
 # replay: JSON Lines in, JSON Lines out; bad lines become `rejected` events, bad files exit 2.
 cli_case("replay writes the events of a small stream" EXIT 0 ARGS replay STDIN ${D}/replay/small.jsonl
          STDOUT_FILE ${D}/replay/small.expected.jsonl)

@@ -135,7 +135,7 @@ TEST_CASE("notices: two notices setting one date conflict unless the later amend
   const std::string a = head + "[[holiday]]\nname = \"春节\"\nwork = [2026-02-28]\n";
   const std::string b_plain =
       "year = 2026\nnotice = \"N2\"\ntitle = \"T2\"\npublished = 2026-01-27\n"
-      "[[holiday]]\nname = \"春节\"\noff = [2026-02-28]\n";
+      "[[holiday]]\nname = \"纪念日\"\noff = [2026-02-28]\n";
   const std::string b_amends =
       "year = 2026\nnotice = \"N2\"\ntitle = \"T2\"\npublished = 2026-01-27\namends = \"N1\"\n"
       "[[holiday]]\nname = \"春节\"\noff = [2026-02-28]\n";
@@ -151,6 +151,108 @@ TEST_CASE("notices: two notices setting one date conflict unless the later amend
       "year = 2026\nnotice = \"N2\"\ntitle = \"T2\"\npublished = 2026-01-27\namends = \"N9\"\n"
       "[[holiday]]\nname = \"春节\"\noff = [2026-02-27]\n";
   CHECK_THROWS_WITH_AS(build(b_unknown), "b.toml:5: amends 'N9', which is no earlier notice", parse_error);
+}
+
+TEST_CASE("notices: a second notice for a year may add a holiday, not arrange one again without amends") {
+  const std::string a = head + "[[holiday]]\nname = \"国庆节\"\noff = [2026-10-01]\n";
+  const auto second = [](const std::string& name, const std::string& day) {
+    return dueday::parse_notice(
+        "year = 2026\nnotice = \"N2\"\ntitle = \"T2\"\npublished = 2026-05-13\n"
+        "[[holiday]]\nname = \"" +
+            name + "\"\noff = [" + day + "]\n",
+        "b.toml");
+  };
+  // Two notices both arranging 国庆节, on different days: once merged without a word.
+  CHECK_THROWS_WITH_AS(dueday::calendar({dueday::parse_notice(a, "a.toml"), second("国庆节", "2026-10-02")}),
+                       "b.toml:7: a second notice for 2026 arranges 国庆节 too (as N1 does, a.toml:7); a notice that "
+                       "changes another must say amends = \"N1\"",
+                       parse_error);
+  // As 2015's notice of the 70th anniversary of the war's end (holidays/cn/2015-2.toml) did.
+  const dueday::calendar both({dueday::parse_notice(a, "a.toml"), second("纪念日", "2026-09-03")});
+  CHECK(both.day(dueday::civil_day{2026y / September / 3}).kind == dueday::day_kind::holiday);
+  CHECK(dueday::builtin_calendar().day(dueday::civil_day{2015y / September / 3}).name ==
+        "中国人民抗日战争暨世界反法西斯战争胜利70周年纪念日");
+}
+
+TEST_CASE("notice file: off = [], an implausible publication date and years before 1992 are refused") {
+  CHECK_THROWS_WITH_AS(parse("[[holiday]]\nname = \"A\"\noff = []\nwork = [2026-10-10]\n"),
+                       "t.toml:7: off = [] lists no dates (list them, or leave it out)", parse_error);
+  CHECK_THROWS_WITH_AS(parse("[[holiday]]\nname = \"A\"\nwork = [\n]\n"),
+                       "t.toml:7: work = [] lists no dates (list them, or leave it out)", parse_error);
+  const auto published = [](const std::string& day) {
+    return dueday::parse_notice("year = 2026\nnotice = \"N1\"\ntitle = \"T\"\npublished = " + day +
+                                    "\n[[holiday]]\nname = \"A\"\noff = [2026-10-01]\n",
+                                "t.toml");
+  };
+  CHECK_THROWS_WITH_AS(
+      published("0001-01-01"),
+      "t.toml:4: published 0001-01-01 is not plausible for a notice for 2026 (expected 2025-01-01 to 2026-12-31)",
+      parse_error);
+  CHECK_THROWS_WITH_AS(
+      published("2024-12-31"),
+      "t.toml:4: published 2024-12-31 is not plausible for a notice for 2026 (expected 2025-01-01 to 2026-12-31)",
+      parse_error);
+  CHECK_THROWS_WITH_AS(
+      published("2027-01-01"),
+      "t.toml:4: published 2027-01-01 is not plausible for a notice for 2026 (expected 2025-01-01 to 2026-12-31)",
+      parse_error);
+  CHECK(published("2025-01-01").published == dueday::civil_day{2025y / January / 1});
+  CHECK(published("2026-12-31").published == dueday::civil_day{2026y / December / 31});
+  // 1980 once failed in the calendar, naming no file: "time zone 'Asia/Shanghai' changes its UTC
+  // offset on 1986-05-04".
+  const auto year = [](int y) {
+    return dueday::parse_notice(fmt::format("year = {0}\nnotice = \"N\"\ntitle = \"T\"\npublished = {0}-01-01\n"
+                                            "[[holiday]]\nname = \"元旦\"\noff = [{0}-01-01]\n",
+                                            y),
+                                "t.toml");
+  };
+  CHECK_THROWS_WITH_AS(
+      year(1991), "t.toml:1: year 1991 is out of range (1992 to 2200; China kept summer time until 1991)", parse_error);
+  CHECK_THROWS_WITH_AS(
+      year(2201), "t.toml:1: year 2201 is out of range (1992 to 2200; China kept summer time until 1991)", parse_error);
+  CHECK(dueday::calendar({year(1992)}).first_covered() == dueday::civil_day{1992y / January / 1});
+}
+
+TEST_CASE("overlays: outside the national years, with amends, or disagreeing with another overlay, are refused") {
+  const auto overlay = [](int y, const std::string& extra, const std::string& day, const std::string& kind = "off") {
+    return dueday::parse_notice(fmt::format("region = \"r\"\nyear = {0}\nnotice = \"L\"\ntitle = \"T\"\n"
+                                            "published = {0}-03-01\n{1}[[holiday]]\nname = \"节\"\n{2} = [{3}]\n",
+                                            y, extra, kind, day),
+                                "o.toml");
+  };
+  const auto& national = dueday::builtin_calendar();
+  // Once ignored without a word.
+  CHECK_THROWS_WITH_AS(national.with_overlay(overlay(2030, "", "2030-04-15")),
+                       "o.toml:8: 2030-04-15 is outside the national notices (2007-01-01 to 2026-12-31); an overlay "
+                       "changes only days they arrange",
+                       parse_error);
+  CHECK_THROWS_WITH_AS(national.with_overlay(overlay(2027, "", "2027-04-15")),
+                       "o.toml:8: 2027-04-15 is outside the national notices (2007-01-01 to 2026-12-31); an overlay "
+                       "changes only days they arrange",
+                       parse_error);
+  CHECK_THROWS_WITH_AS(national.with_overlay(overlay(2026, "amends = \"国办发明电〔2025〕7号\"\n", "2026-04-15")),
+                       "o.toml:6: an overlay amends nothing (amends = \"国办发明电〔2025〕7号\"): its days replace the "
+                       "national ones as they are, and overlays must agree",
+                       parse_error);
+  const auto one = national.with_overlay(overlay(2026, "", "2026-04-18"));
+  CHECK(one.day(dueday::civil_day{2026y / April / 18}).kind == dueday::day_kind::holiday);
+  CHECK_NOTHROW((void)one.with_overlay(overlay(2026, "", "2026-04-18")));
+  CHECK_THROWS_WITH_AS(
+      one.with_overlay(overlay(2026, "", "2026-04-18", "work")),
+      "o.toml:8: 2026-04-18 is made a day off by the overlay L (o.toml:8); overlays must agree on a day", parse_error);
+}
+
+TEST_CASE("notice files: a local overlay among the national notices is refused, not laid over them") {
+  namespace fs = std::filesystem;
+  const temp_dir dir("with-region");
+  fs::copy_file(DUEDAY_HOLIDAYS_DIR "/2026.toml", dir.path() / "2026.toml");
+  fs::copy_file(DUEDAY_TEST_DATA "/overlay-demo.toml", dir.path() / "demo.toml");
+  CHECK_THROWS_WITH_AS((void)dueday::load_calendar(dir.path()),
+                       ((dir.path() / "demo.toml").string() +
+                        ":3: region = \"demo-county\" makes this a local overlay, which does not belong among the "
+                        "national notices (keep it in regions/ and give it with --region)")
+                           .c_str(),
+                       parse_error);
 }
 
 TEST_CASE("notices: a year missing between notices is an error, not a Mon-Fri year") {
