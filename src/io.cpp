@@ -478,6 +478,11 @@ class toml_guard {
     if (n == 0 || !shortest || (cp >= 0xD800 && cp <= 0xDFFF)) {
       return fmt::format("byte 0x{:02X} (the file must be UTF-8)", lead);
     }
+    // Spaces, controls and line or paragraph separators stay out of the one-line message.
+    const bool blank = cp <= 0xA0 || cp == 0x1680 || cp == 0x180E || (cp >= 0x2000 && cp <= 0x200F) ||
+                       (cp >= 0x2028 && cp <= 0x202F) || (cp >= 0x205F && cp <= 0x206F) || cp == 0x3000 ||
+                       cp == 0xFEFF || cp >= 0xFFF0;
+    if (blank) return fmt::format("U+{:04X} (a space or control character)", cp);
     return fmt::format("'{}' (U+{:04X})", t_.substr(i_, n), cp);
   }
 

@@ -383,9 +383,11 @@ TEST_CASE("TOML text: Chinese punctuation typed after a value is refused before 
   CHECK_THROWS_WITH_AS(parse("[[holiday]]\nname = \"A\"\noff = [2026-10-01,\n  、2026-10-02]\n"),
                        "t.toml:8: unexpected '、' (U+3001) where a value should be", parse_error);
   CHECK_THROWS_WITH_AS(parse("[[holiday]]\nname = \"A\"\noff = [2026-10-01]\u3000# 全角空格\n"),
-                       "t.toml:7: unexpected '\u3000' (U+3000) after a value", parse_error);
-  CHECK_THROWS_WITH_AS(parse("[[holiday]]　\n"), "t.toml:5: unexpected '　' (U+3000) after a table header",
-                       parse_error);
+                       "t.toml:7: unexpected U+3000 (a space or control character) after a value", parse_error);
+  CHECK_THROWS_WITH_AS(parse("[[holiday]]　\n"),
+                       "t.toml:5: unexpected U+3000 (a space or control character) after a table header", parse_error);
+  CHECK_THROWS_WITH_AS(parse("a = 1\u2028b = 2\n"),  // a line separator stays out of the one-line message
+                       "t.toml:5: unexpected U+2028 (a space or control character) after a value", parse_error);
   CHECK_THROWS_WITH_AS(parse("名称 = \"A\"\n"), "t.toml:5: unexpected '名' (U+540D) where a key or [table] should be",
                        parse_error);
   CHECK_THROWS_WITH_AS(parse("a.§ = 1\n"),
