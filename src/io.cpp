@@ -278,11 +278,7 @@ class toml_guard {
       i_ = nl == std::string_view::npos ? t_.size() : nl;
       return;
     }
-    if ((c == '"' || c == '\'') && at_ != at::line_start && at_ != at::after_header) {
-      string(c);
-      if (at_ == at::value) last_ = '"';
-      return;
-    }
+    if ((c == '"' || c == '\'') && (at_ == at::key || at_ == at::header)) return string(c);
     ++i_;
     if (c == ' ' || c == '\t' || c == '\r') return;
     switch (at_) {
@@ -312,7 +308,7 @@ class toml_guard {
         if (c == '=') {
           depth_ = (stack_.empty() ? table_depth_ : stack_.back().depth) + dots_ + 1;
           at_ = at::value;
-          last_ = '=';
+          expect_value_ = true;
           if (depth_ > detail::max_toml_depth) too_deep();
         } else if (c == '}') {  // an empty inline table
           close();
@@ -326,18 +322,34 @@ class toml_guard {
     }
   }
 
+  // In a value, at c (not a space, newline or comment). Where a value starts, a quote opens a
+  // string and a bracket an array or inline table; anything else starts a bare value (a number, a
+  // date, true), which the parser reads up to the next space, comma, bracket or '#', asking of
+  // each character whether it is whitespace: quotes and brackets in it ("1\"\"\"é", "4{é") are
+  // bare text too.
   void value(char c) {
-    last_ = c;
+    if (expect_value_) {
+      switch (c) {
+        case '"':
+        case '\'':
+          --i_;
+          string(c);
+          expect_value_ = false;
+          return;
+        case '[':
+          open(false, depth_ + 1);
+          depth_ += 1;
+          return;
+        case '{':
+          open(true, depth_);
+          at_ = at::key;
+          dots_ = 0;
+          return;
+        default:
+          break;
+      }
+    }
     switch (c) {
-      case '[':
-        open(false, depth_ + 1);
-        depth_ += 1;
-        return;
-      case '{':
-        open(true, depth_);
-        at_ = at::key;
-        dots_ = 0;
-        return;
       case ']':
       case '}':
         close();
@@ -349,10 +361,24 @@ class toml_guard {
           dots_ = 0;
         } else {
           depth_ = stack_.back().depth;
+          expect_value_ = true;
         }
         return;
       default:
+        expect_value_ = false;
+        bare();
         return;
+    }
+  }
+  // Up to the end of a bare value, which non_ascii() refuses to contain.
+  void bare() {
+    while (i_ < t_.size()) {
+      const char c = t_[i_];
+      if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ',' || c == ']' || c == '}' || c == '#' ||
+          static_cast<unsigned char>(c) >= 0x80) {
+        return;
+      }
+      ++i_;
     }
   }
 
@@ -365,7 +391,7 @@ class toml_guard {
   void close() {
     if (!stack_.empty()) stack_.pop_back();
     at_ = at::value;
-    last_ = ']';
+    expect_value_ = false;
   }
   void dot() {
     if (++dots_ >= detail::max_toml_depth) {
@@ -446,7 +472,7 @@ class toml_guard {
     const std::string what = character();
     switch (at_) {
       case at::value:
-        if (last_ == '=' || last_ == ',' || last_ == '[' || last_ == '{') {
+        if (expect_value_) {
           problem(fmt::format("unexpected {} where a value should be", what));
         } else {
           problem(fmt::format("unexpected {} after a value", what));
@@ -496,10 +522,10 @@ class toml_guard {
   int line_ = 1;
   at at_ = at::line_start;
   bool array_header_ = false;
-  int dots_ = 0;         // dots so far in the key or header at hand
-  int table_depth_ = 0;  // depth of the keys under the last [table] header
-  int depth_ = 0;        // depth of the value at hand
-  char last_ = 0;        // in a value: the last character outside whitespace ('"' for a string)
+  int dots_ = 0;               // dots so far in the key or header at hand
+  int table_depth_ = 0;        // depth of the keys under the last [table] header
+  int depth_ = 0;              // depth of the value at hand
+  bool expect_value_ = false;  // in a value: where one starts (after '=', '[' or a comma in an array)
   std::vector<container> stack_;
   std::optional<detail::toml_text_problem> problem_;
 };

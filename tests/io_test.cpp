@@ -395,6 +395,13 @@ TEST_CASE("TOML text: Chinese punctuation typed after a value is refused before 
                        parse_error);
   CHECK_THROWS_WITH_AS(parse("a = 1 \xB9\xFA\n"),
                        "t.toml:5: unexpected byte 0xB9 (the file must be UTF-8) after a value", parse_error);
+  // A quote right after a bare value opens no string: the parser reads on through it (found by
+  // fuzzing against a header-only toml++ 3.3 under -fsanitize=undefined).
+  CHECK_THROWS_WITH_AS(parse("a = 1\"\"\"、\"\"\"\n"), "t.toml:5: unexpected '、' (U+3001) after a value", parse_error);
+  CHECK_THROWS_WITH_AS(parse("a = 2026-10-01'é'\n"), "t.toml:5: unexpected 'é' (U+00E9) after a value", parse_error);
+  CHECK_THROWS_WITH_AS(parse("a = 4{\"\"\"〕\n"), "t.toml:5: unexpected '〕' (U+3015) after a value", parse_error);
+  CHECK_THROWS_WITH_AS(parse("a = 2[\"§\n"), "t.toml:5: unexpected '§' (U+00A7) after a value", parse_error);
+  CHECK_THROWS_WITH_AS(parse("a = 0='ⱞ\n"), "t.toml:5: unexpected 'ⱞ' (U+2C5E) after a value", parse_error);
   // After a backslash in a """string""" the parser asks the same question.
   CHECK_THROWS_WITH_AS(parse("x = \"\"\"a\\\n  §\"\"\"\n"),
                        "t.toml:6: unexpected '§' (U+00A7) after a line-ending backslash in a multi-line string",
