@@ -59,6 +59,9 @@ calendar load(const options& o) {
   calendar cal = o.holidays.empty() ? dueday::builtin_calendar() : dueday::load_calendar(o.holidays);
   if (!o.region.empty()) {
     std::filesystem::path file = o.region;
+    std::error_code ec;
+    if (std::filesystem::is_directory(file, ec))  // not taken for a NAME
+      throw input_error{fmt::format("--region {}: is a directory (give an overlay file or a NAME)", o.region)};
     if (file.extension() != ".toml") {
       if (o.holidays.empty())
         throw input_error{

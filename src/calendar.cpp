@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <utility>
 
@@ -77,6 +78,14 @@ void apply_notices(calendar_data& c) {
     for (std::size_t e = 0; e < nt.entries.size(); ++e) {
       const notice_entry& en = nt.entries[e];
       const std::int64_t i = std::int64_t{en.day.days().time_since_epoch().count()} - c.first;
+      if (overlay && (i < 0 || i >= c.covered_end)) {
+        // Skipped, the overlay would change nothing without a word, or lay days over a projection.
+        throw parse_error(nt.source, en.line,
+                          fmt::format("{} is outside the national notices ({} to {}); an overlay changes only days "
+                                      "they arrange",
+                                      en.day, civil_day{sys_days{days{c.first}}},
+                                      civil_day{sys_days{days{c.first + c.covered_end - 1}}}));
+      }
       if (i < 0 || i >= size) continue;  // e.g. 2006-12-30 in the 2007 notice: before coverage
       const auto ix = static_cast<std::size_t>(i);
       if (c.notice_of[ix] != no_entry) {
@@ -86,6 +95,12 @@ void apply_notices(calendar_data& c) {
         const bool over_national = overlay && prev.region.empty();
         if (&prev == &nt) {
           throw parse_error(nt.source, en.line, fmt::format("{} is listed twice (first at line {})", en.day, pe.line));
+        }
+        if (overlay && by_overlay[ix] && pe.off != en.off) {
+          throw parse_error(
+              nt.source, en.line,
+              fmt::format("{} is made a {} by the overlay {} ({}:{}); overlays must agree on a day", en.day,
+                          pe.off ? "day off" : "working day", prev.citation(), prev.source, pe.line));
         }
         if (!amends && !over_national && !(overlay && by_overlay[ix] && pe.off == en.off)) {
           throw parse_error(
@@ -113,12 +128,38 @@ std::shared_ptr<const calendar_data> build(std::vector<notice> notices, calendar
   std::stable_sort(national.begin(), national.end(), [](const notice& a, const notice& b) {
     return std::tie(a.published, a.source) < std::tie(b.published, b.source);
   });
+  for (const auto& o : overlays) {
+    if (!o.amends.empty()) {
+      throw parse_error(o.source, o.amends_line,
+                        fmt::format("an overlay amends nothing (amends = \"{}\"): its days replace the national "
+                                    "ones as they are, and overlays must agree",
+                                    o.amends));
+    }
+  }
   std::set<std::string> seen;
   for (const auto& n : national) {
     if (!n.amends.empty() && !seen.count(n.amends)) {
       throw parse_error(n.source, n.amends_line, fmt::format("amends '{}', which is no earlier notice", n.amends));
     }
     if (!n.number.empty()) seen.insert(n.number);
+  }
+  // A second notice for a year that amends none may add holidays (2015's notice of the 70th
+  // anniversary of the war's end added 09-03), not arrange one the first arranges: that is the
+  // same notice twice, or a draft beside the final one, silently merged day by day.
+  std::map<std::pair<int, std::string>, std::pair<const notice*, const notice_entry*>> arranged;
+  for (const auto& n : national) {
+    if (!n.amends.empty()) continue;
+    for (const auto& e : n.entries) {
+      const auto [it, fresh] = arranged.try_emplace({n.year, e.name}, &n, &e);
+      const auto [first, first_entry] = it->second;
+      if (!fresh && first != &n) {
+        throw parse_error(
+            n.source, e.line,
+            fmt::format("a second notice for {} arranges {} too (as {} does, {}:{}); a notice that "
+                        "changes another must say amends = \"{}\"",
+                        n.year, e.name, first->citation(), first->source, first_entry->line, first->number));
+      }
+    }
   }
   std::set<int> years;
   for (const auto& n : national) years.insert(n.year);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -58,9 +59,23 @@ double in_working_days(const span_spec& s, const office_hours& h) {
   return static_cast<double>(s.amount) * 3600.0 / static_cast<double>(h.per_day().count());
 }
 
+// The longest span a policy may state: 100 years, of working days or of hours. Longer ones are
+// typing errors ("2000000000wd"), and no calendar reaches their due instants.
+constexpr std::int32_t max_span_days = 36500;
+constexpr std::int32_t max_span_hours = 36500 * 24;
+
+// "" when s is within the cap, else why not.
+std::string span_too_long(const span_spec& s) {
+  const bool days = s.in == span_spec::unit::working_days;
+  if (s.amount <= (days ? max_span_days : max_span_hours)) return {};
+  return fmt::format("{} is longer than {}{} (100 years)", to_string(s), days ? max_span_days : max_span_hours,
+                     days ? "wd" : "h");
+}
+
 void check_limit(const span_spec& limit, counting_rule rule, int line, std::string_view what,
                  std::vector<policy_problem>& out) {
   if (limit.amount <= 0) out.push_back({line, fmt::format("{}: limit must be positive", what)});
+  if (auto why = span_too_long(limit); !why.empty()) out.push_back({line, fmt::format("{}: limit {}", what, why)});
   if (rule == counting_rule::civil && limit.in == span_spec::unit::hours) {
     out.push_back({line, fmt::format("{}: a limit in hours needs rule = \"hours\" (the civil rule counts "
                                      "whole working days)",
@@ -215,6 +230,11 @@ std::vector<policy_problem> validate(const sla_policy& p) {
     if (!levels.insert(a.level).second) out.push_back({a.line, fmt::format("alert level '{}' twice", a.level)});
     if (a.from == alert_rule::anchor::elapsed_share && !(a.share > 0 && a.share <= 1))
       out.push_back({a.line, fmt::format("alert '{}': elapsed_share must be in (0, 1]", a.level)});
+    if (a.from != alert_rule::anchor::elapsed_share) {
+      if (a.amount.amount < 0) out.push_back({a.line, fmt::format("alert '{}': a negative span", a.level)});
+      if (auto why = span_too_long(a.amount); !why.empty())
+        out.push_back({a.line, fmt::format("alert '{}': {}", a.level, why)});
+    }
   }
   std::set<std::string, std::less<>> names;
   for (const auto& v : p.variants) {
@@ -225,6 +245,11 @@ std::vector<policy_problem> validate(const sla_policy& p) {
   for (const auto& r : p.scope) {
     if (!names.count(r.variant))
       out.push_back({r.line, fmt::format("scope rule names unknown variant '{}'", r.variant)});
+    if (r.meter_dn_below && *r.meter_dn_below < 1)
+      out.push_back({r.line, fmt::format("scope rule: meter_dn_below {} is not positive", *r.meter_dn_below)});
+    if (r.pipe_m_max && !(std::isfinite(*r.pipe_m_max) && *r.pipe_m_max >= 0))
+      out.push_back(
+          {r.line, fmt::format("scope rule: pipe_m_max {} is not a length in metres (0 or more)", *r.pipe_m_max)});
   }
   std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.line < b.line; });
   return out;

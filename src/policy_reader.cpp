@@ -5,6 +5,8 @@
 
 #include <toml++/toml.h>
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <limits>
 #include <string>
 #include <utility>
@@ -24,6 +26,7 @@ class policy_reader {
   explicit policy_reader(std::string source) : source_(std::move(source)) {}
 
   sla_policy read(std::string_view text) {
+    if (auto problem = detail::check_toml_text(text)) throw policy_error(source_, {{problem->line, problem->message}});
     toml::table root;
     try {
       root = toml::parse(text, source_);
@@ -255,16 +258,23 @@ class policy_reader {
       if (k == "variant") {
         string(value, "variant", r.variant);
       } else if (k == "meter_dn_below") {
-        if (value.is_integer()) {
-          r.meter_dn_below = static_cast<std::int32_t>(*value.value<std::int64_t>());
-        } else {
+        // Checked before it narrows: 4294967346 once became 50. A bad value is noted and left out,
+        // so validate() does not report it again.
+        constexpr std::int64_t most = std::numeric_limits<std::int32_t>::max();
+        if (!value.is_integer()) {
           note(value, fmt::format("meter_dn_below must be an integer, not {}", type_name(value)));
+        } else if (const auto dn = *value.value<std::int64_t>(); dn < 1 || dn > most) {
+          note(value, fmt::format("meter_dn_below {} is out of range (1 to {})", dn, most));
+        } else {
+          r.meter_dn_below = static_cast<std::int32_t>(dn);
         }
       } else if (k == "pipe_m_max") {
-        if (value.is_number()) {
-          r.pipe_m_max = *value.value<double>();
-        } else {
+        if (!value.is_number()) {
           note(value, fmt::format("pipe_m_max must be a number, not {}", type_name(value)));
+        } else if (const double m = *value.value<double>(); !(std::isfinite(m) && m >= 0)) {
+          note(value, fmt::format("pipe_m_max {} is not a length in metres (0 or more)", m));
+        } else {
+          r.pipe_m_max = m;
         }
       } else if (k == "crossings_allowed") {
         boolean(value, "crossings_allowed", r.crossings_allowed);

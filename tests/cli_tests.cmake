@@ -52,6 +52,66 @@ cli_case("missing holidays dir exits 2" EXIT 2 ARGS --holidays ${D}/no-such-dir 
 cli_case("batch names the bad line and keeps earlier output" EXIT 2 ARGS add --batch STDIN ${D}/batch-bad.csv
          STDOUT "2026-10-09\n" STDERR "stdin:2: bad line '2026-13-01,3'")
 
+# Hostile TOML never reaches the parser: one line naming file:line. The big files are written at
+# configure time into the build tree, not committed.
+set(B ${CMAKE_CURRENT_BINARY_DIR}/cli-data)
+string(REPEAT ".a" 40000 parts)
+file(WRITE ${B}/deep-key.toml "region = \"r\"\na${parts} = 1\n")
+string(REPEAT ".a" 100 parts)
+file(WRITE ${B}/deep-policy.toml "id = \"t\"\nversion = \"1\"\n[[a${parts}]]\n")
+cli_case("a dotted key 40000 parts deep is refused, not a stack overflow" EXIT 2
+         ARGS day 2026-10-10 --region ${B}/deep-key.toml STDERR "deep-key.toml:2: the line is 80005 bytes long")
+cli_case("a policy's dotted key over 32 parts is refused" EXIT 2 ARGS replay --policy ${B}/deep-policy.toml
+         STDERR "deep-policy.toml:3: a dotted key of more than 32 parts")
+cli_case("Chinese punctuation after a value names file:line" EXIT 2
+         ARGS day 2026-10-10 --region ${D}/overlay-punctuation.toml
+         STDERR "overlay-punctuation.toml:10: unexpected '、' \\(U\\+3001\\) after a value")
+
+# Files in --holidays DIR that cannot be notices are refused, naming them (each once ended the
+# coverage early without a word, or exited 1 "internal error"); made at configure time.
+file(REMOVE_RECURSE ${B}/dangling ${B}/loop ${B}/fifo ${B}/folder ${B}/dir.toml)
+foreach(dir dangling loop fifo folder)
+  file(MAKE_DIRECTORY ${B}/${dir})
+  configure_file(${H}/2025.toml ${B}/${dir}/2025.toml COPYONLY)
+endforeach()
+file(CREATE_LINK missing.toml ${B}/dangling/2026.toml SYMBOLIC)
+file(CREATE_LINK 2027.toml ${B}/loop/2026.toml SYMBOLIC)
+file(CREATE_LINK 2026.toml ${B}/loop/2027.toml SYMBOLIC)
+file(MAKE_DIRECTORY ${B}/folder/2026.toml ${B}/dir.toml)
+cli_case("a broken link in --holidays is refused" EXIT 2 ARGS --holidays ${B}/dangling day 2025-10-10
+         STDERR "dangling/2026.toml: a broken symbolic link")
+cli_case("a link loop in --holidays is refused" EXIT 2 ARGS --holidays ${B}/loop day 2025-10-10
+         STDERR "loop/2026.toml: a symbolic link loop")
+cli_case("a folder named *.toml in --holidays is refused" EXIT 2 ARGS --holidays ${B}/folder day 2025-10-10
+         STDERR "folder/2026.toml: is a directory")
+find_program(MKFIFO mkfifo)
+if(MKFIFO)
+  execute_process(COMMAND ${MKFIFO} ${B}/fifo/2026.toml)
+  cli_case("a FIFO in --holidays is refused without waiting for a writer" EXIT 2
+           ARGS --holidays ${B}/fifo day 2025-10-10 STDERR "fifo/2026.toml: is a FIFO, not a regular file")
+endif()
+cli_case("--region naming a directory says so" EXIT 2 ARGS --region ${B}/dir.toml day 2026-10-10
+         STDERR "dir.toml: is a directory")
+cli_case("--region naming a directory without .toml says so" EXIT 2 ARGS --region ${D}/replay day 2026-10-10
+         STDERR "--region .*/replay: is a directory")
+cli_case("--policy naming a directory says so" EXIT 2 ARGS replay --policy ${D}/replay STDIN ${D}/replay/small.jsonl
+         STDERR "data/replay: is a directory")
+
+# Notices and overlays that were taken without a word.
+cli_case("an overlay for a year no national notice covers is refused" EXIT 2
+         ARGS day 2026-10-10 --region ${D}/overlay-2030.toml
+         STDERR "overlay-2030.toml:10: 2030-04-15 is outside the national notices \\(2007-01-01 to 2026-12-31\\)")
+file(REMOVE_RECURSE ${B}/with-region ${B}/twice)
+file(MAKE_DIRECTORY ${B}/with-region ${B}/twice)
+configure_file(${H}/2026.toml ${B}/with-region/2026.toml COPYONLY)
+configure_file(${D}/overlay-demo.toml ${B}/with-region/demo-county.toml COPYONLY)
+configure_file(${H}/2026.toml ${B}/twice/2026.toml COPYONLY)
+configure_file(${H}/2026.toml ${B}/twice/2026-copy.toml COPYONLY)
+cli_case("a local overlay inside --holidays is refused, not laid over the national days" EXIT 2
+         ARGS --holidays ${B}/with-region day 2026-04-14 STDERR "demo-county.toml:3: region = \"demo-county\" makes this a local overlay")
+cli_case("two national notices arranging one holiday of a year are refused" EXIT 2
+         ARGS --holidays ${B}/twice day 2026-10-10 STDERR "twice/2026.toml:10: a second notice for 2026 arranges 元旦 too")
+
 # replay: JSON Lines in, JSON Lines out; bad lines become `rejected` events, bad files exit 2.
 cli_case("replay writes the events of a small stream" EXIT 0 ARGS replay STDIN ${D}/replay/small.jsonl
          STDOUT_FILE ${D}/replay/small.expected.jsonl)
@@ -60,6 +120,9 @@ cli_case("replay reads --input" EXIT 0 ARGS replay --input ${D}/replay/small.jso
 cli_case("replay refuses a policy whose steps exceed the overall limit" EXIT 2
          ARGS replay --policy ${D}/replay/bad-policy.toml STDIN ${D}/replay/small.jsonl
          STDERR "bad-policy.toml:6: variant 'v': counted steps survey 2wd \\+ connect 3wd exceed the overall limit 4wd")
+cli_case("replay refuses a scope value out of range, naming every problem in one line" EXIT 2
+         ARGS replay --policy ${D}/replay/scope-overflow-policy.toml STDIN ${D}/replay/small.jsonl
+         STDERR "scope-overflow-policy.toml:15: meter_dn_below 4294967346 is out of range \\(1 to 2147483647\\); .*scope-overflow-policy.toml:16: pipe_m_max nan is not")
 cli_case("replay names a missing policy file" EXIT 2 ARGS replay --policy ${D}/replay/none.toml
          STDERR "none.toml: cannot open file")
 cli_case("replay names a missing input file" EXIT 2 ARGS replay --input ${D}/replay/none.jsonl

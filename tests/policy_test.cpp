@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -154,6 +155,23 @@ TEST_CASE("policy: a TOML syntax error names its line") {
   CHECK_THROWS_WITH_AS((void)parse_policy("id = \"t\"\nversion = \n", "p.toml"), doctest::Contains("p.toml:2: "),
                        policy_error);
   CHECK_THROWS_AS((void)load_policy("/nonexistent/policy.toml"), parse_error);
+  // A directory read as a file once gave "the policy has no id; ... no version; ... no [[variant]]".
+  CHECK_THROWS_WITH_AS((void)load_policy(DUEDAY_TEST_DATA "/replay"), DUEDAY_TEST_DATA "/replay: is a directory",
+                       parse_error);
+}
+
+TEST_CASE("policy: hostile TOML is refused in one line before the parser sees it") {
+  std::string deep = "a";
+  for (int i = 0; i < 40000; ++i) deep += ".a";
+  CHECK_THROWS_WITH_AS((void)parse_policy(head + deep + " = 1\n", "p.toml"),
+                       "p.toml:7: the line is 80005 bytes long (at most 4096)", policy_error);
+  CHECK_THROWS_WITH_AS((void)parse_policy(head + deep.substr(0, 201) + " = 1\n", "p.toml"),
+                       "p.toml:7: a dotted key of more than 32 parts", policy_error);
+  CHECK_THROWS_WITH_AS((void)parse_policy("id = \"t\"、\n", "p.toml"),
+                       "p.toml:1: unexpected '、' (U+3001) after a value", policy_error);
+  CHECK_THROWS_WITH_AS(
+      (void)parse_policy(head + "[[variant]]\nname = \"v\"\noverall = { limit = \"4wd\"〔 }\n", "p.toml"),
+      "p.toml:9: unexpected '〔' (U+3014) after a value", policy_error);
 }
 
 TEST_CASE("policy: scope rules are tried in order, first match wins") {
@@ -212,6 +230,7 @@ sla_policy built(std::size_t n, std::vector<std::string> counts, std::int32_t ov
 
 std::vector<std::string> messages(const std::vector<policy_problem>& problems) {
   std::vector<std::string> out;
+  out.reserve(problems.size());
   for (const auto& p : problems) out.push_back(std::to_string(p.line) + ": " + p.message);
   return out;
 }
@@ -242,7 +261,7 @@ TEST_CASE("policy: validate() reports the cap on huge chains without deep recurs
   for (std::size_t i = 0; i + 1 < 100'000; ++i) q.variants[0].steps[i].after = {"s" + std::to_string(i + 1)};
   CHECK(messages(validate(q)) == std::vector<std::string>{"3: variant 'v' has 100000 steps, more than the 64 allowed"});
   // Over the cap, per-step checks still run.
-  q.variants[0].steps[7].after.push_back("ghost");
+  q.variants[0].steps[7].after.emplace_back("ghost");
   CHECK(messages(validate(q)) == std::vector<std::string>{"3: variant 'v' has 100000 steps, more than the 64 allowed",
                                                           "12: step 's7' is after unknown step 'ghost'"});
 }
@@ -305,4 +324,53 @@ TEST_CASE("policy: a set validates every policy it is given") {
   p.version = "1";
   const policy_set set({p});
   CHECK(set.find("built"));
+}
+
+TEST_CASE("policy: scope values out of range are refused, not narrowed or compared with NaN") {
+  const std::string ok = head + variant(R"({ limit = "5wd", counts = ["survey", "connect"] })", two_steps);
+  const auto scope = [&](const std::string& fields) {
+    return parse_policy(ok + "[[scope]]\nvariant = \"v\"\n" + fields + "\n", "p.toml");  // fields from line 19
+  };
+  // 4294967346 was cast to 32 bits: DN50.
+  CHECK_THROWS_WITH_AS((void)scope("meter_dn_below = 4294967346"),
+                       "p.toml:19: meter_dn_below 4294967346 is out of range (1 to 2147483647)", policy_error);
+  CHECK_THROWS_WITH_AS((void)scope("meter_dn_below = 0"),
+                       "p.toml:19: meter_dn_below 0 is out of range (1 to 2147483647)", policy_error);
+  CHECK_THROWS_WITH_AS((void)scope("meter_dn_below = -50"),
+                       "p.toml:19: meter_dn_below -50 is out of range (1 to 2147483647)", policy_error);
+  CHECK_THROWS_WITH_AS((void)scope("pipe_m_max = nan"),
+                       "p.toml:19: pipe_m_max nan is not a length in metres (0 or more)", policy_error);
+  CHECK_THROWS_WITH_AS((void)scope("pipe_m_max = -1.5"),
+                       "p.toml:19: pipe_m_max -1.5 is not a length in metres (0 or more)", policy_error);
+  CHECK_THROWS_WITH_AS((void)scope("pipe_m_max = inf"),
+                       "p.toml:19: pipe_m_max inf is not a length in metres (0 or more)", policy_error);
+  CHECK(scope("meter_dn_below = 2147483647\npipe_m_max = 0").scope.at(0).meter_dn_below == 2147483647);
+  // Built in C++, the same values are refused by validate() (policy_set runs it).
+  sla_policy p = scope("meter_dn_below = 50");
+  p.scope[0].meter_dn_below = 0;
+  p.scope[0].pipe_m_max = std::numeric_limits<double>::quiet_NaN();
+  CHECK(messages(validate(p)) == std::vector<std::string>{"17: scope rule: meter_dn_below 0 is not positive",
+                                                          "17: scope rule: pipe_m_max nan is not a length in metres "
+                                                          "(0 or more)"});
+}
+
+TEST_CASE("policy: NaN and spans longer than 100 years are refused wherever a number is read") {
+  const std::string two = variant(R"({ limit = "5wd", counts = ["survey", "connect"] })", two_steps);
+  const std::string alert = "[[alert]]\nlevel = \"yellow\"\n";  // lines 7 and 8
+  CHECK_THROWS_WITH_AS((void)parse_policy(head + alert + "elapsed_share = nan\n" + two, "p.toml"),
+                       "p.toml:7: alert 'yellow': elapsed_share must be in (0, 1]", policy_error);
+  CHECK_THROWS_WITH_AS((void)parse_policy(head + alert + "remaining = \"2000000000wd\"\n" + two, "p.toml"),
+                       "p.toml:7: alert 'yellow': 2000000000wd is longer than 36500wd (100 years)", policy_error);
+  CHECK_THROWS_WITH_AS(
+      (void)parse_policy(head + variant(R"({ limit = "36501wd", counts = ["survey", "connect"] })", two_steps),
+                         "p.toml"),
+      "p.toml:9: variant 'v': overall: limit 36501wd is longer than 36500wd (100 years)", policy_error);
+  CHECK_THROWS_WITH_AS((void)parse_policy(head + variant(R"({ limit = "5wd", counts = ["survey"] })",
+                                                         "[[variant.step]]\nname = \"survey\"\nlimit = \"876001h\"\n"
+                                                         "rule = \"hours\"\n"),
+                                          "p.toml"),
+                       doctest::Contains("p.toml:10: step 'survey': limit 876001h is longer than 876000h (100 years)"),
+                       policy_error);
+  CHECK_NOTHROW((void)parse_policy(
+      head + variant(R"({ limit = "36500wd", counts = ["survey", "connect"] })", two_steps), "p.toml"));
 }

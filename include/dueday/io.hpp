@@ -17,7 +17,21 @@
 //
 // Dates may lie from December 1 of the year before through December 31 of the year (元旦 is
 // often arranged across the turn of the year). A make-up working day must be a Saturday or
-// Sunday. Every problem is a parse_error "file:line: message".
+// Sunday; `off` and `work`, when given, list at least one date. The year is 1992 to 2200 (before
+// 1992 China kept summer time, and a calendar needs one UTC offset). A notice is published from
+// January 1 of the year before through December 31 of the year it arranges: the State Council's
+// yearly notices appear from October to December before their year, amending ones within it.
+//
+// Among national notices, a second one for a year that amends none may add holidays (2015's
+// notice for the 70th anniversary of the war's end) but not arrange one another notice of that
+// year arranges. An overlay (`region`) changes only days the national notices cover, amends
+// nothing, and agrees with other overlays on every day both set; it is given apart, never in the
+// folder of national notices. Each is refused by the calendar with the entry's file:line.
+//
+// Before parsing, the text must keep within limits (1 MiB, 4096-byte lines, dotted keys
+// and nesting 32 deep) and hold no non-ASCII character outside strings and comments ("unexpected
+// '、' (U+3001) after a value"): Debian's toml++ 3.3 overflows its stack or reaches undefined
+// behaviour on such text. Every problem is a parse_error "file:line: message".
 #pragma once
 
 #include <filesystem>
@@ -32,10 +46,16 @@ namespace dueday {
 
 // Parses one notice. `source` names the text in messages. Throws parse_error.
 [[nodiscard]] notice parse_notice(std::string_view text, std::string source);
-// Reads and parses one notice file. Throws parse_error (also for an unreadable file).
+// Reads and parses one notice file. Throws parse_error, also for what is no readable regular file
+// ("is a directory", "is a FIFO, not a regular file", "a broken symbolic link"); a FIFO is refused
+// without waiting for a writer.
 [[nodiscard]] notice load_notice(const std::filesystem::path& file);
-// Reads every *.toml directly in `dir` (sorted by name) and builds a calendar. Throws parse_error
-// for a bad file or an empty directory, dueday::error as calendar's constructor.
+// Reads every *.toml directly in `dir` (sorted by name) and builds a calendar. Each must be a
+// national notice: a broken link, a link loop, a FIFO or a folder named *.toml is refused, naming
+// it, as is an unreadable `dir` (skipped, it would end the coverage early without a word), and so
+// is an overlay (`region`; keep those in dir/regions/). Other names (README, regions/) are not
+// read. Throws parse_error for a bad file or an empty directory, dueday::error as calendar's
+// constructor.
 [[nodiscard]] calendar load_calendar(const std::filesystem::path& dir, calendar_options options = {});
 // The national calendar compiled into the library from holidays/cn (2007-2026). Built once, on
 // first use; thread-safe.
