@@ -11,6 +11,7 @@
 
 #include "detail/builtin.hpp"
 #include "detail/toml_util.hpp"
+#include "dueday/error.hpp"
 #include "dueday/format.hpp"
 
 namespace dueday {
@@ -109,7 +110,7 @@ class notice_reader {
     try {
       root_ = toml::parse(text, source_);
     } catch (const toml::parse_error& e) {
-      throw parse_error(source_, static_cast<int>(e.source().begin.line), e.description());
+      throw parse_error(source_, static_cast<int>(e.source().begin.line), escape(e.description(), 200));
     }
   }
 
@@ -135,8 +136,8 @@ class notice_reader {
       } else if (k == "holiday") {
         holidays_ = &value;
       } else {
-        fail(value,
-             fmt::format("unknown field '{}' (expected year, notice, title, published, amends, region, holiday)", k));
+        fail(value, fmt::format("unknown field {} (expected year, notice, title, published, amends, region, holiday)",
+                                quote(k)));
       }
     }
     for (const char* required : {"year", "notice", "title", "published"}) {
@@ -194,11 +195,12 @@ class notice_reader {
         } else if (k == "work") {
           dates[1] = &value;
         } else {
-          fail(value, fmt::format("unknown field '{}' in [[holiday]] (expected name, off, work)", k));
+          fail(value, fmt::format("unknown field {} in [[holiday]] (expected name, off, work)", quote(k)));
         }
       }
       if (name.empty()) throw parse_error(source_, header, "[[holiday]] has no name");
-      if (!dates[0] && !dates[1]) throw parse_error(source_, header, fmt::format("holiday '{}' lists no dates", name));
+      if (!dates[0] && !dates[1])
+        throw parse_error(source_, header, fmt::format("holiday {} lists no dates", quote(name)));
       for (int kind = 0; kind < 2; ++kind) {
         if (!dates[kind]) continue;
         const toml::array* days = dates[kind]->as_array();
