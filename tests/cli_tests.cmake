@@ -51,6 +51,14 @@ cli_case("broken data file names file:line" EXIT 2 ARGS --holidays ${D}/broken-d
 cli_case("missing holidays dir exits 2" EXIT 2 ARGS --holidays ${D}/no-such-dir day 2026-10-10 STDERR "no-such-dir: not a directory")
 cli_case("batch names the bad line and keeps earlier output" EXIT 2 ARGS add --batch STDIN ${D}/batch-bad.csv
          STDOUT "2026-10-09\n" STDERR "stdin:2: bad line '2026-13-01,3'")
+cli_case("a datetime with a one-digit offset exits 2" EXIT 2 ARGS deadline 2026-09-30T10:00+8:00 2
+         STDERR "DATETIME: bad date-time '2026-09-30T10:00\\+8:00'")
+cli_case("a datetime with 24:00 exits 2" EXIT 2 ARGS deadline 2026-09-30T24:00 2
+         STDERR "DATETIME: bad date-time '2026-09-30T24:00'")
+# Hostile arguments, stdin lines and data files: every answer is one line of bounded length.
+add_test(NAME "cli: hostile arguments and input are answered in one bounded line"
+         COMMAND ${CMAKE_COMMAND} -DCLI=$<TARGET_FILE:dueday_cli> -DDATA=${D}/hostile
+                 -DWORK=${CMAKE_CURRENT_BINARY_DIR}/hostile_cli -P ${D}/hostile/cli.cmake)
 
 # replay: JSON Lines in, JSON Lines out; bad lines become `rejected` events, bad files exit 2.
 cli_case("replay writes the events of a small stream" EXIT 0 ARGS replay STDIN ${D}/replay/small.jsonl
