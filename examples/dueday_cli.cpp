@@ -382,6 +382,15 @@ int run_replay(const options& o) {
   return 0;
 }
 
+// An empty path given to option `name` is a mistake (an unset shell variable, say), never the
+// default: throws input_error.
+void refuse_empty(const CLI::App* at, const char* name, const std::vector<std::string>& values,
+                  std::string_view expected) {
+  if (at->get_option(name)->count() == 0) return;
+  for (const auto& v : values)
+    if (v.empty()) throw input_error{fmt::format("{}: empty (expected {})", name, expected)};
+}
+
 int run(int argc, char** argv) {
   options o;
   CLI::App app{"dueday: legal working-day deadlines for mainland China"};
@@ -414,6 +423,10 @@ int run(int argc, char** argv) {
   replay->add_option("--output", o.output, "write events to FILE instead of stdout");
   replay->add_flag("--summary", o.summary, "print a short summary to stderr once the events are written");
 
+  // "day, add, between, deadline, coverage, replay", for the message on a missing or unknown command.
+  std::string commands;
+  for (const CLI::App* c : app.get_subcommands([](const CLI::App*) { return true; }))
+    commands += (commands.empty() ? "" : ", ") + c->get_name();
   // Every message is one line whatever reached it; the parts that echo input are cut already.
   const auto report = [](std::string_view message) {
     std::fflush(stdout);
@@ -422,7 +435,20 @@ int run(int argc, char** argv) {
   };
 
   try {
+    // "--holidays=" reads as no value at all (CLI11 takes the next argument instead).
+    for (int i = 1; i < argc; ++i) {
+      const std::string_view a = argv[i];
+      if (a == "--") break;
+      if (a.starts_with("--") && a.find('=') == a.size() - 1)
+        throw input_error{
+            fmt::format("{}: empty (expected a value after '=')", dueday::escape(a.substr(0, a.size() - 1)))};
+    }
     app.parse(argc, argv);
+    refuse_empty(&app, "--holidays", {o.holidays}, "a directory of holiday notices");
+    refuse_empty(&app, "--region", {o.region}, "a region NAME or a .toml file");
+    refuse_empty(replay, "--policy", o.policies, "a policy file");
+    refuse_empty(replay, "--input", {o.input}, "a file of commands");
+    refuse_empty(replay, "--output", {o.output}, "a file for the events");
     if (*day) return run_day(o);
     if (*add) {
       if (o.batch) {
@@ -433,7 +459,10 @@ int run(int argc, char** argv) {
       return run_add(o);
     }
     if (*between) return run_between(o);
-    if (*deadline) return run_deadline(o);
+    if (*deadline) {
+      if (o.json && !o.explain) throw input_error{"--json needs --explain"};
+      return run_deadline(o);
+    }
     if (*coverage) return run_coverage(o);
     if (*replay) return run_replay(o);
   } catch (const CLI::CallForHelp& e) {
@@ -441,6 +470,13 @@ int run(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    if (app.get_subcommands().empty()) {  // no command was recognised: name the word in its place
+      for (const auto& word : app.remaining())
+        if (!word.starts_with('-'))
+          return report(fmt::format("unknown command {} (expected {})", quote(word), commands));
+      if (dynamic_cast<const CLI::RequiredError*>(&e))
+        return report(fmt::format("a command is required (expected {})", commands));
+    }
     // CLI11 echoes the arguments it did not expect: cut them like any other input.
     return report(dueday::escape(e.what(), 200));
   } catch (const input_error& e) {

@@ -44,6 +44,8 @@ foreach(h IN LISTS hostile)
   expect("^dueday: N: '" ARGS add 2026-09-30 "${h}")
   expect("^dueday: DATETIME: bad date-time '2026-09-30T10:00" ARGS deadline "2026-09-30T10:00${h}" 2)
   expect("^dueday: --rule: '" ARGS deadline 2026-09-30T10:00 2 --rule "${h}")
+  expect("^dueday: unknown command '" ARGS "${h}")
+  expect("^dueday: unknown command '" ARGS --provisional "${h}" 2026-10-10)
   expect("not expected: --x" ARGS day 2026-10-10 "--x${h}")
   expect("not a directory\n$" ARGS --holidays "${WORK}/${h}" day 2026-10-10)
   expect("^dueday: --region '" ARGS --region "${h}" day 2026-10-10)
@@ -70,3 +72,13 @@ expect("^dueday: stdin:2: '\\\\u0000' is not a number" ARGS add --batch STDIN ${
 expect("2026.toml:6: unknown field '\\\\u001b\\[2J\\\\nforged: line'" ARGS --holidays ${DATA}/notices day 2026-10-10)
 expect("policy.toml:" ARGS replay --policy ${DATA}/policy.toml)
 
+# An empty path is refused, never taken for the default.
+execute_process(COMMAND ${CLI} --holidays "" day 2026-10-10 RESULT_VARIABLE rc ERROR_VARIABLE err OUTPUT_QUIET)
+if(NOT rc STREQUAL 2 OR NOT err STREQUAL "dueday: --holidays: empty (expected a directory of holiday notices)\n")
+  message(SEND_ERROR "--holidays \"\": exit ${rc}, stderr: ${err}")
+endif()
+execute_process(COMMAND ${CLI} replay --input "" INPUT_FILE ${WORK}/empty RESULT_VARIABLE rc ERROR_VARIABLE err
+                OUTPUT_QUIET)
+if(NOT rc STREQUAL 2 OR NOT err STREQUAL "dueday: --input: empty (expected a file of commands)\n")
+  message(SEND_ERROR "--input \"\": exit ${rc}, stderr: ${err}")
+endif()
