@@ -10,7 +10,8 @@
 //
 // Every command takes --holidays DIR (default: the notices compiled into the library), --region
 // NAME|FILE (a local overlay: DIR/regions/NAME.toml, or a file) and --provisional (project days
-// past the last notice instead of failing). Bad input exits 2 with one line on stderr.
+// past the last notice instead of failing). Bad input exits 2 with one line on stderr: text from
+// the command line or stdin appears in it escaped and cut (dueday::quote), never raw.
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 #include <dueday/dueday.hpp>
@@ -30,10 +31,12 @@ namespace {
 
 using dueday::calendar;
 using dueday::civil_day;
+using dueday::quote;
 using dueday::working_days;
 
 constexpr int bad_input = 2;
 constexpr std::int32_t max_days = 36500;
+constexpr std::size_t max_path = 1024;  // characters of a file name echoed in a message
 
 struct options {
   std::string holidays;
@@ -64,8 +67,8 @@ calendar load(const options& o) {
       throw input_error{fmt::format("--region {}: is a directory (give an overlay file or a NAME)", o.region)};
     if (file.extension() != ".toml") {
       if (o.holidays.empty())
-        throw input_error{
-            fmt::format("--region {}: give a file, or --holidays DIR holding regions/{}.toml", o.region, o.region)};
+        throw input_error{fmt::format("--region {}: give a file, or --holidays DIR holding regions/{}.toml",
+                                      quote(o.region), dueday::escape(o.region))};
       file = std::filesystem::path(o.holidays) / "regions" / (o.region + ".toml");
     }
     dueday::notice overlay = dueday::load_notice(file);
@@ -78,7 +81,7 @@ calendar load(const options& o) {
 civil_day date_arg(const std::string& text, std::string_view what) {
   civil_day d;
   if (!dueday::try_parse_civil_day(text, d))
-    throw input_error{fmt::format("{}: bad date '{}' (expected YYYY-MM-DD)", what, text)};
+    throw input_error{fmt::format("{}: bad date {} (expected YYYY-MM-DD)", what, quote(text))};
   return d;
 }
 
@@ -86,7 +89,7 @@ std::int32_t count_arg(std::string_view text, std::string_view what) {
   std::int32_t n = 0;
   const auto r = std::from_chars(text.data(), text.data() + text.size(), n);
   if (r.ec != std::errc{} || r.ptr != text.data() + text.size() || n < 1 || n > max_days) {
-    throw input_error{fmt::format("{}: '{}' is not a number of working days from 1 to {}", what, text, max_days)};
+    throw input_error{fmt::format("{}: {} is not a number of working days from 1 to {}", what, quote(text), max_days)};
   }
   return n;
 }
@@ -151,12 +154,12 @@ int run_batch(const options& o) {
     civil_day d;
     std::int32_t n = 0;
     if (comma == std::string_view::npos || !dueday::try_parse_civil_day(s.substr(0, comma), d)) {
-      fail(fmt::format("bad line '{}' (expected YYYY-MM-DD,N)", s));
+      fail(fmt::format("bad line {} (expected YYYY-MM-DD,N)", quote(s)));
     }
     const auto num = s.substr(comma + 1);
     const auto r = std::from_chars(num.data(), num.data() + num.size(), n);
     if (r.ec != std::errc{} || r.ptr != num.data() + num.size() || n < 1 || n > max_days) {
-      fail(fmt::format("'{}' is not a number of working days from 1 to {}", num, max_days));
+      fail(fmt::format("{} is not a number of working days from 1 to {}", quote(num), max_days));
     }
     civil_day r_day;
     try {
@@ -237,7 +240,7 @@ int run_deadline(const options& o) {
   }
   const std::int32_t n = count_arg(o.count, "N");
   const auto rule = dueday::parse_counting_rule(o.rule);
-  if (!rule) throw input_error{fmt::format("--rule: '{}' (expected civil or hours)", o.rule)};
+  if (!rule) throw input_error{fmt::format("--rule: {} (expected civil or hours)", quote(o.rule))};
   const dueday::deadline_options opts{*rule, o.close_of_business, cover(o)};
   if (!o.explain) {
     const auto r = dueday::deadline(cal, from, working_days{n}, opts);
@@ -359,7 +362,7 @@ int run_replay(const options& o) {
   std::string source = "stdin";
   if (!o.input.empty()) {
     in_file.open(o.input, std::ios::binary);
-    if (!in_file) throw input_error{fmt::format("{}: cannot open file", o.input)};
+    if (!in_file) throw input_error{fmt::format("{}: cannot open file", dueday::escape(o.input, max_path))};
     in = &in_file;
     source = o.input;
   }
@@ -367,7 +370,7 @@ int run_replay(const options& o) {
   std::ostream* out = &std::cout;
   if (!o.output.empty()) {
     out_file.open(o.output, std::ios::binary | std::ios::trunc);
-    if (!out_file) throw input_error{fmt::format("{}: cannot write file", o.output)};
+    if (!out_file) throw input_error{fmt::format("{}: cannot write file", dueday::escape(o.output, max_path))};
     out = &out_file;
   }
   std::ios::sync_with_stdio(false);
@@ -376,9 +379,19 @@ int run_replay(const options& o) {
   dueday::engine engine(cal, policies, tally);
   const auto stats = dueday::replay(*in, source, engine, tally);
   out->flush();
-  if (!*out) throw input_error{fmt::format("{}: write error", o.output.empty() ? "stdout" : o.output)};
-  if (o.summary) tally.print(stderr, stats, o.output.empty() ? "stdout" : o.output);
+  if (!*out)
+    throw input_error{fmt::format("{}: write error", o.output.empty() ? "stdout" : dueday::escape(o.output, max_path))};
+  if (o.summary) tally.print(stderr, stats, o.output.empty() ? "stdout" : dueday::escape(o.output, max_path));
   return 0;
+}
+
+// An empty path given to option `name` is a mistake (an unset shell variable, say), never the
+// default: throws input_error.
+void refuse_empty(const CLI::App* at, const char* name, const std::vector<std::string>& values,
+                  std::string_view expected) {
+  if (at->get_option(name)->count() == 0) return;
+  for (const auto& v : values)
+    if (v.empty()) throw input_error{fmt::format("{}: empty (expected {})", name, expected)};
 }
 
 int run(int argc, char** argv) {
@@ -413,8 +426,32 @@ int run(int argc, char** argv) {
   replay->add_option("--output", o.output, "write events to FILE instead of stdout");
   replay->add_flag("--summary", o.summary, "print a short summary to stderr once the events are written");
 
+  // "day, add, between, deadline, coverage, replay", for the message on a missing or unknown command.
+  std::string commands;
+  for (const CLI::App* c : app.get_subcommands([](const CLI::App*) { return true; }))
+    commands += (commands.empty() ? "" : ", ") + c->get_name();
+  // Every message is one line whatever reached it; the parts that echo input are cut already.
+  const auto report = [](std::string_view message) {
+    std::fflush(stdout);
+    fmt::print(stderr, "dueday: {}\n", dueday::escape(message, std::string_view::npos));
+    return bad_input;
+  };
+
   try {
+    // "--holidays=" reads as no value at all (CLI11 takes the next argument instead).
+    for (int i = 1; i < argc; ++i) {
+      const std::string_view a = argv[i];
+      if (a == "--") break;
+      if (a.starts_with("--") && a.find('=') == a.size() - 1)
+        throw input_error{
+            fmt::format("{}: empty (expected a value after '=')", dueday::escape(a.substr(0, a.size() - 1)))};
+    }
     app.parse(argc, argv);
+    refuse_empty(&app, "--holidays", {o.holidays}, "a directory of holiday notices");
+    refuse_empty(&app, "--region", {o.region}, "a region NAME or a .toml file");
+    refuse_empty(replay, "--policy", o.policies, "a policy file");
+    refuse_empty(replay, "--input", {o.input}, "a file of commands");
+    refuse_empty(replay, "--output", {o.output}, "a file for the events");
     if (*day) return run_day(o);
     if (*add) {
       if (o.batch) {
@@ -425,7 +462,10 @@ int run(int argc, char** argv) {
       return run_add(o);
     }
     if (*between) return run_between(o);
-    if (*deadline) return run_deadline(o);
+    if (*deadline) {
+      if (o.json && !o.explain) throw input_error{"--json needs --explain"};
+      return run_deadline(o);
+    }
     if (*coverage) return run_coverage(o);
     if (*replay) return run_replay(o);
   } catch (const CLI::CallForHelp& e) {
@@ -433,16 +473,19 @@ int run(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    fmt::print(stderr, "dueday: {}\n", e.what());
-    return bad_input;
+    if (app.get_subcommands().empty()) {  // no command was recognised: name the word in its place
+      for (const auto& word : app.remaining())
+        if (!word.starts_with('-'))
+          return report(fmt::format("unknown command {} (expected {})", quote(word), commands));
+      if (dynamic_cast<const CLI::RequiredError*>(&e))
+        return report(fmt::format("a command is required (expected {})", commands));
+    }
+    // CLI11 echoes the arguments it did not expect: cut them like any other input.
+    return report(dueday::escape(e.what(), 200));
   } catch (const input_error& e) {
-    std::fflush(stdout);
-    fmt::print(stderr, "dueday: {}\n", e.message);
-    return bad_input;
+    return report(e.message);
   } catch (const dueday::error& e) {
-    std::fflush(stdout);
-    fmt::print(stderr, "dueday: {}\n", e.what());
-    return bad_input;
+    return report(e.what());
   }
   return 0;
 }
@@ -453,7 +496,11 @@ int main(int argc, char** argv) {
     return run(argc, argv);
   } catch (const std::exception& e) {  // a bug or resource exhaustion, not bad input
     std::fflush(stdout);
-    fmt::print(stderr, "dueday: internal error: {}\n", e.what());
+    try {
+      fmt::print(stderr, "dueday: internal error: {}\n", dueday::escape(e.what(), 1000));
+    } catch (...) {  // no memory left even for the message
+      std::fputs("dueday: internal error\n", stderr);
+    }
     return 1;
   }
 }

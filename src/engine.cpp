@@ -8,6 +8,7 @@
 #include <array>
 #include <stdexcept>
 
+#include "dueday/error.hpp"
 #include "dueday/format.hpp"
 #include "engine/core.hpp"
 
@@ -131,9 +132,9 @@ struct engine::impl : detail::core {
     if (duplicate(cmd, c)) return {outcome::status::duplicate, reject_code::none, {}, now};
     if (!c && retired_before && cmd.at < *retired_before) {
       return refused({reject_code::retired,
-                      fmt::format("case '{}' is not held: cases closed before {} were retired, and a command at "
+                      fmt::format("case {} is not held: cases closed before {} were retired, and a command at "
                                   "{} can only concern one of them",
-                                  cmd.case_id, iso(*retired_before), iso(cmd.at))},
+                                  quote(cmd.case_id), iso(*retired_before), iso(cmd.at))},
                      now);
     }
     if (auto bad = reject_time(cmd.at)) return *bad;
@@ -197,9 +198,9 @@ outcome engine::impl::replace_calendar(calendar next, instant at) {
       if (state == step_timer::status::running &&
           s.timer.recompute(next, nv.clocks[k].rule) == timer_result::past_calendar) {
         return refused({reject_code::past_calendar,
-                        fmt::format("case '{}', clock '{}' would fall due beyond the new calendar's projection (last "
+                        fmt::format("case {}, clock '{}' would fall due beyond the new calendar's projection (last "
                                     "projected day {})",
-                                    r.id, nv.clocks[k].name, format_civil_day(next.projection_end()))},
+                                    quote(r.id), nv.clocks[k].name, format_civil_day(next.projection_end()))},
                        now);
       }
       clocks.push_back({c, k, s});

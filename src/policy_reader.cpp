@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "detail/toml_util.hpp"
+#include "dueday/error.hpp"
 
 namespace dueday {
 
@@ -31,7 +32,7 @@ class policy_reader {
     try {
       root = toml::parse(text, source_);
     } catch (const toml::parse_error& e) {
-      throw policy_error(source_, {{static_cast<int>(e.source().begin.line), std::string(e.description())}});
+      throw policy_error(source_, {{static_cast<int>(e.source().begin.line), escape(e.description(), 200)}});
     }
     sla_policy p;
     p.source = source_;
@@ -51,7 +52,7 @@ class policy_reader {
       } else if (k == "scope") {
         for_each_table(value, "scope", [&](const toml::table& t, int line) { p.scope.push_back(scope(t, line)); });
       } else {
-        note(value, fmt::format("unknown field '{}' (expected id, version, title, alert, variant, scope)", k));
+        note(value, fmt::format("unknown field {} (expected id, version, title, alert, variant, scope)", quote(k)));
       }
     }
     for (auto& problem : validate(p)) problems_.push_back(std::move(problem));
@@ -88,8 +89,8 @@ class policy_reader {
     if (!v.is_string()) return note(v, fmt::format("{} must be a string such as \"2wd\" or \"14h\"", field));
     const auto s = parse_span(*v.value<std::string_view>());
     if (!s) {
-      return note(v, fmt::format("{} '{}' is not a span (expected \"<n>wd\" or \"<n>h\")", field,
-                                 *v.value<std::string_view>()));
+      return note(v, fmt::format("{} {} is not a span (expected \"<n>wd\" or \"<n>h\")", field,
+                                 quote(*v.value<std::string_view>())));
     }
     out = *s;
   }
@@ -107,7 +108,7 @@ class policy_reader {
       }
       expected += fmt::format("{}{}", expected.empty() ? "" : (&word == &words[N - 1].first ? " or " : ", "), word);
     }
-    note(v, fmt::format("{} '{}' is unknown (expected {})", field, s, expected));
+    note(v, fmt::format("{} {} is unknown (expected {})", field, quote(s), expected));
   }
   void rule(const toml::node& v, counting_rule& out) {
     static constexpr std::pair<std::string_view, counting_rule> words[] = {{"civil", counting_rule::civil},
@@ -128,7 +129,7 @@ class policy_reader {
     for (const toml::node& item : *a) f(*item.as_table(), line_of(item));
   }
   void unknown(const toml::node& v, std::string_view key, std::string_view table, std::string_view expected) {
-    note(v, fmt::format("unknown field '{}' in {} (expected {})", key, table, expected));
+    note(v, fmt::format("unknown field {} in {} (expected {})", quote(key), table, expected));
   }
 
   alert_rule alert(const toml::table& t, int line) {
@@ -162,7 +163,7 @@ class policy_reader {
     }
     if (anchors != 1) {
       problems_.push_back(
-          {line, fmt::format("alert '{}' needs exactly one of remaining, after_due, elapsed_share", a.level)});
+          {line, fmt::format("alert {} needs exactly one of remaining, after_due, elapsed_share", quote(a.level))});
     }
     return a;
   }
@@ -187,7 +188,7 @@ class policy_reader {
         unknown(value, k, "[[variant]]", "name, title, overall, step");
       }
     }
-    if (!has_overall) problems_.push_back({line, fmt::format("variant '{}' has no overall clock", v.name)});
+    if (!has_overall) problems_.push_back({line, fmt::format("variant {} has no overall clock", quote(v.name))});
     return v;
   }
 
@@ -244,7 +245,7 @@ class policy_reader {
       }
     }
     if (!has_limit) {
-      problems_.push_back({line, fmt::format("step '{}' has no limit", s.name)});
+      problems_.push_back({line, fmt::format("step {} has no limit", quote(s.name))});
       s.limit = span_spec{1, span_spec::unit::working_days};  // reported; not again by validate()
     }
     return s;

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
 
 #include "detail/toml_util.hpp"
 #include "dueday/format.hpp"
@@ -439,4 +440,125 @@ TEST_CASE("instants: ISO 8601 with or without an offset") {
     CAPTURE(bad);
     CHECK_THROWS_AS((void)dueday::parse_instant(bad), dueday::error);
   }
+}
+
+TEST_CASE("instants: every accepted form gives the instant it names") {
+  const dueday::instant ten_beijing = sys_days{2026y / September / 28} + hours{2};  // 10:00 at +08:00
+  const std::pair<std::string, dueday::instant> accepted[] = {
+      {"2026-09-28", sys_days{2026y / September / 27} + hours{16}},  // 00:00 at +08:00
+      {"2026-09-28T10:00", ten_beijing},
+      {"2026-09-28T10:00:00", ten_beijing},
+      {"2026-09-28 10:00", ten_beijing},
+      {"2026-09-28 10:00:00", ten_beijing},
+      {"2026-09-28T10:00:00+08:00", ten_beijing},
+      {"2026-09-28T10:00+08:00", ten_beijing},
+      {"2026-09-28 10:00:00+08:00", ten_beijing},
+      {"2026-09-28T02:00:00Z", ten_beijing},
+      {"2026-09-28T02:00Z", ten_beijing},
+      {"2026-09-28T02:00:00z", ten_beijing},
+      {"2026-09-28T02:00:00+00:00", ten_beijing},
+      {"2026-09-28T02:00:00-00:00", ten_beijing},
+      {"2026-09-27T21:15:00-04:45", ten_beijing},
+      {"2026-09-28T16:00:00+14:00", ten_beijing},
+      {"2026-09-27T12:00:00-14:00", ten_beijing},
+      {"2026-09-28T07:45:00+05:45", ten_beijing},
+      {"2026-09-28T10:00:59", ten_beijing + seconds{59}},
+      {"2026-09-28T23:59:59", sys_days{2026y / September / 28} + hours{15} + minutes{59} + seconds{59}},
+      {"2024-02-29T00:00Z", sys_days{2024y / February / 29}},
+      {"2000-02-29T00:00Z", sys_days{2000y / February / 29}},
+      {"0000-01-01T00:00Z", sys_days{year{0} / January / 1}},
+      {"9999-12-31T23:59:59Z", sys_days{year{9999} / December / 31} + hours{23} + minutes{59} + seconds{59}},
+  };
+  for (const auto& [text, expected] : accepted) {
+    CAPTURE(text);
+    CHECK(dueday::parse_instant(text) == expected);
+  }
+  // Without an offset the one given applies; with one, the one written.
+  CHECK(dueday::parse_instant("2026-09-28T02:00", hours{0}) == ten_beijing);
+  CHECK(dueday::parse_instant("2026-09-28", hours{-5}) == sys_days{2026y / September / 28} + hours{5});
+  CHECK(dueday::parse_instant("2026-09-28T10:00:00+08:00", hours{-5}) == ten_beijing);
+}
+
+TEST_CASE("instants: anything but the fixed forms is refused, naming the text") {
+  const std::string refused[] = {
+      // a trailing '-' or '+' (date.h 3.0.1 read past the end there: undefined behaviour)
+      "2026-09-28T10:00:00-",
+      "2026-09-28T10:00:00+",
+      "2026-09-28T10:00-",
+      "2026-09-28T10:00+08:",
+      // offsets: two-digit hours and minutes with a colon, at most 14:00
+      "2026-09-28T10:00+08",
+      "2026-09-28T10:00:00+0800",
+      "2026-09-28T10:00:00+8:00",
+      "2026-09-28T10:00:00+99:99",
+      "2026-09-28T10:00:00+24:00",
+      "2026-09-28T10:00:00+14:01",
+      "2026-09-28T10:00:00-14:01",
+      "2026-09-28T10:00:00+08:60",
+      "2026-09-28T10:00:00+08:00Z",
+      "2026-09-28T10:00:00 +08:00",
+      "2026-09-28Z",
+      "2026-09-28+08:00",
+      // times: two-digit fields, 00:00 to 23:59:59, no fraction
+      "2026-09-28T1:2:3",
+      "2026-09-28T10:0",
+      "2026-09-28T10:00:0",
+      "2026-09-28T10",
+      "2026-09-28T",
+      "2026-09-28 ",
+      "2026-09-28T10:00:",
+      "2026-09-28T10:00:00.5",
+      "2026-09-28T10:00:00,5",
+      "2026-09-28T24:00",
+      "2026-09-28T24:00:00",
+      "2026-09-28T25:00",
+      "2026-09-28T10:60",
+      "2026-09-28T23:59:60",
+      "2026-09-28T+1:00",
+      "2026-09-28T-1:00",
+      "2026-09-28T 1:00",
+      "2026-09-28t10:00",
+      "2026-09-28_10:00",
+      // dates: four-digit year, two-digit month and day, a day the calendar has
+      "2026-02-29",
+      "2026-02-29T10:00",
+      "2026-02-30T10:00",
+      "2026-13-01",
+      "2026-00-10",
+      "2026-04-31T10:00",
+      "2026-1-01T10:00",
+      "26-09-28T10:00",
+      "+2026-09-28T10:00",
+      "-2026-09-28T10:00",
+      "12026-09-28T10:00",
+      // nothing before or after
+      "",
+      " 2026-09-28T10:00",
+      "2026-09-28T10:00 ",
+      "2026-09-28T10:00\n",
+      std::string("2026-09-28T10:00\0", 17),
+      "2026-09-28T10:00junk",
+      "2026-09-28T10:00:00+08:00junk",
+      "tomorrow",
+      "2026-09-28T10:00:00+08:00" + std::string(3 << 20, '0'),
+  };
+  for (const auto& text : refused) {
+    CAPTURE(text);
+    CHECK_THROWS_AS((void)dueday::parse_instant(text), dueday::error);
+  }
+  CHECK_THROWS_WITH_AS(
+      (void)dueday::parse_instant("2026-09-28T10:00:00+99:99"),
+      "bad date-time '2026-09-28T10:00:00+99:99' (expected ISO 8601 such as 2026-09-28T10:00:00+08:00)", dueday::error);
+  CHECK_THROWS_WITH_AS((void)dueday::parse_instant("2026-09-28T10:00\n\x1b[2J"),
+                       "bad date-time '2026-09-28T10:00\\n\\u001b[2J' (expected ISO 8601 such as "
+                       "2026-09-28T10:00:00+08:00)",
+                       dueday::error);
+}
+
+TEST_CASE("dates: a hostile date is named on one line") {
+  CHECK_THROWS_WITH_AS((void)dueday::parse_civil_day("2026-10-01\r\n"),
+                       "bad date '2026-10-01\\r\\n' (expected YYYY-MM-DD)", dueday::error);
+  CHECK_THROWS_WITH_AS((void)dueday::parse_civil_day(std::string(3145728, '7')),
+                       ("bad date '" + std::string(80, '7') + "\u2026' (3145728 bytes) (expected YYYY-MM-DD)").c_str(),
+                       dueday::error);
 }

@@ -63,13 +63,20 @@ namespace dueday {
 // The notices compiled into the library, parsed.
 [[nodiscard]] std::vector<notice> builtin_notices();
 
-// "2026-10-10" -> civil_day. Strict YYYY-MM-DD; throws dueday::error naming the text.
+// "2026-10-10" -> civil_day. Strict YYYY-MM-DD (four-digit year, two-digit month and day, a real
+// calendar date); throws dueday::error naming the text (quote()).
 [[nodiscard]] civil_day parse_civil_day(std::string_view text);
 // The same without throwing: false when text is not a valid YYYY-MM-DD date.
 [[nodiscard]] bool try_parse_civil_day(std::string_view text, civil_day& out) noexcept;
-// ISO-8601 date-time: "2026-09-28T10:00:00+08:00", "...Z", "2026-09-28T10:00" (seconds optional),
-// a space instead of T, or a bare date (00:00). Without an offset, `assumed` applies. Throws
-// dueday::error naming the text.
+// ISO-8601 date-time in one of the fixed forms
+//   2026-09-28                  a bare date: 00:00 at `assumed`
+//   2026-09-28T10:00            seconds optional; a space may stand for the T
+//   2026-09-28T10:00:00
+// the two with a time optionally followed by Z (or z) or an offset +HH:MM / -HH:MM of at most
+// 14:00: "2026-09-28T10:00:00+08:00", "2026-09-28 10:00Z". Without an offset, `assumed` applies.
+// Every field has exactly its digits (no "T1:2:3", no "+8:00"); hours 00-23, minutes and seconds
+// 00-59 (no 24:00, no leap second); nothing may come before or after. Throws dueday::error
+// "bad date-time '<text>' (expected ...)" naming the text (quote()).
 [[nodiscard]] instant parse_instant(std::string_view text, utc_offset assumed = beijing_offset);
 
 }  // namespace dueday

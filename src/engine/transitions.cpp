@@ -5,6 +5,7 @@
 
 #include <iterator>
 
+#include "dueday/error.hpp"
 #include "dueday/format.hpp"
 #include "engine/core.hpp"
 
@@ -225,7 +226,7 @@ std::optional<core::resolved> core::resolve(const command& cmd, rejection* why) 
   };
   if (cmd.policy.empty()) return fail(reject_code::malformed, "open needs a policy");
   const auto p = rules->find_policy(cmd.policy);
-  if (!p) return fail(reject_code::unknown_policy, fmt::format("unknown policy '{}'", cmd.policy));
+  if (!p) return fail(reject_code::unknown_policy, fmt::format("unknown policy {}", quote(cmd.policy)));
   if (cmd.variant.empty() == !cmd.works.has_value())
     return fail(reject_code::malformed, "open needs either a variant or works, not both");
   const sla_policy& pol = rules->policy(*p);
@@ -244,8 +245,8 @@ std::optional<core::resolved> core::resolve(const command& cmd, rejection* why) 
     if (!v) {
       std::string names;
       for (const auto& x : pol.variants) names += (names.empty() ? "" : ", ") + x.name;
-      return fail(reject_code::unknown_variant,
-                  fmt::format("unknown variant '{}' of policy '{}' (expected {})", cmd.variant, cmd.policy, names));
+      return fail(reject_code::unknown_variant, fmt::format("unknown variant {} of policy {} (expected {})",
+                                                            quote(cmd.variant), quote(cmd.policy), names));
     }
   }
   out.variant = rules->variant_index(*p, static_cast<std::size_t>(v - pol.variants.data()));
@@ -289,8 +290,8 @@ bool core::duplicate(const command& cmd, std::optional<std::uint32_t> c) const {
 maybe_rejection core::apply_in_order(const command& cmd, std::optional<std::uint32_t> found) {
   if (cmd.kind == command_kind::open) {
     if (found) {
-      return rejection{reject_code::case_exists,
-                       fmt::format("case '{}' already exists (opened {})", cmd.case_id, iso(cases[*found].opened))};
+      return rejection{reject_code::case_exists, fmt::format("case {} already exists (opened {})", quote(cmd.case_id),
+                                                             iso(cases[*found].opened))};
     }
     if (cmd.case_id.empty()) return rejection{reject_code::malformed, "open needs a case id"};
     rejection why;
@@ -299,12 +300,12 @@ maybe_rejection core::apply_in_order(const command& cmd, std::optional<std::uint
     do_open(*this, cmd, *v);
     return std::nullopt;
   }
-  if (!found) return rejection{reject_code::unknown_case, fmt::format("unknown case '{}'", cmd.case_id)};
+  if (!found) return rejection{reject_code::unknown_case, fmt::format("unknown case {}", quote(cmd.case_id))};
   const std::uint32_t c = *found;
   const case_rec& r = cases[c];
   if (r.status != case_status::open) {
     return rejection{reject_code::case_closed,
-                     fmt::format("case '{}' is {} since {}", r.id, to_string(r.status), iso(r.closed))};
+                     fmt::format("case {} is {} since {}", quote(r.id), to_string(r.status), iso(r.closed))};
   }
   if (cmd.kind == command_kind::cancel) {
     do_cancel(*this, c, cmd.at, cmd.reason);
@@ -314,7 +315,7 @@ maybe_rejection core::apply_in_order(const command& cmd, std::optional<std::uint
   const auto i = variant_of(r).step(cmd.step);
   if (!i) {
     return rejection{reject_code::unknown_step,
-                     fmt::format("unknown step '{}' (expected {})", cmd.step, variant_of(r).step_names())};
+                     fmt::format("unknown step {} (expected {})", quote(cmd.step), variant_of(r).step_names())};
   }
   if (auto refused = check_step(*this, r, *i, cmd.kind)) return refused;
   switch (cmd.kind) {

@@ -1,0 +1,304 @@
+#include <dueday/error.hpp>  // first, alone: proves the header stands on its own
+
+#include <doctest/doctest.h>
+
+#include <fmt/format.h>
+#include <dueday/engine.hpp>
+#include <dueday/io.hpp>
+#include <dueday/policy.hpp>
+
+#include <algorithm>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "support.hpp"
+
+using dueday::escape;
+using dueday::quote;
+
+namespace {
+
+using namespace std::string_literals;
+
+// What every message must be: one line, fit for a terminal and a log. No byte below 0x20, no DEL,
+// no C1 control (as UTF-8, C2 80..C2 9F), no U+2028 / U+2029 (E2 80 A8/A9), well-formed UTF-8
+// judged by a second, simpler decoder than the library's, and at most `max_bytes` long.
+bool one_bounded_line(std::string_view m, std::size_t max_bytes) {
+  if (m.size() > max_bytes) return false;
+  for (std::size_t i = 0; i < m.size();) {
+    const auto c = static_cast<unsigned char>(m[i]);
+    if (c < 0x20 || c == 0x7F) return false;
+    std::size_t n = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+    if (n == 0 || i + n > m.size()) return false;
+    for (std::size_t k = 1; k < n; ++k)
+      if ((static_cast<unsigned char>(m[i + k]) & 0xC0) != 0x80) return false;
+    if (n == 2 && c == 0xC2 && static_cast<unsigned char>(m[i + 1]) < 0xA0) return false;
+    if (n == 3 && m.substr(i, 2) == "\xE2\x80" &&
+        (m[i + 2] == '\xA8' || m[i + 2] == '\xA9' || m[i + 2] == '\x8E' || m[i + 2] == '\x8F'))
+      return false;
+    i += n;
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("quote: plain text is only put between quotes") {
+  CHECK(quote("W-001") == "'W-001'");
+  CHECK(quote("") == "''");
+  CHECK(quote("国庆节") == "'国庆节'");
+  CHECK(quote("it's a \\ back") == "'it's a \\ back'");  // quotes and backslashes as they are
+  CHECK(escape("holidays/cn/2026.toml") == "holidays/cn/2026.toml");
+}
+
+TEST_CASE("quote: control characters, stray bytes and bidi controls are escaped") {
+  CHECK(quote("a\nb") == "'a\\nb'");
+  CHECK(quote("a\r\nb\tc") == "'a\\r\\nb\\tc'");
+  CHECK(quote("\x1b[2J\x1b]0;pwned\x07") == "'\\u001b[2J\\u001b]0;pwned\\u0007'");
+  CHECK(quote("a\0b"s) == "'a\\u0000b'");
+  CHECK(quote("\x7f") == "'\\u007f'");
+  CHECK(quote("\xC2\x9Bm") == "'\\u009bm'");                           // C1 CSI as UTF-8
+  CHECK(quote("x\xE2\x80\xA8y\xE2\x80\xA9") == "'x\\u2028y\\u2029'");  // line, paragraph separators
+  CHECK(quote("\xE2\x80\xAEzyx") == "'\\u202ezyx'");                   // right-to-left override
+  CHECK(quote("\xE2\x81\xA6x\xE2\x81\xA9") == "'\\u2066x\\u2069'");
+  CHECK(quote("\xB9\xFA") == "'\\xb9\\xfa'");                    // GBK, not UTF-8
+  CHECK(quote("\xC0\xAF") == "'\\xc0\\xaf'");                    // overlong '/'
+  CHECK(quote("\xED\xA0\x80") == "'\\xed\\xa0\\x80'");           // a surrogate
+  CHECK(quote("\xF4\x90\x80\x80") == "'\\xf4\\x90\\x80\\x80'");  // past U+10FFFF
+  CHECK(quote("\xE5\x9B") == "'\\xe5\\x9b'");                    // cut short
+  CHECK(quote("\xF0\x9F\x98\x80") == "'\xF0\x9F\x98\x80'");      // U+1F600 stays
+  CHECK(escape("a\nb.toml") == "a\\nb.toml");
+}
+
+TEST_CASE("quote: escaping escaped text changes nothing") {
+  for (const std::string& s : {"a\nb"s, "\x1b[0m"s, "\xff\xfe"s, "x\0y"s, std::string(200, 'x')}) {
+    const std::string once = escape(s, 1000);
+    CHECK(escape(once, 1000) == once);
+  }
+}
+
+TEST_CASE("quote: long text is cut with an ellipsis and its length in bytes") {
+  const std::string big(3145728, 'x');
+  const std::string q = quote(big);
+  CHECK(q == "'" + std::string(80, 'x') + "\u2026' (3145728 bytes)");
+  CHECK(escape(big, 10) == "xxxxxxxxxx\u2026 (3145728 bytes)");
+  CHECK(quote(std::string(80, 'x')) == "'" + std::string(80, 'x') + "'");  // exactly max: whole
+  CHECK(quote("abc", 0) == "'\u2026' (3 bytes)");
+  // An escape is never split: "\n" would need 2 characters where 1 is left.
+  CHECK(quote("abcd\n", 5) == "'abcd\u2026' (5 bytes)");
+  // Characters, not bytes: 80 Chinese characters fit in 80.
+  std::string han;
+  for (int i = 0; i < 81; ++i) han += "节";
+  CHECK(quote(han) == "'" + han.substr(0, 240) + "\u2026' (243 bytes)");
+}
+
+TEST_CASE("quote: whatever the input, one line of bounded length") {
+  std::string every_byte;
+  for (int c = 0; c < 256; ++c) every_byte += static_cast<char>(c);
+  const std::string hostile[] = {"a\nb"s,
+                                 "a\r\nb"s,
+                                 "\x1b[31mred\x1b[0m"s,
+                                 "nul\0nul"s,
+                                 every_byte,
+                                 every_byte + every_byte,
+                                 std::string(3145728, '\n'),
+                                 std::string(3145728, '\xff'),
+                                 std::string(3145728, 'x')};
+  for (const auto& s : hostile) {
+    CAPTURE(s.size());
+    CHECK(one_bounded_line(quote(s), 4 * 80 + 34));
+    CHECK(one_bounded_line(escape(s, 20), 4 * 20 + 34));
+  }
+}
+
+TEST_CASE("parse_error: the source is escaped in what(), kept as given in source()") {
+  const dueday::parse_error e("dir\n/2026\x1b.toml", 3, "bad");
+  CHECK(std::string(e.what()) == "dir\\n/2026\\u001b.toml:3: bad");
+  CHECK(e.source() == "dir\n/2026\x1b.toml");
+  CHECK(std::string(dueday::parse_error("holidays/cn/2026.toml", 0, "cannot open file").what()) ==
+        "holidays/cn/2026.toml: cannot open file");
+}
+
+// --- every place that echoes outside text ------------------------------------------------------
+
+namespace {
+
+// A case id, key, value or line as a hostile party would send it.
+std::vector<std::string> hostile_texts() {
+  return {"W-1\nforged: line",      "W-1\rover", "\x1b[2J\x1b]0;title\x07", "W\0-1"s, "\xff\xfe bad UTF-8",
+          std::string(3145728, 'x')};
+}
+
+// The text as a TOML basic string (between the quotes).
+std::string toml_escaped(std::string_view s) {
+  std::string out;
+  for (const char c : s) {
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '"' || c == '\\') {
+      out += '\\', out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out += fmt::format("\\u{:04X}", static_cast<unsigned char>(c));
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+constexpr std::size_t message_bound = 1000;  // a message that echoes a few cut texts
+
+// Runs f, which must throw a dueday::error; returns its message.
+template <class F>
+std::string message_of(F&& f) {
+  try {
+    f();
+  } catch (const dueday::error& e) {
+    return e.what();
+  }
+  FAIL("nothing was thrown");
+  return {};
+}
+
+const std::string notice_head = "year = 2026\nnotice = \"N1\"\ntitle = \"T\"\npublished = 2025-11-04\n";
+const std::string policy_text = R"(id = "t"
+version = "1"
+[[alert]]
+level = "red"
+raises = "overdue"
+after_due = "0wd"
+[[variant]]
+name = "v"
+overall = { limit = "4wd", counts = ["survey"] }
+[[variant.step]]
+name = "survey"
+limit = "2wd"
+)";
+
+}  // namespace
+
+TEST_CASE("hostile text: date and date-time errors are one bounded line") {
+  for (const auto& h : hostile_texts()) {
+    for (const std::string& text : {h, "2026-09-28T10:00" + h, "2026-09-28" + h}) {
+      CAPTURE(text.size());
+      const auto m1 = message_of([&] { (void)dueday::parse_instant(text); });
+      CHECK(one_bounded_line(m1, message_bound));
+      CHECK(m1.starts_with("bad date-time '"));
+      const auto m2 = message_of([&] { (void)dueday::parse_civil_day(text); });
+      CHECK(one_bounded_line(m2, message_bound));
+    }
+  }
+}
+
+TEST_CASE("hostile text: a notice file's keys, names and bad bytes are one bounded line") {
+  for (const auto& h : hostile_texts()) {
+    CAPTURE(h.size());
+    const std::string key = "\"" + toml_escaped(h) + "\"";
+    const std::string texts[] = {
+        notice_head + key + " = 1\n[[holiday]]\nname = \"A\"\noff = [2026-10-01]\n",  // unknown field
+        notice_head + "[[holiday]]\nname = \"A\"\noff = [2026-10-01]\n" + key + " = 1\n",
+        notice_head + "[[holiday]]\nname = " + key + "\n",                            // a name that lists no dates
+        notice_head + "[[holiday]]\nname = \"" + h + "\x1b\"\noff = [2026-10-01]\n",  // raw: bad TOML
+        notice_head + h + "\x1b = 1\n",
+    };
+    for (const auto& text : texts) {
+      const auto m = message_of([&] { (void)dueday::parse_notice(text, "t.toml"); });
+      CHECK(one_bounded_line(m, message_bound));
+      CHECK(m.starts_with("t.toml:"));
+    }
+  }
+  CHECK(message_of([&] { (void)dueday::parse_notice(notice_head + "\"a\\nb\" = 1\n", "t.toml"); }) ==
+        "t.toml:5: unknown field 'a\\nb' (expected year, notice, title, published, amends, region, holiday)");
+}
+
+TEST_CASE("hostile text: a policy file's keys and values are one bounded line") {
+  const auto replace = [](std::string text, std::string_view from, const std::string& to) {
+    return text.replace(text.find(from), from.size(), to);
+  };
+  for (const auto& h : hostile_texts()) {
+    CAPTURE(h.size());
+    const std::string q = "\"" + toml_escaped(h) + "\"";
+    // The text, and what the reader's message about it says.
+    const std::pair<std::string, std::string_view> cases[] = {
+        {q + " = 1\n" + policy_text, "unknown field"},
+        {replace(policy_text, "after_due = \"0wd\"", "after_due = \"0wd\"\n" + q + " = 1"), "in [[alert]]"},
+        {replace(policy_text, "limit = \"2wd\"", "limit = " + q), "is not a span"},
+        {replace(policy_text, "limit = \"2wd\"", "limit = \"2wd\"\nrule = " + q),
+         "is unknown (expected civil or hours)"},
+        {replace(policy_text, "raises = \"overdue\"", "raises = " + q), "is unknown (expected warning, overdue"},
+        {replace(policy_text, "name = \"v\"\noverall = { limit = \"4wd\", counts = [\"survey\"] }", "name = " + q),
+         "has no overall clock"},
+        {replace(policy_text, "level = \"red\"\nraises = \"overdue\"\nafter_due = \"0wd\"",
+                 "level = " + q + "\nraises = \"overdue\""),
+         "needs exactly one of"},
+        {replace(policy_text, "name = \"survey\"\nlimit = \"2wd\"", "name = " + q), "has no limit"},
+        {"id = \"t\"\n" + h + "\x1b = 1\n", ""},  // raw: bad TOML
+    };
+    // Bytes that are not UTF-8 are refused by the TOML parser first; its message is checked then.
+    const bool utf8 = h.find('\xff') == std::string::npos;
+    for (const auto& [text, message] : cases) {
+      const std::string_view says = utf8 ? message : "";
+      CAPTURE(says);
+      try {
+        (void)dueday::parse_policy(text, "p.toml");
+        FAIL("accepted");
+      } catch (const dueday::policy_error& e) {
+        // The reader's own problem; validate() reports others, on names it echoes as they are.
+        const auto& all = e.problems();
+        CHECK(std::any_of(all.begin(), all.end(), [&](const dueday::policy_problem& p) {
+          return p.message.find(says) != std::string::npos && one_bounded_line(p.message, message_bound);
+        }));
+      }
+    }
+  }
+}
+
+TEST_CASE("hostile text: the engine's reasons that echo a command's ids are one bounded line") {
+  using dueday::reject_code;
+  using dueday::test::at;
+  using dueday::test::cal;
+  constexpr const char* policy = "kunming-water-490";
+  for (const auto& h : hostile_texts()) {
+    CAPTURE(h.size());
+    dueday::vector_sink out;
+    dueday::engine e(cal(), dueday::builtin_policies(), out);
+    const auto check = [](const dueday::outcome& o, reject_code code) {
+      CHECK(o.code == code);
+      CHECK(one_bounded_line(o.reason, message_bound));
+    };
+    check(e.start(h, "survey", at("2026-10-12T09:00")), reject_code::unknown_case);
+    check(e.open("W-1", at("2026-10-12T09:00"), h, "no-external"), reject_code::unknown_policy);
+    check(e.open("W-1", at("2026-10-12T09:00"), policy, h), reject_code::unknown_variant);
+    REQUIRE(e.open(h, at("2026-10-12T09:00"), policy, "no-external").accepted());
+    check(e.open(h, at("2026-10-12T09:30"), policy, "external"), reject_code::case_exists);
+    check(e.start(h, h, at("2026-10-12T09:30")), reject_code::unknown_step);
+    REQUIRE(e.cancel(h, at("2026-10-12T10:00")).accepted());
+    check(e.start(h, "survey", at("2026-10-12T10:30")), reject_code::case_closed);
+    REQUIRE(e.retire(at("2026-10-12T10:30")) == 1);
+    check(e.start(h, "survey", at("2026-10-12T09:45")), reject_code::retired);  // before the retirement
+  }
+  dueday::vector_sink out;
+  dueday::engine e(cal(), dueday::builtin_policies(), out);
+  CHECK(e.start("a\nb", "survey", at("2026-10-12T09:00")).reason == "unknown case 'a\\nb'");
+}
+
+TEST_CASE("hostile text: a case named in a refused calendar replacement is one bounded line") {
+  using dueday::test::at;
+  dueday::calendar_options one_year;
+  one_year.projection_years = 1;  // to 2027-12-31
+  const dueday::calendar shorter(dueday::builtin_notices(), one_year);
+  for (const auto& h : hostile_texts()) {
+    CAPTURE(h.size());
+    dueday::vector_sink out;
+    dueday::engine e(dueday::test::cal(), dueday::builtin_policies(), out);
+    REQUIRE(e.open(h, at("2027-12-27T09:00"), "kunming-water-490", "external").accepted());
+    REQUIRE(e.start(h, "survey", at("2027-12-28T10:00")).accepted());  // 4 WD: into 2028
+    const auto o = e.replace_calendar(shorter, at("2027-12-28T11:00"));
+    CHECK(o.code == dueday::reject_code::past_calendar);
+    CHECK(one_bounded_line(o.reason, message_bound));
+  }
+}
