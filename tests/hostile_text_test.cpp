@@ -238,10 +238,12 @@ TEST_CASE("hostile text: a policy file's keys and values are one bounded line") 
         {replace(policy_text, "name = \"survey\"\nlimit = \"2wd\"", "name = " + q), "has no limit"},
         {"id = \"t\"\n" + h + "\x1b = 1\n", ""},  // raw: bad TOML
     };
-    // Bytes that are not UTF-8 are refused by the TOML parser first; its message is checked then.
+    // Bytes that are not UTF-8 are refused by the TOML parser first, and a line longer than the
+    // pre-scan allows (4096 bytes) before the parser sees it; their own messages are checked then.
     const bool utf8 = h.find('\xff') == std::string::npos;
+    const bool fits = h.size() < 1000;
     for (const auto& [text, message] : cases) {
-      const std::string_view says = utf8 ? message : "";
+      const std::string_view says = utf8 && fits ? message : "";
       CAPTURE(says);
       try {
         (void)dueday::parse_policy(text, "p.toml");
