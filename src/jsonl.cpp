@@ -298,7 +298,7 @@ class key_set {
  public:
   void clear() {
     keys_.clear();
-    many_.clear();
+    if (!many_.empty()) many_.clear();
   }
   // False when `key` was seen before.
   bool insert(std::string_view key) {
@@ -602,7 +602,7 @@ bool detail::read_command_dom(std::string_view line, command& c, std::string& wh
 // --- lines ---------------------------------------------------------------------------------------
 
 detail::line_reader::line_reader(std::istream& in, std::size_t block)
-    : in_(&in), buf_(new char[block + line_padding]), capacity_(block) {}
+    : in_(&in), buf_(new char[block + line_padding]()), capacity_(block) {}
 
 detail::line_reader::~line_reader() = default;
 
@@ -624,7 +624,7 @@ std::optional<std::string_view> detail::line_reader::next() {
     // Keep the partial line, make room (a line longer than the buffer doubles it) and read on.
     const std::size_t kept = end_ - begin_;
     if (kept == capacity_) {
-      std::unique_ptr<char[]> bigger(new char[2 * capacity_ + line_padding]);
+      std::unique_ptr<char[]> bigger(new char[2 * capacity_ + line_padding]());
       std::memcpy(bigger.get(), buf_.get() + begin_, kept);
       buf_ = std::move(bigger);
       capacity_ *= 2;

@@ -20,7 +20,7 @@
 
 namespace dueday::detail {
 
-// Bytes that must be readable (any content) past the end of a line given to
+// Bytes that must be readable and initialised (any content) past the end of a line given to
 // command_reader::read with padded = true: simdjson reads ahead in blocks.
 inline constexpr std::size_t line_padding = 64;
 
