@@ -667,9 +667,11 @@ class detail::event_writer {
  private:
   // A JSON string is at most 6 bytes per byte of text (a control character as \u00xx; an
   // ill-formed byte becomes U+FFFD, 3) and its quotes; the rest of an event, with three instants
-  // at up to 50 bytes each and three integers, stays well below 512.
+  // at up to 50 bytes each and three integers, stays below 512. Past that, room for an instant's
+  // whole cache entry, which is copied as a block.
   static std::size_t bound(const event& e) noexcept {
-    return 512 + 6 * (e.case_id.size() + e.step.size() + e.level.size() + e.detail.size() + e.code.size());
+    return 512 + sizeof(cached::text) +
+           6 * (e.case_id.size() + e.step.size() + e.level.size() + e.detail.size() + e.code.size());
   }
 
   static char* copy(char* p, std::string_view s) noexcept {
@@ -695,19 +697,24 @@ class detail::event_writer {
     char* const start = p;
     *p++ = '"';
     // Eight bytes at a time while none needs a look: no control character, quote, backslash or
-    // byte of a multi-byte sequence (the usual ASCII ids and names).
-    std::size_t i = 0;
-    for (; i + 8 <= s.size(); i += 8) {
-      std::uint64_t w = 0;
-      std::memcpy(&w, s.data() + i, 8);
+    // byte of a multi-byte sequence (the usual ASCII ids and names). The last block overlaps the
+    // one before it, so that a text of 8 bytes or more needs no byte-by-byte tail.
+    std::size_t i = 0;  // s[0, i) is written, unchanged, to [start + 1, p)
+    if (s.size() >= 8) {
       constexpr std::uint64_t ones = 0x0101010101010101ULL;
       constexpr std::uint64_t highs = 0x8080808080808080ULL;
       const auto zero_byte = [&](std::uint64_t x) { return (x - ones) & ~x & highs; };
-      if (((w | zero_byte(w & ~highs & (0x6060606060606060ULL))) & highs) != 0 ||  // >= 0x80 or < 0x20
-          zero_byte(w ^ (ones * '"')) != 0 || zero_byte(w ^ (ones * '\\')) != 0)
-        break;
-      std::memcpy(p, &w, 8);
-      p += 8;
+      while (i < s.size()) {
+        const std::size_t at = std::min(i, s.size() - 8);
+        std::uint64_t w = 0;
+        std::memcpy(&w, s.data() + at, 8);
+        if (((w | zero_byte(w & 0x6060606060606060ULL)) & highs) != 0 ||  // >= 0x80, or < 0x20
+            zero_byte(w ^ (ones * '"')) != 0 || zero_byte(w ^ (ones * '\\')) != 0)
+          break;
+        std::memcpy(p - (i - at), &w, 8);
+        p += at + 8 - i;
+        i = at + 8;
+      }
     }
     bool utf8_checked = false;
     for (const char ch : s.substr(i)) {
@@ -769,13 +776,18 @@ class detail::event_writer {
   // format_instant(t, offset_), quoted. A command's events mostly share their instants: the last
   // few are kept.
   char* instant_text(char* p, instant t) {
+    const cached* hit = nullptr;
     for (const cached& c : cache_)
-      if (c.size != 0 && c.t == t) return copy(p, std::string_view(c.text.data(), c.size));
-    cached& c = cache_[next_];
-    next_ = (next_ + 1) % cache_.size();
-    c.t = t;
-    c.size = static_cast<std::uint8_t>(format(c.text.data(), t) - c.text.data());
-    return copy(p, std::string_view(c.text.data(), c.size));
+      if (c.size != 0 && c.t == t) hit = &c;
+    if (hit == nullptr) {
+      cached& c = cache_[next_];
+      next_ = (next_ + 1) % cache_.size();
+      c.t = t;
+      c.size = static_cast<std::uint8_t>(format(c.text.data(), t) - c.text.data());
+      hit = &c;
+    }
+    std::memcpy(p, hit->text.data(), sizeof hit->text);  // one fixed-size block: cheaper than the exact length
+    return p + hit->size;
   }
 
   char* format(char* p, instant t) const {

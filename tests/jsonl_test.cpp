@@ -454,6 +454,19 @@ TEST_CASE("jsonl: events are written byte for byte as nlohmann wrote them, any t
   }
 }
 
+TEST_CASE("jsonl: one character that needs care is found at any place in a text of any length") {
+  for (std::size_t n = 1; n <= 40; ++n) {
+    for (std::size_t at = 0; at < n; ++at) {
+      for (const char* special : {"\"", "\\", "\n", "\x1f", "\xc3\xa9", "\xff"}) {
+        event e;
+        e.case_id = std::string(at, 'a') + special + std::string(n - at - 1, 'b');
+        INFO(e.case_id);
+        CHECK(to_json(e) == reference_json(e, beijing_offset));
+      }
+    }
+  }
+}
+
 TEST_CASE("jsonl: the sink writes whole lines in blocks, on flush and when it goes") {
   event e;
   e.kind = event_kind::case_cancelled;
