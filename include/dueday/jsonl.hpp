@@ -5,7 +5,8 @@
 //   {"type":"open","case":"W-002","at":"...","policy":"kunming-water-490","works":{"meter_dn":40,"pipe_m":120,"crossings":[]}}
 //   {"type":"start"|"pause"|"resume"|"complete","case":"W-001","step":"survey","at":"...","reason":"..."}
 //   {"type":"cancel","case":"W-001","at":"..."}      {"type":"tick","at":"..."}
-// Fields not listed are ignored, so hosts may carry their own. Events:
+// Fields not listed are ignored, so hosts may carry their own (valid JSON, as the whole line must
+// be; no key twice in the command or its works). Events:
 //   {"type":"warning","case":"W-001","step":"survey","level":"yellow","at":"2026-10-09T00:00:00+08:00",
 //    "due":"2026-10-10T00:00:00+08:00","elapsed_s":86400,"remaining_s":86400,"provisional":false}
 // with `type`, `case` and `at` always; `step`, `due`, `elapsed_s`, `remaining_s` and `provisional`
