@@ -12,7 +12,7 @@ what=${1:-run}
 # Debian 12 packages only. apt-get runs only when something is missing.
 packages=(build-essential cmake git tzdata clang-format clang-tidy
           libfmt-dev libhowardhinnant-date-dev libboost-date-time-dev libtomlplusplus-dev
-          libcli11-dev nlohmann-json3-dev doctest-dev libtsan2)
+          libcli11-dev nlohmann-json3-dev libsimdjson-dev doctest-dev libtsan2)
 [ "$what" = bench ] && packages+=(libbenchmark-dev libquantlib0-dev)
 missing=()
 for p in "${packages[@]}"; do

@@ -24,6 +24,7 @@
 #include <iostream>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -287,6 +288,17 @@ class tally_sink final : public dueday::event_sink {
 
   void on_event(const dueday::event& e) override {
     next_.on_event(e);
+    count(e);
+  }
+
+  // A command's events go on as one batch (the JSON Lines writer formats it in one go).
+  void on_events(std::span<const dueday::event> batch) override {
+    next_.on_events(batch);
+    for (const dueday::event& e : batch) count(e);
+  }
+
+  // Adds one event to the totals.
+  void count(const dueday::event& e) {
     ++events_;
     using k = dueday::event_kind;
     switch (e.kind) {
@@ -378,6 +390,7 @@ int run_replay(const options& o) {
   tally_sink tally(json, policies);
   dueday::engine engine(cal, policies, tally);
   const auto stats = dueday::replay(*in, source, engine, tally);
+  json.flush();  // the sink writes in blocks
   out->flush();
   if (!*out)
     throw input_error{fmt::format("{}: write error", o.output.empty() ? "stdout" : dueday::escape(o.output, max_path))};

@@ -5,7 +5,8 @@
 //   {"type":"open","case":"W-002","at":"...","policy":"kunming-water-490","works":{"meter_dn":40,"pipe_m":120,"crossings":[]}}
 //   {"type":"start"|"pause"|"resume"|"complete","case":"W-001","step":"survey","at":"...","reason":"..."}
 //   {"type":"cancel","case":"W-001","at":"..."}      {"type":"tick","at":"..."}
-// Fields not listed are ignored, so hosts may carry their own. Events:
+// Fields not listed are ignored, so hosts may carry their own (valid JSON, as the whole line must
+// be; no key twice in the command or its works). Events:
 //   {"type":"warning","case":"W-001","step":"survey","level":"yellow","at":"2026-10-09T00:00:00+08:00",
 //    "due":"2026-10-10T00:00:00+08:00","elapsed_s":86400,"remaining_s":86400,"provisional":false}
 // with `type`, `case` and `at` always; `step`, `due`, `elapsed_s`, `remaining_s` and `provisional`
@@ -16,6 +17,8 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -24,22 +27,42 @@
 
 namespace dueday {
 
-// One command line. Throws parse_error "<source>:<line>: <why>" for malformed JSON, a missing or
-// mistyped field, an unknown type or a bad timestamp.
+namespace detail {
+class event_writer;
+}  // namespace detail
+
+// One command line. Throws parse_error "<source>:<line>: <why>" for malformed JSON (which includes
+// invalid UTF-8 and a number beyond a double's range, anywhere in the line), a key repeated in the
+// command or in its works ("duplicate key 'type'"), a missing or mistyped field, an unknown type or
+// a bad timestamp. Fields not listed above are ignored but must be valid JSON. Thread-safe (each
+// thread reuses a parser of its own).
 [[nodiscard]] command parse_command(std::string_view line, const std::string& source, std::int64_t line_no);
 
 // One event as a JSON object on one line (no newline), timestamps at `offset`.
 [[nodiscard]] std::string to_json(const event& e, utc_offset offset = beijing_offset);
 
-// Writes each event as a line to a stream.
+// Writes each event as a line to a stream, in large blocks: lines are kept in a buffer and written
+// once it holds 64 KiB, and by flush() and the destructor. Call flush() before reading the stream's
+// state (or what it wrote); the destructor swallows errors. Each batch (event_sink::on_events) is
+// formatted whole or not at all: when formatting throws, none of its lines stays buffered, and a
+// stream that throws does so before the batch is taken. Not thread-safe; not copyable.
 class jsonl_sink final : public event_sink {
  public:
-  explicit jsonl_sink(std::ostream& out, utc_offset offset = beijing_offset) : out_(&out), offset_(offset) {}
+  explicit jsonl_sink(std::ostream& out, utc_offset offset = beijing_offset);
+  jsonl_sink(const jsonl_sink&) = delete;
+  jsonl_sink& operator=(const jsonl_sink&) = delete;
+  ~jsonl_sink() override;
+
   void on_event(const event& e) override;
+  void on_events(std::span<const event> batch) override;
+  // Writes the buffered lines and flushes the stream.
+  void flush();
 
  private:
+  void write_out();
+
   std::ostream* out_;
-  utc_offset offset_;
+  std::unique_ptr<detail::event_writer> writer_;
 };
 
 struct replay_stats {
@@ -54,7 +77,9 @@ struct replay_stats {
 // event naming the line and the reason, sent to `sink`; processing goes on. At end of input nothing
 // more is emitted. Blank lines are skipped. The engine sends its events to `sink` from here on.
 // `lines_before` is added to line numbers, for a stream that continues an earlier one (a host
-// that restored a snapshot taken after that many lines).
+// that restored a snapshot taken after that many lines). Input is read in blocks of 1 MiB (a line
+// is processed once its block has arrived, or the stream ended): for files and batch pipes, not
+// for a host that waits on each event of a live stream.
 replay_stats replay(std::istream& in, const std::string& source, engine& e, event_sink& sink,
                     std::int64_t lines_before = 0);
 

@@ -1,0 +1,72 @@
+// detail/command_json.hpp — the readers of one command line behind parse_command and replay, and
+// the block reader that splits a stream into lines.
+//
+// command_reader reads a line with simdjson's On Demand API: one parser reused for every line, no
+// DOM, every value checked (unknown fields are skipped but must be valid JSON). A line simdjson
+// refuses (not JSON, or JSON it does not take: a leading byte-order mark, an integer beyond 64 bits,
+// nesting past its depth) goes to read_command_dom, the nlohmann reader, which decides: it gives
+// nlohmann's messages for JSON that is malformed, so refused lines read as they always did.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "dueday/engine.hpp"
+
+namespace dueday::detail {
+
+// Bytes that must be readable and initialised (any content) past the end of a line given to
+// command_reader::read with padded = true: simdjson reads ahead in blocks.
+inline constexpr std::size_t line_padding = 64;
+
+class command_reader {
+ public:
+  command_reader();
+  command_reader(const command_reader&) = delete;
+  command_reader& operator=(const command_reader&) = delete;
+  ~command_reader();
+
+  // Reads one line into `c`, reusing its strings' storage. Returns false with `why` set (the
+  // message parse_command puts after "<source>:<line>: ") when the line is refused. With
+  // `padded`, line_padding readable bytes follow `line` in memory; without, the line is copied.
+  bool read(std::string_view line, bool padded, command& c, std::string& why);
+
+  // Lines handed to read_command_dom so far (tests and benchmarks check the fast path is taken).
+  [[nodiscard]] std::size_t fallbacks() const noexcept;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> p_;
+};
+
+// The same rules over an nlohmann DOM: the reference for command_reader, and its fallback.
+bool read_command_dom(std::string_view line, command& c, std::string& why);
+
+// Splits a stream into lines, reading it in large blocks. Each line (without its '\n') stays
+// valid until the next call and is followed by line_padding readable bytes. A last line without
+// '\n' counts; an empty remainder after the last '\n' does not (as std::getline).
+class line_reader {
+ public:
+  explicit line_reader(std::istream& in, std::size_t block = std::size_t{1} << 20);
+  line_reader(const line_reader&) = delete;
+  line_reader& operator=(const line_reader&) = delete;
+  ~line_reader();
+
+  // The next line, or nullopt at the end of the stream.
+  std::optional<std::string_view> next();
+
+ private:
+  std::istream* in_;
+  std::unique_ptr<char[]> buf_;
+  std::size_t capacity_;   // bytes of buf_ usable for data; line_padding more are allocated
+  std::size_t begin_ = 0;  // the unread data is buf_[begin_, end_)
+  std::size_t end_ = 0;
+  bool eof_ = false;
+};
+
+}  // namespace dueday::detail
