@@ -138,7 +138,7 @@ bool parse_plain_instant(std::string_view s, instant& out) noexcept {
   } else {
     int oh = 0, om = 0;
     if ((s[19] != '+' && s[19] != '-') || s[22] != ':' || !two(20, oh) || !two(23, om)) return false;
-    if (oh > 23 || om > 59) return false;
+    if (oh > 14 || om > 59 || (oh == 14 && om > 0)) return false;  // as parse_instant: ±14:00 at most
     offset = hours{oh} + minutes{om};
     if (s[19] == '-') offset = -offset;
   }
