@@ -17,8 +17,10 @@
 #include <dueday/dueday.hpp>
 #include <nlohmann/json.hpp>
 
+#include <cerrno>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -373,6 +375,15 @@ int run_replay(const options& o) {
   std::istream* in = &std::cin;
   std::string source = "stdin";
   if (!o.input.empty()) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(o.input, ec))
+      throw input_error{
+          fmt::format("{}: is a directory (expected a file of commands)", dueday::escape(o.input, max_path))};
+    // Opening the output would empty the input before a line of it is read.
+    if (!o.output.empty() && std::filesystem::equivalent(o.input, o.output, ec)) {
+      throw input_error{fmt::format("--output {} is the --input file: the events would overwrite the commands",
+                                    dueday::escape(o.output, max_path))};
+    }
     in_file.open(o.input, std::ios::binary);
     if (!in_file) throw input_error{fmt::format("{}: cannot open file", dueday::escape(o.input, max_path))};
     in = &in_file;
@@ -465,22 +476,29 @@ int run(int argc, char** argv) {
     refuse_empty(replay, "--policy", o.policies, "a policy file");
     refuse_empty(replay, "--input", {o.input}, "a file of commands");
     refuse_empty(replay, "--output", {o.output}, "a file for the events");
-    if (*day) return run_day(o);
-    if (*add) {
-      if (o.batch) {
-        if (!o.date1.empty()) throw input_error{"add --batch takes no DATE or N (they come on stdin)"};
-        return run_batch(o);
+    const int rc = [&] {
+      if (*day) return run_day(o);
+      if (*add) {
+        if (o.batch) {
+          if (!o.date1.empty()) throw input_error{"add --batch takes no DATE or N (they come on stdin)"};
+          return run_batch(o);
+        }
+        if (o.date1.empty() || o.count.empty()) throw input_error{"add: DATE and N are required (or --batch)"};
+        return run_add(o);
       }
-      if (o.date1.empty() || o.count.empty()) throw input_error{"add: DATE and N are required (or --batch)"};
-      return run_add(o);
-    }
-    if (*between) return run_between(o);
-    if (*deadline) {
-      if (o.json && !o.explain) throw input_error{"--json needs --explain"};
-      return run_deadline(o);
-    }
-    if (*coverage) return run_coverage(o);
-    if (*replay) return run_replay(o);
+      if (*between) return run_between(o);
+      if (*deadline) {
+        if (o.json && !o.explain) throw input_error{"--json needs --explain"};
+        return run_deadline(o);
+      }
+      if (*coverage) return run_coverage(o);
+      if (*replay) return run_replay(o);
+      return 0;
+    }();
+    // Output that never reached its file (a full disk, a closed pipe) is no success.
+    if (std::fflush(stdout) != 0 || std::ferror(stdout) != 0)
+      return report(fmt::format("stdout: write error ({})", std::strerror(errno)));
+    return rc;
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {

@@ -148,3 +148,8 @@ add_test(NAME "example: october-2026/commands.jsonl is what make_october writes"
          COMMAND ${CMAKE_COMMAND} -DGENERATOR=$<TARGET_FILE:make_october>
                  -DEXPECTED=${PROJECT_SOURCE_DIR}/examples/october-2026/commands.jsonl
                  -DOUT=${CMAKE_CURRENT_BINARY_DIR}/october-commands.jsonl -P ${CMAKE_CURRENT_SOURCE_DIR}/cmake/regenerate.cmake)
+
+# Output that cannot be written, replay's output over its input, a folder as input.
+add_test(NAME "cli: a full disk, output over input and a folder as input exit 2 naming them"
+         COMMAND ${CMAKE_COMMAND} -DCLI=$<TARGET_FILE:dueday_cli> -DDATA=${D} -DWORK=${CMAKE_CURRENT_BINARY_DIR}/cli_files
+                 -P ${CMAKE_CURRENT_SOURCE_DIR}/cmake/cli_files.cmake)
