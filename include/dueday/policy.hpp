@@ -4,14 +4,14 @@
 // The shipped policy `kunming-water-490` (policies/kunming-water-490.toml) is Kunming's 2020
 // "getting water" rule: without external pipe works, `survey` 2 WD then `connect` 2 WD, 4 WD
 // overall; with them, `survey` 4 WD, three road-works approvals in parallel (3 WD each, on the
-// departments' own clocks), then `connect` 5 WD once all permits are in and the entry date is
-// agreed, 9 WD overall. A step looks like this in TOML:
+// departments' own clocks from their own `start`), then `connect` 5 WD once the survey is done,
+// all permits are in and the entry date is agreed, 9 WD overall. A step looks like this in TOML:
 //
 //   [[variant.step]]
 //   name = "connect"
 //   limit = "5wd"                 # "<n>wd" working days, or "<n>h" hours of office time
 //   rule = "civil"                # civil | hours (see deadline.hpp)
-//   after = ["approval-planning", "approval-city-management", "approval-traffic-police"]
+//   after = ["survey", "approval-planning", "approval-city-management", "approval-traffic-police"]
 //   start = "command"             # command: its own `start` (and the join); join: the join alone
 //   party = "utility"             # who answers for the step (reports attribute time to it)
 //
@@ -113,7 +113,7 @@ struct scope_rule {
 
 struct sla_policy {
   std::string id;       // "kunming-water-490"
-  std::string version;  // "2020.1": events and snapshots name it
+  std::string version;  // "2020.2": events and snapshots name it
   std::string title;
   std::string source;  // file it was read from, or a given name
   std::vector<alert_rule> alerts;
