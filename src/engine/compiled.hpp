@@ -53,7 +53,6 @@ class compiled_policies {
   compiled_policies(const policy_set& policies, const office_hours& hours);
 
   [[nodiscard]] const compiled_variant& variant(std::uint16_t index) const noexcept { return variants_[index]; }
-  [[nodiscard]] std::size_t variant_count() const noexcept { return variants_.size(); }
   // The index of a policy of the set, or nullopt.
   [[nodiscard]] std::optional<std::uint16_t> find_policy(std::string_view id) const noexcept;
   // The index of policy p's variant v (v indexes sla_policy::variants).
@@ -61,7 +60,6 @@ class compiled_policies {
     return static_cast<std::uint16_t>(first_variant_[p] + v);
   }
   [[nodiscard]] const sla_policy& policy(std::uint16_t p) const noexcept { return (*set_)[p]; }
-  [[nodiscard]] std::size_t policy_count() const noexcept { return set_->size(); }
   // "kunming-water-490@2020.2" for every policy, in the set's order.
   [[nodiscard]] std::vector<std::string> refs() const;
 
