@@ -173,7 +173,7 @@ struct engine::impl : detail::core {
 outcome engine::impl::replace_calendar(calendar next, instant at) {
   check_reentry();
   if (auto bad = reject_time(at)) return *bad;
-  if (at > next.at(next.projection_end() + std::chrono::days{1}, {})) {
+  if (at > detail::horizon_of(next)) {
     return refused({reject_code::past_calendar, fmt::format("{} is past the new calendar's projection (last day {})",
                                                             iso(at), format_civil_day(next.projection_end()))},
                    now);

@@ -29,6 +29,11 @@ struct rejection {
 };
 using maybe_rejection = std::optional<rejection>;
 
+// The last instant a command may carry under calendar c: 24:00 of its projection's last day.
+[[nodiscard]] inline instant horizon_of(const calendar& c) noexcept {
+  return c.at(c.projection_end() + std::chrono::days{1}, {});
+}
+
 // One alert raised in the current command, with what its clock's schedule was before.
 struct fire_record {
   instant next_at;
@@ -58,8 +63,8 @@ struct core {
   [[nodiscard]] const compiled_clock& spec(const case_rec& r, std::size_t k) const noexcept {
     return variant_of(r).clocks[k];
   }
-  // The last instant a command may carry: 24:00 of the projection's last day.
-  [[nodiscard]] instant horizon() const noexcept;
+  // The last instant a command may carry under the current calendar.
+  [[nodiscard]] instant horizon() const noexcept { return horizon_of(cal); }
   // Computes clock k's next unraised alert (no earlier than `floor`) and updates the queue.
   void schedule(std::uint32_t c, std::size_t k, instant floor);
   // Clock k has no alert pending (it stopped).

@@ -32,8 +32,6 @@ core::core(calendar c, policy_set p, const engine_options& options)
       cases(hash_key{options.id_hash_key[0], options.id_hash_key[1]}),
       now(cal.at(cal.first_covered(), {})) {}
 
-instant core::horizon() const noexcept { return cal.at(cal.projection_end() + std::chrono::days{1}, {}); }
-
 std::string core::iso(instant t) const { return format_instant(t, cal.offset()); }
 
 void core::schedule(std::uint32_t c, std::size_t k, instant floor) {
