@@ -47,6 +47,12 @@ struct engine::impl : detail::core {
 
   event_sink* sink;
   bool delivering = false;  // inside sink->on_events
+  // prefetch_ahead's hints for the commands after the current one, by position modulo 8.
+  struct hint {
+    std::uint32_t hash = 0;
+    std::uint32_t c = detail::id_index::none;
+  };
+  std::array<hint, 8> ahead{};
 
   // A command from inside the sink's on_events would reuse the buffer being delivered and the undo
   // records of the command delivering it: a programming error, refused loudly.
@@ -270,6 +276,43 @@ engine& engine::operator=(engine&&) noexcept = default;
 engine::~engine() = default;
 
 outcome engine::apply(const command& c) { return p_->apply(c); }
+
+// Four stages a command apart, each reading only what the one before brought in: the id's hash
+// and index slot; the record the slot names; the record's clocks and heap place; the heap entry.
+// A command applies a microsecond or so, several times the latency of a miss, so one command's
+// distance per stage is enough. The ring keeps each command's hash and case number between
+// stages; it holds hints only (apply() looks the case up itself), so a stale entry costs a
+// wasted prefetch, never a wrong answer.
+void engine::prefetch_ahead(std::span<const command> commands, std::size_t i) noexcept {
+  constexpr std::size_t depth = 4;  // stage 1 runs for commands[i + 4], ..., stage 4 for commands[i + 1]
+  auto& ring = p_->ahead;           // more than `depth` entries: the four in flight never share one
+  const auto stage = [&](std::size_t j, int s) {
+    if (j >= commands.size()) return;
+    auto& a = ring[j % ring.size()];
+    const command& cmd = commands[j];
+    if (s == 1) {
+      a.c = detail::id_index::none;
+      if (cmd.kind == command_kind::tick) return;
+      a.hash = p_->cases.hash(cmd.case_id);
+      p_->cases.prefetch_slot(a.hash);
+    } else if (cmd.kind != command_kind::tick) {
+      if (s == 2) a.c = p_->cases.prefetch_record(a.hash);
+      if (a.c == detail::id_index::none) return;
+      if (s == 3) {
+        p_->cases.prefetch_contents(a.c);
+        p_->queue.prefetch_position(a.c);
+      }
+      if (s == 4) p_->queue.prefetch_entry(a.c);
+    }
+  };
+  if (i == 0) {
+    for (std::size_t j = 0; j < depth; ++j) stage(j, 1);
+  }
+  stage(i + 4, 1);
+  stage(i + 3, 2);
+  stage(i + 2, 3);
+  stage(i + 1, 4);
+}
 
 namespace {
 

@@ -938,48 +938,62 @@ void jsonl_sink::on_events(std::span<const event> batch) {
   }
 }
 
-// Rejected events carry the line number: their reasons name no source.
+// Rejected events carry the line number: their reasons name no source. Commands go to the engine
+// in runs of up to `run` (engine::apply over a span, which prefetches the cases of the commands
+// ahead); a malformed line ends a run, so that events and rejections keep the input's order.
 replay_stats replay(std::istream& in, const std::string& /*source*/, engine& e, event_sink& sink,
                     std::int64_t lines_before) {
+  constexpr std::size_t run = 64;
   e.set_sink(sink);
   replay_stats stats;
   detail::line_reader lines(in);
   detail::command_reader reader;
-  command c;
+  std::vector<command> batch(run);  // reused: the commands' strings keep their room
+  std::array<std::int64_t, run> batch_lines{};
+  std::size_t size = 0;
   std::string why;
   std::int64_t line = lines_before;
-  auto reject = [&](const command* cmd, instant at, reject_code code, std::string_view reason) {
+  auto reject = [&](const command* cmd, std::int64_t at_line, instant at, reject_code code, std::string_view reason) {
     ++stats.rejected;
     event r;
     r.kind = event_kind::rejected;
     r.at = at;
     if (cmd) r.case_id = cmd->case_id;
-    r.line = line;
+    r.line = at_line;
     r.code = to_string(code);
     r.detail = reason;
     sink.on_event(r);
+  };
+  const auto apply_batch = [&] {
+    const std::span<const command> commands(batch.data(), size);
+    size = 0;
+    e.apply(commands, [&](std::size_t i, const outcome& o) {
+      switch (o.result) {
+        case outcome::status::accepted:
+          ++stats.accepted;
+          break;
+        case outcome::status::duplicate:
+          ++stats.duplicates;
+          break;
+        case outcome::status::rejected:
+          reject(&commands[i], batch_lines[i], o.at, o.code, o.reason);
+          break;
+      }
+    });
   };
   while (const auto text = lines.next()) {
     ++line;
     if (text->find_first_not_of(" \t\r") == std::string_view::npos) continue;
     ++stats.lines;
-    if (!reader.read(*text, true, c, why)) {
-      reject(nullptr, e.now(), reject_code::malformed, why);  // the event carries the line itself
+    if (!reader.read(*text, true, batch[size], why)) {
+      apply_batch();
+      reject(nullptr, line, e.now(), reject_code::malformed, why);  // the event carries the line itself
       continue;
     }
-    const outcome o = e.apply(c);
-    switch (o.result) {
-      case outcome::status::accepted:
-        ++stats.accepted;
-        break;
-      case outcome::status::duplicate:
-        ++stats.duplicates;
-        break;
-      case outcome::status::rejected:
-        reject(&c, o.at, o.code, o.reason);
-        break;
-    }
+    batch_lines[size++] = line;
+    if (size == run) apply_batch();
   }
+  apply_batch();
   return stats;
 }
 

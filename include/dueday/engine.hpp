@@ -52,6 +52,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -127,6 +128,19 @@ class engine {
   // Applies one command (see the rules above).
   [[nodiscard]] outcome apply(const command& c);
 
+  // Applies the commands in order, exactly as apply() on each in turn, calling done(i, outcome)
+  // after command i (its events already with the sink) and before command i + 1. A throw from
+  // done stops there: the commands after i are not applied. Faster than that loop over many
+  // cases: while one command applies, the cases the next few name are brought into the
+  // processor's cache (hints only; what is computed does not depend on them).
+  template <class Done>
+  void apply(std::span<const command> commands, Done&& done) {
+    for (std::size_t i = 0; i < commands.size(); ++i) {
+      prefetch_ahead(commands, i);
+      done(i, apply(commands[i]));
+    }
+  }
+
   [[nodiscard]] outcome open(std::string_view case_id, instant at, std::string_view policy, std::string_view variant);
   [[nodiscard]] outcome open(std::string_view case_id, instant at, std::string_view policy, const works& w);
   [[nodiscard]] outcome start(std::string_view case_id, std::string_view step, instant at);
@@ -180,6 +194,8 @@ class engine {
  private:
   struct impl;
   explicit engine(std::unique_ptr<impl> p);
+  // Before commands[i]: the prefetch hints for the commands after it.
+  void prefetch_ahead(std::span<const command> commands, std::size_t i) noexcept;
   std::unique_ptr<impl> p_;
 };
 

@@ -34,6 +34,7 @@
 #include <string_view>
 #include <vector>
 
+#include "prefetch.hpp"
 #include "siphash.hpp"
 
 namespace dueday::detail {
@@ -58,8 +59,22 @@ class id_index {
   // anything comparable with one). Never allocates.
   template <class IdOf>
   [[nodiscard]] std::uint32_t find(std::string_view id, IdOf&& id_of) const {
-    const std::size_t i = locate(id, id_of);
+    const std::size_t i = locate(id, hash(id), id_of);
     return i == npos ? none : slots_[i].number;
+  }
+
+  // Hints for a lookup ahead of find(), given the id's hash(): bring its home slot into cache; and
+  // later, once that has arrived, the number stored under the first slot with that hash, unconfirmed
+  // (the id is not compared: it may be another id's), or none. Neither changes anything.
+  void prefetch(std::uint32_t h) const noexcept {
+    if (!slots_.empty()) detail::prefetch(&slots_[h & mask()]);
+  }
+  [[nodiscard]] std::uint32_t candidate(std::uint32_t h) const noexcept {
+    if (size_ == 0) return none;
+    for (std::size_t i = h & mask(); slots_[i].number != none; i = next(i)) {
+      if (slots_[i].hash == h) return slots_[i].number;
+    }
+    return none;
   }
 
   // Adds id -> number; id must not be present and number must not be none. Grows (the only time
@@ -75,7 +90,7 @@ class id_index {
   // find needs no tombstones. Never allocates; keeps the capacity.
   template <class IdOf>
   bool erase(std::string_view id, IdOf&& id_of) {
-    std::size_t hole = locate(id, id_of);
+    std::size_t hole = locate(id, hash(id), id_of);
     if (hole == npos) return false;
     for (std::size_t j = next(hole); slots_[j].number != none; j = next(j)) {
       // The entry at j may fill the hole if the hole lies on its probe path, home .. j.
@@ -135,9 +150,8 @@ class id_index {
 
   // The slot holding id, or npos. Ends at an empty slot: the load stays at most 1/2.
   template <class IdOf>
-  [[nodiscard]] std::size_t locate(std::string_view id, IdOf& id_of) const {
+  [[nodiscard]] std::size_t locate(std::string_view id, std::uint32_t h, IdOf& id_of) const {
     if (size_ == 0) return npos;
-    const std::uint32_t h = hash(id);
     for (std::size_t i = h & mask(); slots_[i].number != none; i = next(i)) {
       if (slots_[i].hash == h && id_of(slots_[i].number) == id) return i;
     }

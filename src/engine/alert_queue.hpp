@@ -14,6 +14,7 @@
 #include <optional>
 #include <vector>
 
+#include "detail/prefetch.hpp"
 #include "dueday/units.hpp"
 
 namespace dueday::detail {
@@ -64,6 +65,19 @@ class alert_queue {
   [[nodiscard]] std::optional<alert_entry> entry(std::uint32_t c) const noexcept {
     if (pos_[c] == absent) return std::nullopt;
     return heap_[pos_[c]];
+  }
+
+  // Prefetch hints for a command on case c (see case_store): its place in the heap; then, once
+  // that has arrived, its entry and the children a change of it compares with.
+  void prefetch_position(std::uint32_t c) const noexcept {
+    if (c < pos_.size()) prefetch(&pos_[c]);
+  }
+  void prefetch_entry(std::uint32_t c) const noexcept {
+    if (c >= pos_.size() || pos_[c] == absent) return;
+    const std::size_t p = pos_[c];
+    prefetch(&heap_[p]);
+    if (4 * p + 1 < heap_.size())
+      prefetch(&heap_[4 * p + 1], std::min<std::size_t>(4, heap_.size() - 4 * p - 1) * sizeof(alert_entry));
   }
 
   // Sets case e.c's entry to e.

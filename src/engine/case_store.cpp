@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "detail/prefetch.hpp"
+
 namespace dueday::detail {
 
 bool case_rec::had_transition(std::uint8_t k, bool pause, instant at) const noexcept {
@@ -14,6 +16,19 @@ std::optional<std::uint32_t> case_store::find(std::string_view id) const noexcep
   const std::uint32_t c = index_.find(id, [&](std::uint32_t n) -> std::string_view { return records_[n].id; });
   if (c == id_index::none) return std::nullopt;
   return c;
+}
+
+std::uint32_t case_store::prefetch_record(std::uint32_t hash) const noexcept {
+  const std::uint32_t c = index_.candidate(hash);
+  if (c < records_.size()) prefetch(&records_[c], sizeof(case_rec));
+  return c;
+}
+
+void case_store::prefetch_contents(std::uint32_t c) const noexcept {
+  if (c >= records_.size()) return;
+  const case_rec& r = records_[c];
+  prefetch(r.id.data());
+  prefetch(r.clocks.get(), r.clock_count * sizeof(clock_slot));
 }
 
 std::uint32_t case_store::add(std::string_view id, instant opened, std::uint16_t policy, std::uint16_t variant,

@@ -54,6 +54,15 @@ class case_store {
   explicit case_store(hash_key key) : index_(key) {}
 
   [[nodiscard]] std::optional<std::uint32_t> find(std::string_view id) const noexcept;
+
+  // Prefetch hints for a command on case `id` a few commands ahead (engine::apply over a span), in
+  // stages a command apart so that each one's cache lines have arrived when the next reads them:
+  // the index slot; then the record its slot names (unconfirmed), returning that case number or
+  // id_index::none; then what the record points to (its clocks and the text of a long id).
+  [[nodiscard]] std::uint32_t hash(std::string_view id) const noexcept { return index_.hash(id); }
+  void prefetch_slot(std::uint32_t hash) const noexcept { index_.prefetch(hash); }
+  [[nodiscard]] std::uint32_t prefetch_record(std::uint32_t hash) const noexcept;
+  void prefetch_contents(std::uint32_t c) const noexcept;
   [[nodiscard]] case_rec& operator[](std::uint32_t c) noexcept { return records_[c]; }
   [[nodiscard]] const case_rec& operator[](std::uint32_t c) const noexcept { return records_[c]; }
   [[nodiscard]] std::size_t size() const noexcept { return records_.size(); }
