@@ -7,6 +7,7 @@
 
 #include <array>
 #include <stdexcept>
+#include <tuple>
 
 #include "dueday/error.hpp"
 #include "dueday/format.hpp"
@@ -284,8 +285,9 @@ outcome engine::apply(const command& c) { return p_->apply(c); }
 // stages; it holds hints only (apply() looks the case up itself), so a stale entry costs a
 // wasted prefetch, never a wrong answer.
 void engine::prefetch_ahead(std::span<const command> commands, std::size_t i) noexcept {
-  constexpr std::size_t depth = 4;  // stage 1 runs for commands[i + 4], ..., stage 4 for commands[i + 1]
-  auto& ring = p_->ahead;           // more than `depth` entries: the four in flight never share one
+  constexpr std::size_t depth = 4;  // stage 1 for commands[i + 4], ..., stage 4 for commands[i + 1]
+  auto& ring = p_->ahead;
+  static_assert(std::tuple_size_v<decltype(impl::ahead)> > depth, "the commands in flight never share an entry");
   const auto stage = [&](std::size_t j, int s) {
     if (j >= commands.size()) return;
     auto& a = ring[j % ring.size()];
@@ -308,7 +310,7 @@ void engine::prefetch_ahead(std::span<const command> commands, std::size_t i) no
   if (i == 0) {
     for (std::size_t j = 0; j < depth; ++j) stage(j, 1);
   }
-  stage(i + 4, 1);
+  stage(i + depth, 1);
   stage(i + 3, 2);
   stage(i + 2, 3);
   stage(i + 1, 4);

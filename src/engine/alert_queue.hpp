@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <new>
 #include <optional>
 #include <vector>
 
@@ -35,49 +36,68 @@ struct alert_entry {
   return a.level < b.level;
 }
 
+// An allocator of memory aligned to a cache line, so that the heap's groups of four children fall
+// on one line each.
+template <class T>
+struct line_aligned_allocator {
+  using value_type = T;
+  line_aligned_allocator() noexcept = default;
+  template <class U>
+  explicit line_aligned_allocator(const line_aligned_allocator<U>& /*other*/) noexcept {}
+  [[nodiscard]] T* allocate(std::size_t n) {
+    return static_cast<T*>(::operator new (n * sizeof(T), std::align_val_t{cache_line}));
+  }
+  void deallocate(T* p, std::size_t /*n*/) noexcept { ::operator delete (p, std::align_val_t{cache_line}); }
+  template <class U>
+  friend bool operator==(const line_aligned_allocator&, const line_aligned_allocator<U>&) noexcept {
+    return true;
+  }
+};
+
 class alert_queue {
  public:
   static constexpr std::uint32_t absent = std::numeric_limits<std::uint32_t>::max();
 
+  alert_queue() : heap_(pad) {}
+
   // Adds case number cases() with no entry. May throw (nothing changes then).
   void add_case() {
-    if (heap_.capacity() < pos_.size() + 1) heap_.reserve(std::max<std::size_t>(16, 2 * heap_.capacity()));
+    if (heap_.capacity() < pad + pos_.size() + 1) heap_.reserve(std::max<std::size_t>(pad + 16, 2 * heap_.capacity()));
     pos_.push_back(absent);
   }
   // Removes the last case number, which must have no entry.
   void pop_case() noexcept { pos_.pop_back(); }
   // Forgets every case and entry; keeps the room.
   void clear() noexcept {
-    heap_.clear();
+    heap_.resize(pad);
     pos_.clear();
   }
   void reserve(std::size_t cases) {
-    heap_.reserve(cases);
+    heap_.reserve(pad + cases);
     pos_.reserve(cases);
   }
 
   [[nodiscard]] std::size_t cases() const noexcept { return pos_.size(); }
-  [[nodiscard]] std::size_t size() const noexcept { return heap_.size(); }
-  [[nodiscard]] bool empty() const noexcept { return heap_.empty(); }
+  [[nodiscard]] std::size_t size() const noexcept { return heap_.size() - pad; }
+  [[nodiscard]] bool empty() const noexcept { return size() == 0; }
   // The earliest entry. Not empty().
-  [[nodiscard]] const alert_entry& top() const noexcept { return heap_.front(); }
+  [[nodiscard]] const alert_entry& top() const noexcept { return at(0); }
   // The case's entry, if any.
   [[nodiscard]] std::optional<alert_entry> entry(std::uint32_t c) const noexcept {
     if (pos_[c] == absent) return std::nullopt;
-    return heap_[pos_[c]];
+    return at(pos_[c]);
   }
 
   // Prefetch hints for a command on case c (see case_store): its place in the heap; then, once
-  // that has arrived, its entry and the children a change of it compares with.
+  // that has arrived, its entry and its children, which a later entry is compared with.
   void prefetch_position(std::uint32_t c) const noexcept {
     if (c < pos_.size()) prefetch(&pos_[c]);
   }
   void prefetch_entry(std::uint32_t c) const noexcept {
     if (c >= pos_.size() || pos_[c] == absent) return;
-    const std::size_t p = pos_[c];
-    prefetch(&heap_[p]);
-    if (4 * p + 1 < heap_.size())
-      prefetch(&heap_[4 * p + 1], std::min<std::size_t>(4, heap_.size() - 4 * p - 1) * sizeof(alert_entry));
+    const std::size_t i = pos_[c];
+    prefetch(&at(i));
+    if (first_child(i) < size()) prefetch(&at(first_child(i)));
   }
 
   // Sets case e.c's entry to e.
@@ -85,11 +105,13 @@ class alert_queue {
     const std::uint32_t p = pos_[e.c];
     if (p == absent) {
       heap_.push_back(e);  // within the reserved room: one entry per case at most
-      sift_up(heap_.size() - 1);
-    } else {
-      heap_[p] = e;
+      sift_up(size() - 1);
+    } else if (alert_before(e, at(p))) {  // earlier: it can only rise
+      at(p) = e;
       sift_up(p);
-      sift_down(pos_[e.c]);
+    } else {  // later or the same: it can only sink (no look at its parent, a likely cache miss)
+      at(p) = e;
+      sift_down(p);
     }
   }
 
@@ -100,45 +122,58 @@ class alert_queue {
     pos_[c] = absent;
     const alert_entry last = heap_.back();
     heap_.pop_back();
-    if (p == heap_.size()) return;
+    if (p == size()) return;
     place(p, last);
     sift_up(p);
     sift_down(pos_[last.c]);
   }
 
  private:
+  // The heap's entry i sits at heap_[i + pad]: with heap_'s storage aligned to a cache line, the
+  // children of entry i, 4i + 1 .. 4i + 4, sit at 4(i + 1) + 0 .. 3, one line of four 16-byte
+  // entries, so that each level of a sift down reads one line, not two.
+  static constexpr std::size_t pad = 3;
+  static_assert(sizeof(alert_entry) * 4 == cache_line, "four entries to a cache line");
+
+  static constexpr std::size_t first_child(std::size_t i) noexcept { return 4 * i + 1; }
+  [[nodiscard]] alert_entry& at(std::size_t i) noexcept { return heap_[i + pad]; }
+  [[nodiscard]] const alert_entry& at(std::size_t i) const noexcept { return heap_[i + pad]; }
+
   void place(std::size_t i, const alert_entry& e) noexcept {
-    heap_[i] = e;
+    at(i) = e;
     pos_[e.c] = static_cast<std::uint32_t>(i);
   }
   void sift_up(std::size_t i) noexcept {
-    const alert_entry e = heap_[i];
+    const alert_entry e = at(i);
     while (i > 0) {
       const std::size_t parent = (i - 1) / 4;
-      if (!alert_before(e, heap_[parent])) break;
-      place(i, heap_[parent]);
+      if (!alert_before(e, at(parent))) break;
+      place(i, at(parent));
       i = parent;
     }
     place(i, e);
   }
+  // Each level asks for the next level's lines first (the children's children, four lines) so
+  // that they are on their way while this level's four are compared.
   void sift_down(std::size_t i) noexcept {
-    const alert_entry e = heap_[i];
-    const std::size_t n = heap_.size();
+    const alert_entry e = at(i);
+    const std::size_t n = size();
     for (;;) {
-      const std::size_t first = 4 * i + 1;
+      const std::size_t first = first_child(i);
       if (first >= n) break;
+      if (first_child(first) < n) prefetch(&at(first_child(first)), 4 * cache_line);
       std::size_t best = first;
       for (std::size_t ch = first + 1; ch < std::min(first + 4, n); ++ch)
-        if (alert_before(heap_[ch], heap_[best])) best = ch;
-      if (!alert_before(heap_[best], e)) break;
-      place(i, heap_[best]);
+        if (alert_before(at(ch), at(best))) best = ch;
+      if (!alert_before(at(best), e)) break;
+      place(i, at(best));
       i = best;
     }
     place(i, e);
   }
 
-  std::vector<alert_entry> heap_;   // 4-ary min-heap
-  std::vector<std::uint32_t> pos_;  // per case: its entry's place in heap_, or absent
+  std::vector<alert_entry, line_aligned_allocator<alert_entry>> heap_;  // pad, then a 4-ary min-heap
+  std::vector<std::uint32_t> pos_;  // per case: its entry's place in the heap, or absent
 };
 
 }  // namespace dueday::detail
