@@ -207,7 +207,7 @@ outcome engine::impl::replace_calendar(calendar next, instant at) {
         return refused({reject_code::past_calendar,
                         fmt::format("case {}, clock '{}' would fall due beyond the new calendar's projection (last "
                                     "projected day {})",
-                                    quote(r.id), nv.clocks[k].name, format_civil_day(next.projection_end()))},
+                                    quote(r.id.view()), nv.clocks[k].name, format_civil_day(next.projection_end()))},
                        now);
       }
       clocks.push_back({c, k, s});

@@ -34,7 +34,7 @@
 #include <string_view>
 #include <vector>
 
-#include "prefetch.hpp"
+#include "big_memory.hpp"
 #include "siphash.hpp"
 
 namespace dueday::detail {
@@ -164,7 +164,7 @@ class id_index {
   }
   // Rehashing needs only the stored hashes, not the ids.
   void grow(std::size_t capacity) {
-    std::vector<slot> old(capacity);
+    std::vector<slot, big_allocator<slot>> old(capacity);
     old.swap(slots_);
     for (const slot& s : old) {
       if (s.number != none) place(s.hash, s.number);
@@ -172,7 +172,7 @@ class id_index {
   }
 
   hash_key key_;
-  std::vector<slot> slots_;
+  std::vector<slot, big_allocator<slot>> slots_;
   std::size_t size_ = 0;
 };
 

@@ -11,11 +11,10 @@
 #include <algorithm>
 #include <cstdint>
 #include <limits>
-#include <new>
 #include <optional>
 #include <vector>
 
-#include "detail/prefetch.hpp"
+#include "detail/big_memory.hpp"
 #include "dueday/units.hpp"
 
 namespace dueday::detail {
@@ -35,24 +34,6 @@ struct alert_entry {
   if (a.k != b.k) return a.k < b.k;
   return a.level < b.level;
 }
-
-// An allocator of memory aligned to a cache line, so that the heap's groups of four children fall
-// on one line each.
-template <class T>
-struct line_aligned_allocator {
-  using value_type = T;
-  line_aligned_allocator() noexcept = default;
-  template <class U>
-  explicit line_aligned_allocator(const line_aligned_allocator<U>& /*other*/) noexcept {}
-  [[nodiscard]] T* allocate(std::size_t n) {
-    return static_cast<T*>(::operator new (n * sizeof(T), std::align_val_t{cache_line}));
-  }
-  void deallocate(T* p, std::size_t /*n*/) noexcept { ::operator delete (p, std::align_val_t{cache_line}); }
-  template <class U>
-  friend bool operator==(const line_aligned_allocator&, const line_aligned_allocator<U>&) noexcept {
-    return true;
-  }
-};
 
 class alert_queue {
  public:
@@ -172,8 +153,8 @@ class alert_queue {
     place(i, e);
   }
 
-  std::vector<alert_entry, line_aligned_allocator<alert_entry>> heap_;  // pad, then a 4-ary min-heap
-  std::vector<std::uint32_t> pos_;  // per case: its entry's place in the heap, or absent
+  std::vector<alert_entry, big_allocator<alert_entry>> heap_;     // pad, then a 4-ary min-heap
+  std::vector<std::uint32_t, big_allocator<std::uint32_t>> pos_;  // per case: its entry's place in the heap, or absent
 };
 
 }  // namespace dueday::detail

@@ -1,10 +1,99 @@
 #include "engine/case_store.hpp"
 
 #include <algorithm>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <type_traits>
 
 #include "detail/prefetch.hpp"
 
 namespace dueday::detail {
+
+case_id_text::case_id_text(std::string_view s) {
+  if (s.size() <= in_place) {
+    std::memcpy(bytes_.data(), s.data(), s.size());
+    bytes_[tag_at] = static_cast<char>(s.size());
+    return;
+  }
+  char* heap = new char[s.size()];
+  std::memcpy(heap, s.data(), s.size());
+  const std::size_t size = s.size();
+  std::memcpy(bytes_.data(), &heap, sizeof heap);
+  std::memcpy(bytes_.data() + sizeof heap, &size, sizeof size);
+  bytes_[tag_at] = static_cast<char>(on_heap);
+}
+
+std::string_view case_id_text::view() const noexcept {
+  const auto tag = static_cast<std::uint8_t>(bytes_[tag_at]);
+  if (tag != on_heap) return {bytes_.data(), tag};
+  const char* heap = nullptr;
+  std::size_t size = 0;
+  std::memcpy(&heap, bytes_.data(), sizeof heap);
+  std::memcpy(&size, bytes_.data() + sizeof heap, sizeof size);
+  return {heap, size};
+}
+
+void case_id_text::release() noexcept {
+  if (static_cast<std::uint8_t>(bytes_[tag_at]) != on_heap) return;
+  char* heap = nullptr;
+  std::memcpy(&heap, bytes_.data(), sizeof heap);
+  delete[] heap;
+  bytes_[tag_at] = 0;
+}
+
+record_chunks::~record_chunks() {
+  while (size_ > 0) pop_back();
+  for (std::size_t k = 0; k < chunks_.size(); ++k) free_big(chunks_[k], length_of(k) * sizeof(case_rec));
+}
+
+void record_chunks::push_back(case_rec&& r) {
+  const std::size_t k = chunk_of(size_);
+  if (k == chunks_.size()) {
+    chunks_.reserve(k + 1);  // before the chunk: nothing to give back if this throws
+    chunks_.push_back(static_cast<case_rec*>(allocate_big(length_of(k) * sizeof(case_rec))));
+  }
+  new (&chunks_[k][size_ - first_of(k)]) case_rec(std::move(r));  // noexcept
+  ++size_;
+}
+
+void record_chunks::pop_back() noexcept {
+  back().~case_rec();
+  --size_;
+}
+
+clock_pool::~clock_pool() {
+  for (const block& b : blocks_) free_big(b.memory, b.bytes);
+}
+
+clock_slot* clock_pool::allocate(std::uint8_t n) {
+  static_assert(std::is_trivially_destructible_v<clock_slot> && sizeof(clock_slot) >= sizeof(clock_slot*));
+  clock_slot* p = free_[n];
+  if (p != nullptr) {
+    std::memcpy(&free_[n], static_cast<const void*>(p), sizeof p);  // the next free run
+  } else {
+    const std::size_t bytes = n * sizeof(clock_slot);
+    if (left_ < bytes) {
+      const std::size_t size =
+          std::max(bytes, blocks_.empty() ? std::size_t{16} << 10 : std::min(2 * blocks_.back().bytes, huge_page));
+      blocks_.reserve(blocks_.size() + 1);  // before the block: nothing to give back if this throws
+      void* memory = allocate_big(size);
+      blocks_.push_back({memory, size});
+      next_ = static_cast<std::byte*>(memory);
+      left_ = size;
+    }
+    p = reinterpret_cast<clock_slot*>(next_);  // NOLINT(cppcoreguidelines-pro-type-reinterpret-cast): raw memory
+    next_ += bytes;
+    left_ -= bytes;
+  }
+  return std::uninitialized_value_construct_n(p, n), p;
+}
+
+void clock_pool::free(clock_slot* p, std::uint8_t n) noexcept {
+  if (p == nullptr) return;
+  std::memcpy(static_cast<void*>(p), &free_[n], sizeof p);
+  free_[n] = p;
+}
 
 bool case_rec::had_transition(std::uint8_t k, bool pause, instant at) const noexcept {
   if (!transitions) return false;
@@ -13,7 +102,7 @@ bool case_rec::had_transition(std::uint8_t k, bool pause, instant at) const noex
 }
 
 std::optional<std::uint32_t> case_store::find(std::string_view id) const noexcept {
-  const std::uint32_t c = index_.find(id, [&](std::uint32_t n) -> std::string_view { return records_[n].id; });
+  const std::uint32_t c = index_.find(id, [&](std::uint32_t n) { return records_[n].id.view(); });
   if (c == id_index::none) return std::nullopt;
   return c;
 }
@@ -27,36 +116,42 @@ std::uint32_t case_store::prefetch_record(std::uint32_t hash) const noexcept {
 void case_store::prefetch_contents(std::uint32_t c) const noexcept {
   if (c >= records_.size()) return;
   const case_rec& r = records_[c];
-  prefetch(r.id.data());
-  prefetch(r.clocks.get(), r.clock_count * sizeof(clock_slot));
+  prefetch(r.id.view().data());
+  prefetch(r.clocks, r.clock_count * sizeof(clock_slot));
 }
 
 std::uint32_t case_store::add(std::string_view id, instant opened, std::uint16_t policy, std::uint16_t variant,
                               std::uint8_t clocks) {
+  index_.reserve(records_.size() + 1);  // may grow: before anything changes
   case_rec r;
-  r.id = id;
+  r.id = case_id_text(id);
   r.opened = opened;
   r.policy = policy;
   r.variant = variant;
   if (variant != no_variant) {
-    r.clocks = std::make_unique<clock_slot[]>(clocks);
+    r.clocks = clocks_.allocate(clocks);
     r.clock_count = clocks;
   } else {
     r.status = case_status::out_of_scope;
     r.closed = opened;
   }
-  index_.reserve(records_.size() + 1);  // may grow: before anything changes
-  records_.push_back(std::move(r));     // strong guarantee
+  try {
+    records_.push_back(std::move(r));  // strong guarantee
+  } catch (...) {
+    clocks_.free(r.clocks, r.clock_count);
+    throw;
+  }
   const auto c = static_cast<std::uint32_t>(records_.size() - 1);
-  index_.insert(records_.back().id, c);  // room reserved: cannot fail
+  index_.insert(id, c);  // room reserved: cannot fail
   if (variant != no_variant) ++open_;
   return c;
 }
 
 void case_store::pop_back() noexcept {
-  const case_rec& r = records_.back();
+  case_rec& r = records_.back();
   if (r.status == case_status::open) --open_;
-  index_.erase(r.id, [&](std::uint32_t n) -> std::string_view { return records_[n].id; });
+  index_.erase(r.id, [&](std::uint32_t n) { return records_[n].id.view(); });
+  clocks_.free(r.clocks, r.clock_count);
   records_.pop_back();
 }
 
@@ -74,8 +169,12 @@ std::vector<std::uint32_t> case_store::retire(instant before) {
   std::vector<std::uint32_t> renumber(records_.size(), id_index::none);  // the only allocation
   std::uint32_t kept = 0;
   for (std::size_t c = 0; c < records_.size(); ++c) {
-    const case_rec& r = records_[c];
-    if (r.status != case_status::open && r.closed < before) continue;
+    case_rec& r = records_[c];
+    if (r.status != case_status::open && r.closed < before) {
+      clocks_.free(r.clocks, r.clock_count);
+      r.clocks = nullptr;
+      continue;
+    }
     renumber[c] = kept;
     if (kept != c) records_[kept] = std::move(records_[c]);  // noexcept moves, in place
     ++kept;
@@ -83,13 +182,13 @@ std::vector<std::uint32_t> case_store::retire(instant before) {
   while (records_.size() > kept) records_.pop_back();
   // Rebuilt from the kept ids within the index's present room: no allocation.
   index_.clear();
-  for (std::uint32_t c = 0; c < kept; ++c) index_.insert(records_[c].id, c);
+  for (std::uint32_t c = 0; c < kept; ++c) index_.insert(records_[c].id.view(), c);
   return renumber;
 }
 
 case_store::guard::guard(case_store& store, std::uint32_t c) : store_(store), c_(c) {
   const case_rec& r = store.records_[c];
-  store.saved_.assign(r.clocks.get(), r.clocks.get() + r.clock_count);
+  store.saved_.assign(r.clocks, r.clocks + r.clock_count);
   status_ = r.status;
   closed_ = r.closed;
   had_transitions_ = r.transitions != nullptr;
@@ -99,7 +198,7 @@ case_store::guard::guard(case_store& store, std::uint32_t c) : store_(store), c_
 void case_store::guard::rollback() noexcept {
   active_ = false;
   case_rec& r = store_.records_[c_];
-  std::copy(store_.saved_.begin(), store_.saved_.end(), r.clocks.get());
+  std::copy(store_.saved_.begin(), store_.saved_.end(), r.clocks);
   store_.set_status(c_, status_, closed_);
   if (!had_transitions_) {
     r.transitions.reset();

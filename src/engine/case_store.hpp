@@ -2,8 +2,10 @@
 // as it was unless the command that changed it commits.
 #pragma once
 
+#include <array>
+#include <bit>
+#include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <span>
@@ -11,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "detail/big_memory.hpp"
 #include "detail/id_index.hpp"
 #include "dueday/engine_state.hpp"
 #include "engine/compiled.hpp"
@@ -32,21 +35,112 @@ struct clock_slot {
   std::uint8_t flags = 0;
 };
 
+// A case id inside its record: up to 25 bytes in place (case numbers run to about 20), longer
+// ones on the heap. In place, a lookup that compares ids reads no memory beyond the record.
+class case_id_text {
+ public:
+  case_id_text() noexcept { bytes_[tag_at] = 0; }
+  explicit case_id_text(std::string_view s);
+  case_id_text(const case_id_text&) = delete;
+  case_id_text& operator=(const case_id_text&) = delete;
+  case_id_text(case_id_text&& o) noexcept : bytes_(o.bytes_) { o.bytes_[tag_at] = 0; }
+  case_id_text& operator=(case_id_text&& o) noexcept {
+    if (this != &o) {
+      release();
+      bytes_ = o.bytes_;
+      o.bytes_[tag_at] = 0;
+    }
+    return *this;
+  }
+  ~case_id_text() { release(); }
+
+  [[nodiscard]] std::string_view view() const noexcept;
+  // NOLINTNEXTLINE(google-explicit-constructor): an id reads as the text it is
+  operator std::string_view() const noexcept { return view(); }
+
+ private:
+  static constexpr std::size_t in_place = 25;
+  static constexpr std::size_t tag_at = in_place;  // the size in place, or on_heap
+  static constexpr std::uint8_t on_heap = 0xff;    // then: a char* and a std::size_t up front
+  void release() noexcept;
+  std::array<char, in_place + 1> bytes_;
+};
+
 struct case_rec {
-  std::string id;
-  std::unique_ptr<clock_slot[]> clocks;                         // none when out of scope
+  clock_slot* clocks = nullptr;                                 // from the store's pool; none when out of scope
   std::unique_ptr<std::vector<transition_record>> transitions;  // once a step paused
   instant opened{};
   instant closed{};  // when it completed or was cancelled; its opening when out of scope
+  case_id_text id;
   std::uint16_t policy = 0;
   std::uint16_t variant = no_variant;  // no_variant: out of scope
   std::uint8_t clock_count = 0;
   case_status status = case_status::open;
 
-  [[nodiscard]] std::span<clock_slot> slots() noexcept { return {clocks.get(), clock_count}; }
-  [[nodiscard]] std::span<const clock_slot> slots() const noexcept { return {clocks.get(), clock_count}; }
+  [[nodiscard]] std::span<clock_slot> slots() noexcept { return {clocks, clock_count}; }
+  [[nodiscard]] std::span<const clock_slot> slots() const noexcept { return {clocks, clock_count}; }
   // Whether a pause (or resume) of step k at `at` was accepted before.
   [[nodiscard]] bool had_transition(std::uint8_t k, bool pause, instant at) const noexcept;
+};
+static_assert(sizeof(case_rec) == cache_line, "a record is one cache line");
+
+// Records by number in chunks that never move (references stay valid as cases are added, as in a
+// std::deque): 64 records, then 64, 128, 256, ... doubling, so a small engine takes little and a
+// big one gets chunks of 2 MiB and more, on huge pages (big_memory.hpp).
+class record_chunks {
+ public:
+  record_chunks() = default;
+  record_chunks(const record_chunks&) = delete;
+  record_chunks& operator=(const record_chunks&) = delete;
+  ~record_chunks();
+
+  [[nodiscard]] case_rec& operator[](std::size_t i) noexcept {
+    const std::size_t k = chunk_of(i);
+    return chunks_[k][i - first_of(k)];
+  }
+  [[nodiscard]] const case_rec& operator[](std::size_t i) const noexcept {
+    const std::size_t k = chunk_of(i);
+    return chunks_[k][i - first_of(k)];
+  }
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  [[nodiscard]] case_rec& back() noexcept { return (*this)[size_ - 1]; }
+  // Strong guarantee: on an exception nothing changed.
+  void push_back(case_rec&& r);
+  void pop_back() noexcept;
+
+ private:
+  static constexpr std::size_t base = 64;
+  // Chunk k holds records [first_of(k), first_of(k + 1)).
+  static std::size_t chunk_of(std::size_t i) noexcept { return static_cast<std::size_t>(std::bit_width(i / base)); }
+  static std::size_t first_of(std::size_t k) noexcept { return k == 0 ? 0 : (base / 2) << k; }
+  static std::size_t length_of(std::size_t k) noexcept { return k == 0 ? base : (base / 2) << k; }
+
+  std::vector<case_rec*> chunks_;
+  std::size_t size_ = 0;
+};
+
+// Clocks for the cases, n at a time, from blocks that double from 16 KiB to 2 MiB (huge pages
+// then); a freed run of n goes on the list for n and is reused first. No per-case allocation.
+class clock_pool {
+ public:
+  clock_pool() = default;
+  clock_pool(const clock_pool&) = delete;
+  clock_pool& operator=(const clock_pool&) = delete;
+  ~clock_pool();
+
+  // n >= 1 idle clocks. Throws std::bad_alloc (nothing changed then).
+  [[nodiscard]] clock_slot* allocate(std::uint8_t n);
+  void free(clock_slot* p, std::uint8_t n) noexcept;
+
+ private:
+  struct block {
+    void* memory;
+    std::size_t bytes;
+  };
+  std::vector<block> blocks_;
+  std::byte* next_ = nullptr;            // the unused rest of the newest block
+  std::size_t left_ = 0;                 // ... in bytes
+  std::array<clock_slot*, 256> free_{};  // by n: a list threaded through the freed runs
 };
 
 class case_store {
@@ -106,7 +200,8 @@ class case_store {
   };
 
  private:
-  std::deque<case_rec> records_;  // in opening order
+  clock_pool clocks_;      // first: the records point into it
+  record_chunks records_;  // in opening order
   id_index index_;
   std::size_t open_ = 0;
   std::vector<clock_slot> saved_;  // the guarded case's clocks (one guard at a time)

@@ -113,7 +113,7 @@ event& core::case_event(event_kind kind, const case_rec& r, instant at) {
   event& e = events.add();
   e.kind = kind;
   e.at = at;
-  e.case_id = r.id;
+  e.case_id = r.id.view();
   return e;
 }
 

@@ -212,7 +212,7 @@ engine_state core::export_state() const {
   for (std::uint32_t c = 0; c < cases.size(); ++c) {
     const case_rec& r = cases[c];
     case_record& out = s.cases.emplace_back();
-    out.id = r.id;
+    out.id = r.id.view();
     out.policy = rules->policy(r.policy).id;
     out.status = r.status;
     out.opened = r.opened;

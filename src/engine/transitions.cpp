@@ -305,7 +305,7 @@ maybe_rejection core::apply_in_order(const command& cmd, std::optional<std::uint
   const case_rec& r = cases[c];
   if (r.status != case_status::open) {
     return rejection{reject_code::case_closed,
-                     fmt::format("case {} is {} since {}", quote(r.id), to_string(r.status), iso(r.closed))};
+                     fmt::format("case {} is {} since {}", quote(r.id.view()), to_string(r.status), iso(r.closed))};
   }
   if (cmd.kind == command_kind::cancel) {
     do_cancel(*this, c, cmd.at, cmd.reason);

@@ -5,7 +5,7 @@ namespace dueday::detail {
 
 case_view core::view(const case_rec& r, instant at) const {
   case_view v;
-  v.id = r.id;
+  v.id = r.id.view();
   v.policy = policy_ref(rules->policy(r.policy));
   v.status = r.status;
   v.opened = r.opened;
