@@ -102,7 +102,7 @@ std::string quote(std::string_view text, std::size_t max) { return bounded(text,
 std::string escape(std::string_view text, std::size_t max) { return bounded(text, max, ""); }
 
 std::string detail::located(const std::string& source, int line, std::string_view message) {
-  const std::string where = escape(source, 1024);
+  const std::string where = escape(source, max_source);
   return line > 0 ? fmt::format("{}:{}: {}", where, line, message) : fmt::format("{}: {}", where, message);
 }
 
