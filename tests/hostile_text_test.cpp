@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <fmt/format.h>
+#include <dueday/calendar.hpp>
 #include <dueday/engine.hpp>
 #include <dueday/io.hpp>
 #include <dueday/policy.hpp>
@@ -398,4 +399,42 @@ TEST_CASE("hostile text: an out-of-scope reason names the works' crossings escap
   const dueday::sla_policy& p = *dueday::builtin_policies().find("kunming-water-490");
   CHECK(p.classify(dueday::works{25, 10, {"rail", hostile_name}}).reason == "works cross rail, " + shown_name);
   CHECK(one_bounded_line(p.classify(dueday::works{25, 10, {std::string(3145728, '\n')}}).reason, message_bound));
+}
+
+TEST_CASE("hostile text: a notice's amends, number, holiday names and file are escaped in the calendar's refusals") {
+  const auto notice = [](const std::string& fields, const std::string& holiday, const std::string& day,
+                         const std::string& source) {
+    return dueday::parse_notice("year = 2026\ntitle = \"T\"\npublished = 2025-11-04\n" + fields +
+                                    "[[holiday]]\nname = \"" + holiday + "\"\noff = [" + day + "]\n",
+                                source);
+  };
+  const std::string n1 = "notice = \"N\\n\\u001b[31m\"\n";  // TOML escapes: the number holds "N\n\x1b[31m"
+  const std::string shown_n1 = "N\\n\\u001b[31m";
+  const auto first = notice(n1, "A\\u001b", "2026-10-01", "a\n.toml");
+  // An amends that names no earlier notice.
+  CHECK_THROWS_WITH_AS(
+      dueday::calendar({first, notice("notice = \"N2\"\namends = \"N9\\n\\u001b[2J\"\n", "B", "2026-10-02", "b.toml")}),
+      "b.toml:5: amends 'N9\\n\\u001b[2J', which is no earlier notice", dueday::parse_error);
+  // A day set twice without amends: the earlier notice's number and file.
+  CHECK_THROWS_WITH_AS(dueday::calendar({first, notice("notice = \"N2\"\n", "B", "2026-10-01", "b.toml")}),
+                       ("b.toml:7: 2026-10-01 is already set by " + shown_n1 +
+                        " (a\\n.toml:7); a notice that changes it must say amends = \"" + shown_n1 + "\"")
+                           .c_str(),
+                       dueday::parse_error);
+  // A holiday arranged again by a second notice for the year.
+  CHECK_THROWS_WITH_AS(dueday::calendar({first, notice("notice = \"N2\"\n", "A\\u001b", "2026-10-02", "b.toml")}),
+                       ("b.toml:7: a second notice for 2026 arranges A\\u001b too (as " + shown_n1 +
+                        " does, a\\n.toml:7); a notice that changes another must say amends = \"" + shown_n1 + "\"")
+                           .c_str(),
+                       dueday::parse_error);
+  // An overlay that amends.
+  const dueday::calendar national({first});
+  CHECK_THROWS_WITH_AS(
+      national.with_overlay(notice("region = \"r\"\nnotice = \"L\"\namends = \"N\\r\"\n", "C", "2026-10-08", "o.toml")),
+      "o.toml:6: an overlay amends nothing (amends = \"N\\r\"): its days replace the national ones as they are, and "
+      "overlays must agree",
+      dueday::parse_error);
+  // An overlay with no region, given in C++.
+  CHECK_THROWS_WITH_AS(national.with_overlay(notice("notice = \"L\"\n", "C", "2026-10-08", "o\x1b.toml")),
+                       "o\\u001b.toml: an overlay needs a region", dueday::parse_error);
 }
