@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <dueday/calendar.hpp>
 #include <dueday/engine.hpp>
+#include <dueday/engine_state.hpp>
 #include <dueday/io.hpp>
 #include <dueday/policy.hpp>
 
@@ -437,4 +438,42 @@ TEST_CASE("hostile text: a notice's amends, number, holiday names and file are e
   // An overlay with no region, given in C++.
   CHECK_THROWS_WITH_AS(national.with_overlay(notice("notice = \"L\"\n", "C", "2026-10-08", "o\x1b.toml")),
                        "o\\u001b.toml: an overlay needs a region", dueday::parse_error);
+}
+
+TEST_CASE("hostile text: a restored state's case id, policy, variant and calendar are escaped in the refusal") {
+  using dueday::test::at;
+  dueday::vector_sink out;
+  dueday::engine e(dueday::test::cal(), dueday::builtin_policies(), out);
+  REQUIRE(e.open(hostile_name, at("2026-10-12T09:00"), "kunming-water-490", "no-external").accepted());
+  const dueday::engine_state good = e.state();
+  const auto refusal = [](const dueday::engine_state& s) {
+    dueday::vector_sink sink;
+    return message_of(
+        [&] { (void)dueday::engine::from_state(s, dueday::test::cal(), dueday::builtin_policies(), sink); });
+  };
+  const std::string where = "not a valid snapshot: cases[0] ('" + shown_name + "'): ";
+  dueday::engine_state s = good;
+  s.cases[0].policy = "p\x1b";
+  CHECK(refusal(s) == where + "unknown policy 'p\\u001b'");
+  s = good;
+  s.cases[0].variant = "v\n";
+  CHECK(refusal(s) == where + "policy 'kunming-water-490' has no variant 'v\\n'");
+  s = good;
+  s.cases[0].opened = at("2026-10-12T10:00");  // after now
+  CHECK(refusal(s).starts_with(where + "opened "));
+  s = good;
+  s.calendar = "c\n";
+  CHECK(refusal(s).starts_with("not a valid snapshot: calendar: the state was taken with another calendar (c\\n, "));
+  s = good;
+  s.policies = {"p\x1b", std::string(3145728, 'x')};
+  const std::string m = refusal(s);
+  CHECK(m.starts_with("not a valid snapshot: policies: the state names policies p\\u001b, xxx"));
+  CHECK(one_bounded_line(m, message_bound));
+  for (const auto& h : hostile_texts()) {
+    CAPTURE(h.size());
+    s = good;
+    s.cases[0].id = h;
+    s.cases[0].policy = h;
+    CHECK(one_bounded_line(refusal(s), message_bound));
+  }
 }
