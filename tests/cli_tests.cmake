@@ -1,5 +1,6 @@
 # CLI behaviour, one ctest per case:
 #   cli_case(NAME EXIT <code> ARGS ... [STDOUT text | STDOUT_FILE file] [STDERR regex] [STDIN file])
+# A ';' in a regex splits it as a CMake list (the rest is silently dropped): match it with '.'.
 function(cli_case name)
   cmake_parse_arguments(C "" "EXIT;STDOUT;STDOUT_FILE;STDERR;STDIN" "ARGS" ${ARGN})
   string(REPLACE ";" "|" args "${C_ARGS}")  # a list would split into separate ctest arguments
@@ -137,7 +138,7 @@ cli_case("replay refuses a policy whose steps exceed the overall limit" EXIT 2
          STDERR "bad-policy.toml:6: variant 'v': counted steps survey 2wd \\+ connect 3wd exceed the overall limit 4wd")
 cli_case("replay refuses a scope value out of range, naming every problem in one line" EXIT 2
          ARGS replay --policy ${D}/replay/scope-overflow-policy.toml STDIN ${D}/replay/small.jsonl
-         STDERR "scope-overflow-policy.toml:15: meter_dn_below 4294967346 is out of range \\(1 to 2147483647\\); .*scope-overflow-policy.toml:16: pipe_m_max nan is not")
+         STDERR "scope-overflow-policy.toml:15: meter_dn_below 4294967346 is out of range \\(1 to 2147483647\\). .*scope-overflow-policy.toml:16: pipe_m_max nan is not")
 cli_case("replay names a missing policy file" EXIT 2 ARGS replay --policy ${D}/replay/none.toml
          STDERR "none.toml: cannot open file")
 cli_case("replay names a missing input file" EXIT 2 ARGS replay --input ${D}/replay/none.jsonl
