@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "detail/calendar_data.hpp"
+#include "detail/located.hpp"
 #include "dueday/format.hpp"
 
 namespace dueday {
@@ -57,13 +58,13 @@ utc_offset fixed_offset(const std::string& zone, sys_days from, sys_days to) {
   try {
     tz = date::locate_zone(zone);
   } catch (const std::exception& e) {
-    throw error(fmt::format("time zone '{}': {} (is tzdata installed?)", zone, e.what()));
+    throw error(fmt::format("time zone {}: {} (is tzdata installed?)", quote(zone), escape(e.what(), 200)));
   }
   const auto info = tz->get_info(sys_seconds{from});
   if (info.end < sys_seconds{to}) {
     throw error(
-        fmt::format("time zone '{}' changes its UTC offset on {}; dueday needs one offset over the calendar's range",
-                    zone, civil_day{floor<days>(info.end)}));
+        fmt::format("time zone {} changes its UTC offset on {}; dueday needs one offset over the calendar's range",
+                    quote(zone), civil_day{floor<days>(info.end)}));
   }
   return info.offset;
 }
@@ -97,16 +98,17 @@ void apply_notices(calendar_data& c) {
           throw parse_error(nt.source, en.line, fmt::format("{} is listed twice (first at line {})", en.day, pe.line));
         }
         if (overlay && by_overlay[ix] && pe.off != en.off) {
-          throw parse_error(
-              nt.source, en.line,
-              fmt::format("{} is made a {} by the overlay {} ({}:{}); overlays must agree on a day", en.day,
-                          pe.off ? "day off" : "working day", prev.citation(), prev.source, pe.line));
+          throw parse_error(nt.source, en.line,
+                            fmt::format("{} is made a {} by the overlay {} ({}:{}); overlays must agree on a day",
+                                        en.day, pe.off ? "day off" : "working day", escape(prev.citation()),
+                                        escape(prev.source, detail::max_source), pe.line));
         }
         if (!amends && !over_national && !(overlay && by_overlay[ix] && pe.off == en.off)) {
           throw parse_error(
               nt.source, en.line,
               fmt::format("{} is already set by {} ({}:{}); a notice that changes it must say amends = \"{}\"", en.day,
-                          prev.citation(), prev.source, pe.line, prev.number));
+                          escape(prev.citation()), escape(prev.source, detail::max_source), pe.line,
+                          escape(prev.number)));
         }
       }
       c.notice_of[ix] = static_cast<std::uint16_t>(n);
@@ -133,13 +135,13 @@ std::shared_ptr<const calendar_data> build(std::vector<notice> notices, calendar
       throw parse_error(o.source, o.amends_line,
                         fmt::format("an overlay amends nothing (amends = \"{}\"): its days replace the national "
                                     "ones as they are, and overlays must agree",
-                                    o.amends));
+                                    escape(o.amends)));
     }
   }
   std::set<std::string> seen;
   for (const auto& n : national) {
     if (!n.amends.empty() && !seen.count(n.amends)) {
-      throw parse_error(n.source, n.amends_line, fmt::format("amends '{}', which is no earlier notice", n.amends));
+      throw parse_error(n.source, n.amends_line, fmt::format("amends {}, which is no earlier notice", quote(n.amends)));
     }
     if (!n.number.empty()) seen.insert(n.number);
   }
@@ -157,7 +159,8 @@ std::shared_ptr<const calendar_data> build(std::vector<notice> notices, calendar
             n.source, e.line,
             fmt::format("a second notice for {} arranges {} too (as {} does, {}:{}); a notice that "
                         "changes another must say amends = \"{}\"",
-                        n.year, e.name, first->citation(), first->source, first_entry->line, first->number));
+                        n.year, escape(e.name), escape(first->citation()), escape(first->source, detail::max_source),
+                        first_entry->line, escape(first->number)));
       }
     }
   }
@@ -344,7 +347,7 @@ std::string calendar::fingerprint() const {
 }
 
 calendar calendar::with_overlay(notice overlay) const {
-  if (overlay.region.empty()) throw error(fmt::format("{}: an overlay needs a region", overlay.source));
+  if (overlay.region.empty()) throw parse_error(overlay.source, 0, "an overlay needs a region");
   std::vector<notice> all = d_->notices;
   all.push_back(std::move(overlay));
   return calendar(std::move(all), d_->options);

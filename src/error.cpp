@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "detail/located.hpp"
+#include "detail/utf8.hpp"
 
 namespace dueday {
 
@@ -102,8 +103,17 @@ std::string quote(std::string_view text, std::size_t max) { return bounded(text,
 std::string escape(std::string_view text, std::size_t max) { return bounded(text, max, ""); }
 
 std::string detail::located(const std::string& source, int line, std::string_view message) {
-  const std::string where = escape(source, 1024);
+  const std::string where = escape(source, max_source);
   return line > 0 ? fmt::format("{}:{}: {}", where, line, message) : fmt::format("{}: {}", where, message);
+}
+
+bool detail::is_utf8(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const decoded d = decode_utf8(s, i);
+    if (d.length == 0) return false;
+    i += d.length;
+  }
+  return true;
 }
 
 parse_error::parse_error(std::string source, int line, std::string_view message)

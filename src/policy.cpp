@@ -12,6 +12,7 @@
 
 #include "detail/builtin.hpp"
 #include "detail/located.hpp"
+#include "dueday/error.hpp"
 
 namespace dueday {
 
@@ -42,7 +43,9 @@ sla_policy::scope_result sla_policy::classify(const works& w) const {
   }
   std::string reason;
   if (!w.crossings.empty()) {
-    reason = fmt::format("works cross {}", fmt::join(w.crossings, ", "));
+    std::string names;
+    for (const auto& c : w.crossings) names += (names.empty() ? "" : ", ") + escape(c);
+    reason = fmt::format("works cross {}", names);
   } else {
     reason = fmt::format("meter DN{} with {} m of pipe matches no scope rule", w.meter_dn, w.pipe_m);
   }
@@ -126,7 +129,7 @@ std::vector<bool> steps_after(std::size_t from, const std::vector<std::vector<st
 
 // A policy is untrusted input: no check here recurses or grows quadratically with the steps.
 void validate_variant(const variant_policy& v, std::vector<policy_problem>& out) {
-  const std::string where = fmt::format("variant '{}'", v.name);
+  const std::string where = fmt::format("variant {}", quote(v.name));
   const std::size_t n = v.steps.size();
   // Over the cap, the per-step checks still run (they are linear) but not the graph analysis.
   const bool over_cap = n > max_steps_per_variant;
@@ -142,8 +145,9 @@ void validate_variant(const variant_policy& v, std::vector<policy_problem>& out)
       continue;
     }
     if (s.name == "overall") out.push_back({s.line, fmt::format("{}: 'overall' names the overall clock", where)});
-    if (!index.emplace(s.name, i).second) out.push_back({s.line, fmt::format("{}: step '{}' twice", where, s.name)});
-    check_limit(s.limit, s.rule, s.line, fmt::format("step '{}'", s.name), out);
+    if (!index.emplace(s.name, i).second)
+      out.push_back({s.line, fmt::format("{}: step {} twice", where, quote(s.name))});
+    check_limit(s.limit, s.rule, s.line, fmt::format("step {}", quote(s.name)), out);
   }
   // `after` names known steps, and the steps form no cycle.
   std::vector<std::vector<std::size_t>> next(over_cap ? 0 : n);
@@ -153,14 +157,14 @@ void validate_variant(const variant_policy& v, std::vector<policy_problem>& out)
     for (const auto& a : s.after) {
       auto it = index.find(a);
       if (it == index.end()) {
-        out.push_back({s.line, fmt::format("step '{}' is after unknown step '{}'", s.name, a)});
+        out.push_back({s.line, fmt::format("step {} is after unknown step {}", quote(s.name), quote(a))});
       } else if (!over_cap) {
         next[it->second].push_back(i);
         ++waits[i];
       }
     }
     if (s.start == start_trigger::join && s.after.empty())
-      out.push_back({s.line, fmt::format("step '{}' starts on a join but is after no step", s.name)});
+      out.push_back({s.line, fmt::format("step {} starts on a join but is after no step", quote(s.name))});
   }
   const bool cycle = !over_cap && has_cycle(next, waits);
   if (cycle) out.push_back({v.line, fmt::format("{}: the steps' `after` lists form a cycle", where)});
@@ -174,9 +178,9 @@ void validate_variant(const variant_policy& v, std::vector<policy_problem>& out)
   for (const auto& c : o.counts) {
     auto it = index.find(c);
     if (it == index.end()) {
-      out.push_back({o.line, fmt::format("{}: the overall clock counts unknown step '{}'", where, c)});
+      out.push_back({o.line, fmt::format("{}: the overall clock counts unknown step {}", where, quote(c))});
     } else if (is_counted[it->second]) {
-      out.push_back({o.line, fmt::format("{}: the overall clock counts '{}' twice", where, c)});
+      out.push_back({o.line, fmt::format("{}: the overall clock counts {} twice", where, quote(c))});
     } else {
       is_counted[it->second] = true;
       counted.push_back(it->second);
@@ -193,9 +197,9 @@ void validate_variant(const variant_policy& v, std::vector<policy_problem>& out)
       for (std::size_t b = a + 1; b < counted.size(); ++b) {
         const std::size_t x = counted[a], y = counted[b];
         if (!after_counted[a][y] && !after_counted[b][x]) {
-          out.push_back({o.line, fmt::format("{}: counted steps '{}' and '{}' may run at the same time (make one "
+          out.push_back({o.line, fmt::format("{}: counted steps {} and {} may run at the same time (make one "
                                              "`after` the other)",
-                                             where, v.steps[x].name, v.steps[y].name)});
+                                             where, quote(v.steps[x].name), quote(v.steps[y].name))});
         }
       }
     }
@@ -205,7 +209,7 @@ void validate_variant(const variant_policy& v, std::vector<policy_problem>& out)
   std::string terms;
   for (std::size_t i : counted) {
     sum += in_working_days(v.steps[i].limit, hours);
-    terms += fmt::format("{}{} {}", terms.empty() ? "" : " + ", v.steps[i].name, to_string(v.steps[i].limit));
+    terms += fmt::format("{}{} {}", terms.empty() ? "" : " + ", escape(v.steps[i].name), to_string(v.steps[i].limit));
   }
   const double overall = in_working_days(o.limit, hours);
   if (!counted.empty() && sum > overall + 1e-9) {
@@ -227,24 +231,24 @@ std::vector<policy_problem> validate(const sla_policy& p) {
   }
   for (const auto& a : p.alerts) {
     if (a.level.empty() || a.level == "overall") out.push_back({a.line, "an alert needs a level name"});
-    if (!levels.insert(a.level).second) out.push_back({a.line, fmt::format("alert level '{}' twice", a.level)});
+    if (!levels.insert(a.level).second) out.push_back({a.line, fmt::format("alert level {} twice", quote(a.level))});
     if (a.from == alert_rule::anchor::elapsed_share && !(a.share > 0 && a.share <= 1))
-      out.push_back({a.line, fmt::format("alert '{}': elapsed_share must be in (0, 1]", a.level)});
+      out.push_back({a.line, fmt::format("alert {}: elapsed_share must be in (0, 1]", quote(a.level))});
     if (a.from != alert_rule::anchor::elapsed_share) {
-      if (a.amount.amount < 0) out.push_back({a.line, fmt::format("alert '{}': a negative span", a.level)});
+      if (a.amount.amount < 0) out.push_back({a.line, fmt::format("alert {}: a negative span", quote(a.level))});
       if (auto why = span_too_long(a.amount); !why.empty())
-        out.push_back({a.line, fmt::format("alert '{}': {}", a.level, why)});
+        out.push_back({a.line, fmt::format("alert {}: {}", quote(a.level), why)});
     }
   }
   std::set<std::string, std::less<>> names;
   for (const auto& v : p.variants) {
     if (v.name.empty()) out.push_back({v.line, "a variant has no name"});
-    if (!names.insert(v.name).second) out.push_back({v.line, fmt::format("variant '{}' twice", v.name)});
+    if (!names.insert(v.name).second) out.push_back({v.line, fmt::format("variant {} twice", quote(v.name))});
     validate_variant(v, out);
   }
   for (const auto& r : p.scope) {
     if (!names.count(r.variant))
-      out.push_back({r.line, fmt::format("scope rule names unknown variant '{}'", r.variant)});
+      out.push_back({r.line, fmt::format("scope rule names unknown variant {}", quote(r.variant))});
     if (r.meter_dn_below && *r.meter_dn_below < 1)
       out.push_back({r.line, fmt::format("scope rule: meter_dn_below {} is not positive", *r.meter_dn_below)});
     if (r.pipe_m_max && !(std::isfinite(*r.pipe_m_max) && *r.pipe_m_max >= 0))
@@ -279,8 +283,9 @@ policy_set::policy_set(std::vector<sla_policy> policies) {
       throw policy_error(policies[i].source, std::move(problems));
     for (std::size_t j = 0; j < i; ++j) {
       if (policies[i].id == policies[j].id) {
-        throw error(fmt::format("{}: policy '{}' is already given by {}", policies[i].source, policies[i].id,
-                                policies[j].source));
+        throw error(detail::located(policies[i].source, 0,
+                                    fmt::format("policy {} is already given by {}", quote(policies[i].id),
+                                                escape(policies[j].source, detail::max_source))));
       }
     }
   }

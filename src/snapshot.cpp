@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "detail/snapshot_json.hpp"
+#include "detail/utf8.hpp"
 #include "dueday/error.hpp"
 #include "dueday/format.hpp"
 
@@ -60,7 +61,7 @@ ordered_json checked_iso_or_null(const std::optional<instant>& t, std::string_vi
 }
 
 const std::string& checked_utf8(const std::string& s, std::string_view where) {
-  if (!is_utf8(s)) unwritable(where, fmt::format("'{}' is not UTF-8", printable(s)));
+  if (!detail::is_utf8(s)) unwritable(where, fmt::format("{} is not UTF-8", quote(s, max_shown)));
   return s;
 }
 
@@ -247,7 +248,7 @@ std::string to_snapshot_json(const engine_state& s) {
   try {
     return doc.dump();
   } catch (const json::exception& e) {  // not expected: every string was checked above
-    throw error(fmt::format("cannot write a snapshot: {}", printable(e.what(), 160)));
+    throw error(fmt::format("cannot write a snapshot: {}", escape(e.what(), 160)));
   }
 }
 

@@ -18,73 +18,7 @@ namespace {
 
 using nlohmann::json;
 
-// The length of the UTF-8 sequence starting at s[i], or 0 when it is ill-formed (RFC 3629: no
-// overlong forms, no surrogates, nothing past U+10FFFF).
-std::size_t utf8_sequence(std::string_view s, std::size_t i) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned lead = byte(i);
-  if (lead < 0x80) return 1;
-  std::size_t n = 0;
-  unsigned lo = 0x80;
-  unsigned hi = 0xBF;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    n = 2;
-  } else if (lead == 0xE0) {
-    n = 3, lo = 0xA0;
-  } else if ((lead >= 0xE1 && lead <= 0xEC) || lead == 0xEE || lead == 0xEF) {
-    n = 3;
-  } else if (lead == 0xED) {
-    n = 3, hi = 0x9F;
-  } else if (lead == 0xF0) {
-    n = 4, lo = 0x90;
-  } else if (lead >= 0xF1 && lead <= 0xF3) {
-    n = 4;
-  } else if (lead == 0xF4) {
-    n = 4, hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size() || byte(i + 1) < lo || byte(i + 1) > hi) return 0;
-  for (std::size_t k = 2; k < n; ++k) {
-    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
-  }
-  return n;
-}
-
 }  // namespace
-
-bool is_utf8(std::string_view s) {
-  for (std::size_t i = 0; i < s.size();) {
-    const std::size_t n = utf8_sequence(s, i);
-    if (n == 0) return false;
-    i += n;
-  }
-  return true;
-}
-
-std::string printable(std::string_view s, std::size_t limit) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size();) {
-    if (out.size() >= limit) return out + "...";
-    const auto c = static_cast<unsigned char>(s[i]);
-    const std::size_t n = utf8_sequence(s, i);
-    if (n == 0) {
-      out += fmt::format("\\x{:02x}", c);
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c < 0x20 || c == 0x7F) {
-      out += fmt::format("\\u{:04x}", c);
-    } else {
-      out.append(s.substr(i, n));
-    }
-    i += n == 0 ? 1 : n;
-  }
-  return out;
-}
 
 [[noreturn]] void refuse(std::string_view where, std::string_view what) {
   throw error(fmt::format("not a valid snapshot: {}: {}", where.empty() ? "top level" : where, what));
@@ -107,9 +41,9 @@ std::string describe(const node& n) {
     case node::kind::unsigned_integer:
       return fmt::format("{}", n.unsigned_integer);
     case node::kind::floating:
-      return printable(n.text);
+      return escape(n.text, max_shown);
     case node::kind::string:
-      return fmt::format("'{}'", printable(n.text));
+      return quote(n.text, max_shown);
     case node::kind::array:
       return "an array";
     case node::kind::object:
@@ -161,7 +95,7 @@ class tree_builder {
   bool start_object(std::size_t /*elements*/) { return open(node::kind::object); }
   bool key(json::string_t& k) {
     frame& f = stack_.back();
-    if (!f.keys.insert(k).second) return fail(f.path, fmt::format("duplicate key '{}'", printable(k)));
+    if (!f.keys.insert(k).second) return fail(f.path, fmt::format("duplicate key {}", quote(k, max_shown)));
     f.key = std::move(k);
     return true;
   }
@@ -180,7 +114,7 @@ class tree_builder {
       if (const auto p = what.find(": "); p != std::string_view::npos) what.remove_prefix(p + 2);
     }
     problem_ = fmt::format("not a valid snapshot: line {}, column {}: {}", lines + 1, position - line_start,
-                           printable(what, 160));
+                           escape(what, 160));
     return false;
   }
 
@@ -199,7 +133,7 @@ class tree_builder {
   [[nodiscard]] std::string child_path() const {
     if (stack_.empty()) return {};
     const frame& f = stack_.back();
-    if (f.value.type == node::kind::object) return join(f.path, printable(f.key));
+    if (f.value.type == node::kind::object) return join(f.path, escape(f.key, max_shown));
     return fmt::format("{}[{}]", f.path, f.value.items.size());
   }
   bool fail(std::string_view where, std::string_view what) {
@@ -249,7 +183,7 @@ node parse(std::string_view text, std::size_t max_depth) {
   try {
     parsed = json::sax_parse(text.data(), text.data() + text.size(), &tree);
   } catch (const json::exception& e) {  // not expected: the parser reports through parse_error
-    refuse("", printable(e.what(), 160));
+    refuse("", escape(e.what(), 160));
   }
   if (!parsed)
     throw error(tree.problem().empty() ? std::string("not a valid snapshot: top level: unreadable") : tree.problem());
@@ -290,7 +224,7 @@ instant read_instant(const node& n, std::string_view where) {
   } catch (const error&) {
   }
   if (!t || format_instant(*t, beijing_offset) != s)
-    refuse(where, fmt::format("'{}' is not an instant (expected YYYY-MM-DDTHH:MM:SS+08:00)", printable(s)));
+    refuse(where, fmt::format("{} is not an instant (expected YYYY-MM-DDTHH:MM:SS+08:00)", quote(s, max_shown)));
   return *t;
 }
 
@@ -311,7 +245,7 @@ object_reader::object_reader(const node& n, std::string path) : n_(n), path_(std
 void object_reader::only(std::initializer_list<std::string_view> known) const {
   for (const member& m : n_.members) {
     if (std::find(known.begin(), known.end(), m.key) == known.end())
-      refuse(path_, fmt::format("unknown field '{}'", printable(m.key)));
+      refuse(path_, fmt::format("unknown field {}", quote(m.key, max_shown)));
   }
 }
 

@@ -1,5 +1,6 @@
 # CLI behaviour, one ctest per case:
 #   cli_case(NAME EXIT <code> ARGS ... [STDOUT text | STDOUT_FILE file] [STDERR regex] [STDIN file])
+# A ';' in a regex splits it as a CMake list (the rest is silently dropped): match it with '.'.
 function(cli_case name)
   cmake_parse_arguments(C "" "EXIT;STDOUT;STDOUT_FILE;STDERR;STDIN" "ARGS" ${ARGN})
   string(REPLACE ";" "|" args "${C_ARGS}")  # a list would split into separate ctest arguments
@@ -105,6 +106,11 @@ if(MKFIFO)
   cli_case("a FIFO in --holidays is refused without waiting for a writer" EXIT 2
            ARGS --holidays ${B}/fifo day 2025-10-10 STDERR "fifo/2026.toml: is a FIFO, not a regular file")
 endif()
+add_test(NAME "cli: an unreadable folder in --holidays is refused, naming it"
+         COMMAND ${CMAKE_COMMAND} -DCLI=$<TARGET_FILE:dueday_cli> -DNOTICE=${H}/2026.toml -DWORK=${B}
+                 -P ${CMAKE_CURRENT_SOURCE_DIR}/cmake/unreadable_dir.cmake)
+set_tests_properties("cli: an unreadable folder in --holidays is refused, naming it" PROPERTIES
+                     SKIP_REGULAR_EXPRESSION "SKIPPED:")
 cli_case("--region naming a directory says so" EXIT 2 ARGS --region ${B}/dir.toml day 2026-10-10
          STDERR "dir.toml: is a directory")
 cli_case("--region naming a directory without .toml says so" EXIT 2 ARGS --region ${D}/replay day 2026-10-10
@@ -127,6 +133,35 @@ cli_case("a local overlay inside --holidays is refused, not laid over the nation
 cli_case("two national notices arranging one holiday of a year are refused" EXIT 2
          ARGS --holidays ${B}/twice day 2026-10-10 STDERR "twice/2026.toml:10: a second notice for 2026 arranges 元旦 too")
 
+# Notice and overlay files the reader refuses before a calendar is built: the answer the CLI gives
+# for what the library tests check (io_test.cpp).
+set(overlay_head "region = \"r\"\nyear = 2026\nnotice = \"L\"\ntitle = \"T\"\npublished = 2026-03-01\n")
+string(REPEAT "[" 40 open)
+string(REPEAT "]" 40 close)
+file(WRITE ${B}/nested.toml "${overlay_head}x = ${open}${close}\n")
+string(REPEAT "x" 200 line)
+string(REPEAT "# ${line}\n" 5500 comments)  # 5500 lines of 203 bytes: past 1 MiB on line 5171
+file(WRITE ${B}/huge.toml "${overlay_head}${comments}")
+file(WRITE ${B}/amends.toml "${overlay_head}amends = \"N1\"\n[[holiday]]\nname = \"A\"\noff = [2026-04-15]\n")
+file(WRITE ${B}/off-empty.toml "${overlay_head}[[holiday]]\nname = \"A\"\noff = []\nwork = [2026-04-18]\n")
+file(REMOVE_RECURSE ${B}/published ${B}/before-1992)
+file(WRITE ${B}/published/2026.toml
+     "year = 2026\nnotice = \"N\"\ntitle = \"T\"\npublished = 0001-01-01\n[[holiday]]\nname = \"A\"\noff = [2026-10-01]\n")
+file(WRITE ${B}/before-1992/1991.toml
+     "year = 1991\nnotice = \"N\"\ntitle = \"T\"\npublished = 1991-01-01\n[[holiday]]\nname = \"A\"\noff = [1991-01-01]\n")
+cli_case("TOML nested more than 32 levels is refused before the parser" EXIT 2 ARGS day 2026-10-10 --region ${B}/nested.toml
+         STDERR "nested.toml:6: tables and arrays nested more than 32 levels deep\n")
+cli_case("a TOML file over 1 MiB is refused at the line it passes the limit" EXIT 2
+         ARGS day 2026-10-10 --region ${B}/huge.toml STDERR "huge.toml:5171: the file is longer than 1 MiB \\(1048576 bytes\\)\n")
+cli_case("an overlay that amends is refused" EXIT 2 ARGS day 2026-10-10 --region ${B}/amends.toml
+         STDERR "amends.toml:6: an overlay amends nothing \\(amends = \"N1\"\\): its days replace the national ones")
+cli_case("off = [] is refused" EXIT 2 ARGS day 2026-10-10 --region ${B}/off-empty.toml
+         STDERR "off-empty.toml:8: off = \\[\\] lists no dates \\(list them, or leave it out\\)\n")
+cli_case("a notice published 0001-01-01 is refused" EXIT 2 ARGS --holidays ${B}/published day 2026-10-10
+         STDERR "published/2026.toml:4: published 0001-01-01 is not plausible for a notice for 2026 \\(expected 2025-01-01 to 2026-12-31\\)\n")
+cli_case("a notice for a year before 1992 is refused" EXIT 2 ARGS --holidays ${B}/before-1992 day 1991-01-01
+         STDERR "before-1992/1991.toml:1: year 1991 is out of range \\(1992 to 2200. China kept summer time until 1991\\)\n")
+
 # replay: JSON Lines in, JSON Lines out; bad lines become `rejected` events, bad files exit 2.
 cli_case("replay writes the events of a small stream" EXIT 0 ARGS replay STDIN ${D}/replay/small.jsonl
          STDOUT_FILE ${D}/replay/small.expected.jsonl)
@@ -137,7 +172,12 @@ cli_case("replay refuses a policy whose steps exceed the overall limit" EXIT 2
          STDERR "bad-policy.toml:6: variant 'v': counted steps survey 2wd \\+ connect 3wd exceed the overall limit 4wd")
 cli_case("replay refuses a scope value out of range, naming every problem in one line" EXIT 2
          ARGS replay --policy ${D}/replay/scope-overflow-policy.toml STDIN ${D}/replay/small.jsonl
-         STDERR "scope-overflow-policy.toml:15: meter_dn_below 4294967346 is out of range \\(1 to 2147483647\\); .*scope-overflow-policy.toml:16: pipe_m_max nan is not")
+         STDERR "scope-overflow-policy.toml:15: meter_dn_below 4294967346 is out of range \\(1 to 2147483647\\). .*scope-overflow-policy.toml:16: pipe_m_max nan is not")
+cli_case("replay refuses NaN and negative spans in a policy, naming every problem in one line" EXIT 2
+         ARGS replay --policy ${D}/replay/negative-policy.toml STDIN ${D}/replay/small.jsonl
+         STDERR "negative-policy.toml:5: alert 'yellow': elapsed_share must be in \\(0, 1.. .*negative-policy.toml:13: remaining '-1wd' is not a span .*negative-policy.toml:21: limit '-2wd' is not a span")
+cli_case("replay answers each kind of bad line with a rejected event and keeps every accepted command" EXIT 0
+         ARGS replay --input ${D}/replay/bad-lines.jsonl STDOUT_FILE ${D}/replay/bad-lines.expected.jsonl)
 cli_case("replay names a missing policy file" EXIT 2 ARGS replay --policy ${D}/replay/none.toml
          STDERR "none.toml: cannot open file")
 cli_case("replay names a missing input file" EXIT 2 ARGS replay --input ${D}/replay/none.jsonl

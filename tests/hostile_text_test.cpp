@@ -3,7 +3,9 @@
 #include <doctest/doctest.h>
 
 #include <fmt/format.h>
+#include <dueday/calendar.hpp>
 #include <dueday/engine.hpp>
+#include <dueday/engine_state.hpp>
 #include <dueday/io.hpp>
 #include <dueday/policy.hpp>
 
@@ -249,11 +251,12 @@ TEST_CASE("hostile text: a policy file's keys and values are one bounded line") 
         (void)dueday::parse_policy(text, "p.toml");
         FAIL("accepted");
       } catch (const dueday::policy_error& e) {
-        // The reader's own problem; validate() reports others, on names it echoes as they are.
+        // The reader's own problem among them; validate() reports others, on names it escapes.
         const auto& all = e.problems();
-        CHECK(std::any_of(all.begin(), all.end(), [&](const dueday::policy_problem& p) {
-          return p.message.find(says) != std::string::npos && one_bounded_line(p.message, message_bound);
-        }));
+        CHECK(std::any_of(all.begin(), all.end(),
+                          [&](const dueday::policy_problem& p) { return p.message.find(says) != std::string::npos; }));
+        CHECK(std::all_of(all.begin(), all.end(),
+                          [&](const dueday::policy_problem& p) { return one_bounded_line(p.message, message_bound); }));
       }
     }
   }
@@ -302,5 +305,175 @@ TEST_CASE("hostile text: a case named in a refused calendar replacement is one b
     const auto o = e.replace_calendar(shorter, at("2027-12-28T11:00"));
     CHECK(o.code == dueday::reject_code::past_calendar);
     CHECK(one_bounded_line(o.reason, message_bound));
+  }
+}
+
+// --- names from a policy, a notice or a state, echoed by validation ------------------------------
+
+namespace {
+
+// A name as a policy, notice or state may carry it, and how a message shows it.
+const std::string hostile_name = "s\n\x1b[31m";
+const std::string shown_name = "s\\n\\u001b[31m";
+
+}  // namespace
+
+TEST_CASE("hostile text: validate() names variants, steps and alert levels escaped, each problem one line") {
+  using dueday::span_spec;
+  const span_spec wd2{2, span_spec::unit::working_days};
+  dueday::sla_policy p;
+  p.id = "t";
+  p.version = "1";
+  dueday::alert_rule a;
+  a.level = hostile_name;
+  a.from = dueday::alert_rule::anchor::elapsed_share;
+  a.share = 2;
+  a.line = 3;
+  p.alerts = {a, a};
+  p.alerts[1].line = 4;
+  dueday::variant_policy v;
+  v.name = hostile_name;
+  v.line = 5;
+  dueday::step_policy s;
+  s.name = hostile_name;
+  s.limit = wd2;
+  s.after = {hostile_name + "x"};
+  s.line = 6;
+  v.steps = {s, s};
+  v.steps[1].after.clear();
+  v.steps[1].start = dueday::start_trigger::join;
+  v.steps[1].line = 7;
+  v.overall = {span_spec{1, span_spec::unit::working_days}, dueday::counting_rule::civil, {hostile_name, "y\r"}, 8};
+  p.variants = {v, v};
+  dueday::scope_rule r;
+  r.variant = "z\x1b";
+  r.line = 9;
+  p.scope = {r};
+  std::vector<std::string> got;
+  for (const auto& problem : dueday::validate(p)) {
+    CHECK(one_bounded_line(problem.message, message_bound));
+    got.push_back(std::to_string(problem.line) + ": " + problem.message);
+  }
+  const std::string q = "'" + shown_name + "'";
+  const std::string all_expected[] = {
+      "3: alert " + q + ": elapsed_share must be in (0, 1]",
+      "4: alert level " + q + " twice",
+      "5: variant " + q + " twice",
+      "6: step " + q + " is after unknown step '" + shown_name + "x'",
+      "7: variant " + q + ": step " + q + " twice",
+      "7: step " + q + " starts on a join but is after no step",
+      "8: variant " + q + ": the overall clock counts unknown step 'y\\r'",
+      "8: variant " + q + ": counted steps " + shown_name + " 2wd exceed the overall limit 1wd",
+      "9: scope rule names unknown variant 'z\\u001b'"s,
+  };
+  for (const std::string& expected : all_expected) {
+    CAPTURE(expected);
+    CHECK(std::find(got.begin(), got.end(), expected) != got.end());
+  }
+  // Whatever the name, each problem stays one bounded line.
+  for (const auto& h : hostile_texts()) {
+    CAPTURE(h.size());
+    dueday::sla_policy hp = p;
+    hp.alerts[0].level = hp.alerts[1].level = hp.variants[0].name = hp.variants[1].name = h;
+    for (auto& hv : hp.variants) {
+      hv.steps[0].name = hv.steps[1].name = hv.overall.counts[0] = h;
+      hv.steps[0].after = {h + "x"};
+    }
+    for (const auto& problem : dueday::validate(hp)) {
+      CAPTURE(problem.line);
+      CHECK(one_bounded_line(problem.message, message_bound));
+    }
+  }
+}
+
+TEST_CASE("hostile text: a policy set refusing a repeated id names the id and both files escaped") {
+  dueday::sla_policy p = dueday::parse_policy(policy_text, "a\n.toml");
+  p.id = hostile_name;
+  dueday::sla_policy q = p;
+  q.source = "b\x1b.toml";
+  CHECK_THROWS_WITH_AS(dueday::policy_set({p, q}),
+                       ("b\\u001b.toml: policy '" + shown_name + "' is already given by a\\n.toml").c_str(),
+                       dueday::error);
+}
+
+TEST_CASE("hostile text: an out-of-scope reason names the works' crossings escaped") {
+  const dueday::sla_policy& p = *dueday::builtin_policies().find("kunming-water-490");
+  CHECK(p.classify(dueday::works{25, 10, {"rail", hostile_name}}).reason == "works cross rail, " + shown_name);
+  CHECK(one_bounded_line(p.classify(dueday::works{25, 10, {std::string(3145728, '\n')}}).reason, message_bound));
+}
+
+TEST_CASE("hostile text: a notice's amends, number, holiday names and file are escaped in the calendar's refusals") {
+  const auto notice = [](const std::string& fields, const std::string& holiday, const std::string& day,
+                         const std::string& source) {
+    return dueday::parse_notice("year = 2026\ntitle = \"T\"\npublished = 2025-11-04\n" + fields +
+                                    "[[holiday]]\nname = \"" + holiday + "\"\noff = [" + day + "]\n",
+                                source);
+  };
+  const std::string n1 = "notice = \"N\\n\\u001b[31m\"\n";  // TOML escapes: the number holds "N\n\x1b[31m"
+  const std::string shown_n1 = "N\\n\\u001b[31m";
+  const auto first = notice(n1, "A\\u001b", "2026-10-01", "a\n.toml");
+  // An amends that names no earlier notice.
+  CHECK_THROWS_WITH_AS(
+      dueday::calendar({first, notice("notice = \"N2\"\namends = \"N9\\n\\u001b[2J\"\n", "B", "2026-10-02", "b.toml")}),
+      "b.toml:5: amends 'N9\\n\\u001b[2J', which is no earlier notice", dueday::parse_error);
+  // A day set twice without amends: the earlier notice's number and file.
+  CHECK_THROWS_WITH_AS(dueday::calendar({first, notice("notice = \"N2\"\n", "B", "2026-10-01", "b.toml")}),
+                       ("b.toml:7: 2026-10-01 is already set by " + shown_n1 +
+                        " (a\\n.toml:7); a notice that changes it must say amends = \"" + shown_n1 + "\"")
+                           .c_str(),
+                       dueday::parse_error);
+  // A holiday arranged again by a second notice for the year.
+  CHECK_THROWS_WITH_AS(dueday::calendar({first, notice("notice = \"N2\"\n", "A\\u001b", "2026-10-02", "b.toml")}),
+                       ("b.toml:7: a second notice for 2026 arranges A\\u001b too (as " + shown_n1 +
+                        " does, a\\n.toml:7); a notice that changes another must say amends = \"" + shown_n1 + "\"")
+                           .c_str(),
+                       dueday::parse_error);
+  // An overlay that amends.
+  const dueday::calendar national({first});
+  CHECK_THROWS_WITH_AS(
+      national.with_overlay(notice("region = \"r\"\nnotice = \"L\"\namends = \"N\\r\"\n", "C", "2026-10-08", "o.toml")),
+      "o.toml:6: an overlay amends nothing (amends = \"N\\r\"): its days replace the national ones as they are, and "
+      "overlays must agree",
+      dueday::parse_error);
+  // An overlay with no region, given in C++.
+  CHECK_THROWS_WITH_AS(national.with_overlay(notice("notice = \"L\"\n", "C", "2026-10-08", "o\x1b.toml")),
+                       "o\\u001b.toml: an overlay needs a region", dueday::parse_error);
+}
+
+TEST_CASE("hostile text: a restored state's case id, policy, variant and calendar are escaped in the refusal") {
+  using dueday::test::at;
+  dueday::vector_sink out;
+  dueday::engine e(dueday::test::cal(), dueday::builtin_policies(), out);
+  REQUIRE(e.open(hostile_name, at("2026-10-12T09:00"), "kunming-water-490", "no-external").accepted());
+  const dueday::engine_state good = e.state();
+  const auto refusal = [](const dueday::engine_state& s) {
+    dueday::vector_sink sink;
+    return message_of(
+        [&] { (void)dueday::engine::from_state(s, dueday::test::cal(), dueday::builtin_policies(), sink); });
+  };
+  const std::string where = "not a valid snapshot: cases[0] ('" + shown_name + "'): ";
+  dueday::engine_state s = good;
+  s.cases[0].policy = "p\x1b";
+  CHECK(refusal(s) == where + "unknown policy 'p\\u001b'");
+  s = good;
+  s.cases[0].variant = "v\n";
+  CHECK(refusal(s) == where + "policy 'kunming-water-490' has no variant 'v\\n'");
+  s = good;
+  s.cases[0].opened = at("2026-10-12T10:00");  // after now
+  CHECK(refusal(s).starts_with(where + "opened "));
+  s = good;
+  s.calendar = "c\n";
+  CHECK(refusal(s).starts_with("not a valid snapshot: calendar: the state was taken with another calendar (c\\n, "));
+  s = good;
+  s.policies = {"p\x1b", std::string(3145728, 'x')};
+  const std::string m = refusal(s);
+  CHECK(m.starts_with("not a valid snapshot: policies: the state names policies p\\u001b, xxx"));
+  CHECK(one_bounded_line(m, message_bound));
+  for (const auto& h : hostile_texts()) {
+    CAPTURE(h.size());
+    s = good;
+    s.cases[0].id = h;
+    s.cases[0].policy = h;
+    CHECK(one_bounded_line(refusal(s), message_bound));
   }
 }

@@ -199,6 +199,8 @@ TEST_CASE("snapshot: what could not be read back is not written") {
   engine_state s = sample_state();
   s.cases[2].policy = "electricity-\xff";
   CHECK(refused(s) == "cannot write a snapshot: cases[2].policy: 'electricity-\\xff' is not UTF-8");
+  s.cases[2].policy = "e\xe2\x80\xae\xff";  // a right-to-left override, escaped as quote() does
+  CHECK(refused(s) == "cannot write a snapshot: cases[2].policy: 'e\\u202e\\xff' is not UTF-8");
   s = sample_state();
   s.cases[0].clocks[2].timer.elapsed = working_time{-1};
   CHECK(refused(s) ==
@@ -418,6 +420,19 @@ TEST_CASE("snapshot: every refusal is one line naming the place and the bad valu
     CAPTURE(r.text.substr(0, 300));
     CHECK(refusal(r.text) == r.message);
   }
+}
+
+TEST_CASE("snapshot: text in a refusal is escaped and cut as dueday::quote escapes it (C1 and bidi controls too)") {
+  const std::string good = to_snapshot_json(sample_state());
+  const std::string p = "not a valid snapshot: ";
+  CHECK(refusal(mutate(good, R"("now":)", R"("a\u009b[2Jb":1,"now":)")) ==
+        p + "top level: unknown field 'a\\u009b[2Jb'");
+  CHECK(refusal(mutate(good, R"("now":)", "\"x" + std::string(99, 'x') + "\":1,\"now\":")) ==
+        p + "top level: unknown field '" + std::string(60, 'x') + "\u2026' (100 bytes)");
+  CHECK(refusal(mutate(good, R"("now":"2026-10-08T16:00:00+08:00")", R"("now":"\u202e2026")")) ==
+        p + "now: '\\u202e2026' is not an instant (expected YYYY-MM-DDTHH:MM:SS+08:00)");
+  CHECK(refusal(mutate(good, R"("format":)", R"("a":{"\u2028":1,"\u2028":2},"format":)")) ==
+        p + "a: duplicate key '\\u2028'");
 }
 
 TEST_CASE("snapshot: every cut of a valid text is refused with a dueday::error of one line") {

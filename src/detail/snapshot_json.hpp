@@ -23,12 +23,9 @@ namespace dueday::detail::snapshot_json {
 
 // --- text in messages ----------------------------------------------------------------------------
 
-// Whether `s` is well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF).
-[[nodiscard]] bool is_utf8(std::string_view s);
-
-// `s` fit for a one-line message: control characters escaped (\n, \u001b), bytes that are not
-// UTF-8 as \xff, cut with "..." after about `limit` bytes.
-[[nodiscard]] std::string printable(std::string_view s, std::size_t limit = 60);
+// The characters of a value (a key, a string, a number as written) a message keeps: it appears
+// through dueday::quote(text, max_shown) or dueday::escape(text, max_shown), escaped and cut.
+inline constexpr std::size_t max_shown = 60;
 
 // "cases[0]" + "id" -> "cases[0].id"; "" + "now" -> "now".
 [[nodiscard]] std::string join(std::string_view path, std::string_view key);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "dueday/error.hpp"
 #include "dueday/format.hpp"
 #include "engine/core.hpp"
 
@@ -22,7 +23,7 @@ using status = step_timer::status;
 class case_checker {
  public:
   case_checker(const core& k, const case_record& c, std::size_t n)
-      : k_(k), c_(c), where_(fmt::format("cases[{}] ('{}')", n, c.id)) {}
+      : k_(k), c_(c), where_(fmt::format("cases[{}] ({})", n, quote(c.id))) {}
 
   void instant_in(const std::string& where, std::string_view field, instant t, instant lo, instant hi) const {
     if (t < lo || t > hi) {
@@ -43,7 +44,7 @@ class case_checker {
     if (static_cast<unsigned>(c_.status) > static_cast<unsigned>(case_status::out_of_scope))
       invalid(where_, "the status is not a case status");
     const auto p = k_.rules->find_policy(c_.policy);
-    if (!p) invalid(where_, fmt::format("unknown policy '{}'", c_.policy));
+    if (!p) invalid(where_, fmt::format("unknown policy {}", quote(c_.policy)));
     const instant first = k_.cal.at(k_.cal.first_covered(), {});
     instant_in(where_, "opened", c_.opened, first, k_.now);
     if (c_.variant.empty()) {
@@ -56,7 +57,7 @@ class case_checker {
     if (c_.status == case_status::out_of_scope) invalid(where_, "an out-of-scope case has no variant");
     const sla_policy& pol = k_.rules->policy(*p);
     const variant_policy* v = pol.find_variant(c_.variant);
-    if (!v) invalid(where_, fmt::format("policy '{}' has no variant '{}'", c_.policy, c_.variant));
+    if (!v) invalid(where_, fmt::format("policy {} has no variant {}", quote(c_.policy), quote(c_.variant)));
     if (c_.status == case_status::open) {
       if (c_.closed != instant{}) invalid(where_, "an open case has no closing instant");
     } else {
@@ -74,7 +75,7 @@ class case_checker {
   void clock(const compiled_variant& v, std::size_t i) const {
     const clock_record& r = c_.clocks[i];
     const compiled_clock& s = v.clocks[i];
-    const std::string at = fmt::format("{}, clock '{}'", where_, s.name);
+    const std::string at = fmt::format("{}, clock {}", where_, quote(s.name));
     const step_timer::raw& t = r.timer;
     const bool overall = i == v.overall;
     if (static_cast<unsigned>(t.state) > static_cast<unsigned>(status::stopped))
@@ -128,7 +129,7 @@ class case_checker {
       const transition_record& t = c_.transitions[n];
       const std::string at = fmt::format("{}, transitions[{}]", where_, n);
       if (t.step >= v.overall) invalid(at, fmt::format("step {} is not a step of the variant", t.step));
-      if (!v.clocks[t.step].pausable) invalid(at, fmt::format("step '{}' cannot pause", v.clocks[t.step].name));
+      if (!v.clocks[t.step].pausable) invalid(at, fmt::format("step {} cannot pause", quote(v.clocks[t.step].name)));
       if (t.at < last || t.at > k_.now) invalid(at, fmt::format("{} is out of order", k_.iso(t.at)));
       last = t.at;
     }
@@ -137,7 +138,7 @@ class case_checker {
   // How the clocks and transitions of the case stand to one another, as commands leave them.
   void relations(const compiled_variant& v) const {
     const auto state = [&](std::size_t i) { return c_.clocks[i].timer.state; };
-    const auto clock_at = [&](std::size_t i) { return fmt::format("{}, clock '{}'", where_, v.clocks[i].name); };
+    const auto clock_at = [&](std::size_t i) { return fmt::format("{}, clock {}", where_, quote(v.clocks[i].name)); };
     // Per step, pauses and resumes alternate, a pause first; a paused step's last is its pause.
     std::vector<int> last(v.overall, -1);  // -1 none, 1 pause, 0 resume
     std::vector<instant> last_at(v.overall);
@@ -244,11 +245,12 @@ void core::import_state(const engine_state& s) {
   if (s.calendar != cal.fingerprint()) {
     invalid("calendar", fmt::format("the state was taken with another calendar ({}, this one is {}); restore with "
                                     "that calendar, then replace_calendar",
-                                    s.calendar, cal.fingerprint()));
+                                    escape(s.calendar), cal.fingerprint()));
   }
   if (s.policies != rules->refs()) {
-    invalid("policies", fmt::format("the state names policies {}, this engine has {}", fmt::join(s.policies, ", "),
-                                    fmt::join(rules->refs(), ", ")));
+    invalid("policies", fmt::format("the state names policies {}, this engine has {}",
+                                    escape(fmt::format("{}", fmt::join(s.policies, ", ")), 200),
+                                    escape(fmt::format("{}", fmt::join(rules->refs(), ", ")), 200)));
   }
   cases.reserve(s.cases.size());
   queue.reserve(s.cases.size());

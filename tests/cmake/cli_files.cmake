@@ -21,7 +21,8 @@ expect_error("^dueday: stdout: write error" ${none} between 2026-09-30 2026-10-1
 expect_error("^dueday: stdout: write error" ${none} deadline 2026-09-30T10:00 2)
 expect_error("^dueday: stdout: write error" ${none} coverage)
 expect_error("^dueday: stdout: write error" ${none} add --batch)
-expect_error("write error" ${DATA}/replay/small.jsonl replay)
+expect_error("^dueday: stdout: write error" ${DATA}/replay/small.jsonl replay)
+expect_error("^dueday: /dev/full: write error" ${DATA}/replay/small.jsonl replay --output /dev/full)
 
 # replay --output naming its --input: refused before the input is emptied.
 configure_file(${DATA}/replay/small.jsonl ${WORK}/same.jsonl COPYONLY)

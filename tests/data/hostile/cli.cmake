@@ -68,9 +68,9 @@ expect("^dueday: stdin:1: '9+…' \\(3145728 bytes\\) is not a number" ARGS add 
 expect("^dueday: stdin:2: bad line '2026-10\\\\u0000-01,2'" ARGS add --batch STDIN ${DATA}/batch-nul.csv)
 expect("^dueday: stdin:2: '\\\\u0000' is not a number" ARGS add --batch STDIN ${DATA}/batch-nul-count.csv)
 
-# Data files: a notice's key, a policy's names (validate() echoes them; the CLI escapes its line).
+# Data files: a notice's key, a policy's names (the reader and validate() escape them).
 expect("2026.toml:6: unknown field '\\\\u001b\\[2J\\\\nforged: line'" ARGS --holidays ${DATA}/notices day 2026-10-10)
-expect("policy.toml:" ARGS replay --policy ${DATA}/policy.toml)
+expect("policy.toml:12: variant 'v\\\\nforged: line': counted steps a\\\\rb 2wd exceed" ARGS replay --policy ${DATA}/policy.toml)
 
 # An empty path is refused, never taken for the default.
 execute_process(COMMAND ${CLI} --holidays "" day 2026-10-10 RESULT_VARIABLE rc ERROR_VARIABLE err OUTPUT_QUIET)
