@@ -204,11 +204,12 @@ outcome engine::impl::replace_calendar(calendar next, instant at) {
       if (state == step_timer::status::paused) s.timer.reassess(next);  // its due, judged anew
       if (state == step_timer::status::running &&
           s.timer.recompute(next, nv.clocks[k].rule) == timer_result::past_calendar) {
-        return refused({reject_code::past_calendar,
-                        fmt::format("case {}, clock '{}' would fall due beyond the new calendar's projection (last "
-                                    "projected day {})",
-                                    quote(r.id.view()), nv.clocks[k].name, format_civil_day(next.projection_end()))},
-                       now);
+        return refused(
+            {reject_code::past_calendar,
+             fmt::format("case {}, clock {} would fall due beyond the new calendar's projection (last "
+                         "projected day {})",
+                         quote(r.id.view()), quote(nv.clocks[k].name), format_civil_day(next.projection_end()))},
+            now);
       }
       clocks.push_back({c, k, s});
     }

@@ -477,3 +477,40 @@ TEST_CASE("hostile text: a restored state's case id, policy, variant and calenda
     CHECK(one_bounded_line(refusal(s), message_bound));
   }
 }
+
+TEST_CASE("hostile text: the engine's reasons that name a policy's own steps and variants are one bounded line") {
+  // A policy is untrusted too, and validate() takes any text for a name: the engine's refusals
+  // that name its steps (a bad transition, the list of steps a case has, the variants a policy
+  // has) must escape them as its messages escape a command's ids.
+  using dueday::reject_code;
+  using dueday::test::at;
+  using dueday::test::cal;
+  dueday::sla_policy p = *dueday::builtin_policies().find("kunming-water-490");
+  const auto rename = [](std::string& name) {
+    if (name == "survey") name = hostile_name;
+    if (name == "no-external") name = hostile_name + "v";
+  };
+  for (auto& v : p.variants) {
+    rename(v.name);
+    for (auto& s : v.steps) {
+      rename(s.name);
+      for (auto& a : s.after) rename(a);
+    }
+    for (auto& c : v.overall.counts) rename(c);
+  }
+  for (auto& r : p.scope) rename(r.variant);
+  REQUIRE(dueday::validate(p).empty());
+  dueday::vector_sink out;
+  dueday::engine e(cal(), dueday::policy_set({p}), out);
+  REQUIRE(e.open("W-1", at("2026-10-12T09:00"), p.id, hostile_name + "v").accepted());
+  const auto check = [](const dueday::outcome& o, reject_code code, const std::string& says) {
+    CHECK(o.code == code);
+    CHECK(one_bounded_line(o.reason, message_bound));
+    CHECK_MESSAGE(o.reason.find(says) != std::string::npos, o.reason);
+  };
+  check(e.complete("W-1", hostile_name, at("2026-10-12T09:30")), reject_code::bad_transition,
+        "step '" + shown_name + "' has not started");
+  check(e.start("W-1", "nothing", at("2026-10-12T09:30")), reject_code::unknown_step, "(expected " + shown_name + ", ");
+  check(e.open("W-2", at("2026-10-12T09:30"), p.id, "nothing"), reject_code::unknown_variant,
+        "(expected " + shown_name + "v, ");
+}

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "dueday/error.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -75,7 +77,7 @@ std::optional<std::uint8_t> compiled_variant::step(std::string_view name) const 
 
 std::string compiled_variant::step_names() const {
   std::string s;
-  for (std::size_t k = 0; k < overall; ++k) s += (k ? ", " : "") + clocks[k].name;
+  for (std::size_t k = 0; k < overall; ++k) s += (k ? ", " : "") + escape(clocks[k].name);
   return s;
 }
 

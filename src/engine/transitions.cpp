@@ -48,7 +48,7 @@ std::string describe(const core& k, const case_rec& r, std::size_t i) {
 rejection past_projection(const core& k, const compiled_clock& s) {
   return {reject_code::past_calendar,
           fmt::format("{} would fall due beyond the calendar's projection (last projected day {})",
-                      s.name == "overall" ? std::string("the overall clock") : fmt::format("step '{}'", s.name),
+                      s.name == "overall" ? std::string("the overall clock") : fmt::format("step {}", quote(s.name)),
                       k.cal.projection_end())};
 }
 
@@ -62,22 +62,25 @@ maybe_rejection check_step(const core& k, const case_rec& r, std::size_t i, comm
     case command_kind::start:
       if (s.join_start) {
         std::string after;
-        for (std::uint8_t a : s.after) after += (after.empty() ? "" : ", ") + k.spec(r, a).name;
-        return bad(fmt::format("step '{}' starts when {} complete; it takes no start", s.name, after));
+        for (std::uint8_t a : s.after) after += (after.empty() ? "" : ", ") + escape(k.spec(r, a).name);
+        return bad(fmt::format("step {} starts when {} complete; it takes no start", quote(s.name), after));
       }
       if (slot.flags & commanded_flag)
-        return bad(fmt::format("step '{}' was already started ({})", s.name, describe(k, r, i)));
+        return bad(fmt::format("step {} was already started ({})", quote(s.name), describe(k, r, i)));
       return std::nullopt;
     case command_kind::pause:
-      if (!s.pausable) return bad(fmt::format("step '{}' cannot be paused", s.name));
-      if (state != status::running) return bad(fmt::format("step '{}' is not running ({})", s.name, describe(k, r, i)));
+      if (!s.pausable) return bad(fmt::format("step {} cannot be paused", quote(s.name)));
+      if (state != status::running)
+        return bad(fmt::format("step {} is not running ({})", quote(s.name), describe(k, r, i)));
       return std::nullopt;
     case command_kind::resume:
-      if (state != status::paused) return bad(fmt::format("step '{}' is not paused ({})", s.name, describe(k, r, i)));
+      if (state != status::paused)
+        return bad(fmt::format("step {} is not paused ({})", quote(s.name), describe(k, r, i)));
       return std::nullopt;
     case command_kind::complete:
-      if (state == status::idle) return bad(fmt::format("step '{}' has not started ({})", s.name, describe(k, r, i)));
-      if (state == status::stopped) return bad(fmt::format("step '{}' is already {}", s.name, describe(k, r, i)));
+      if (state == status::idle)
+        return bad(fmt::format("step {} has not started ({})", quote(s.name), describe(k, r, i)));
+      if (state == status::stopped) return bad(fmt::format("step {} is already {}", quote(s.name), describe(k, r, i)));
       return std::nullopt;
     default:
       return rejection{reject_code::malformed, "not a step command"};
@@ -244,7 +247,7 @@ std::optional<core::resolved> core::resolve(const command& cmd, rejection* why) 
     v = pol.find_variant(cmd.variant);
     if (!v) {
       std::string names;
-      for (const auto& x : pol.variants) names += (names.empty() ? "" : ", ") + x.name;
+      for (const auto& x : pol.variants) names += (names.empty() ? "" : ", ") + escape(x.name);
       return fail(reject_code::unknown_variant, fmt::format("unknown variant {} of policy {} (expected {})",
                                                             quote(cmd.variant), quote(cmd.policy), names));
     }
