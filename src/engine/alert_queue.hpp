@@ -87,6 +87,8 @@ class alert_queue {
     if (p == absent) {
       heap_.push_back(e);  // within the reserved room: one entry per case at most
       sift_up(size() - 1);
+    } else if (at(p) == e) {  // unchanged (a case refreshed twice in one command): no look at the children
+      return;
     } else if (alert_before(e, at(p))) {  // earlier: it can only rise
       at(p) = e;
       sift_up(p);
