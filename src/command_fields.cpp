@@ -59,7 +59,7 @@ bool parse_plain_instant(std::string_view s, instant& out) noexcept {
 }  // namespace
 
 std::string unknown_works_field(std::string_view key) {
-  return fmt::format("unknown field 'works.{}' (expected meter_dn, pipe_m, crossings)", key);
+  return fmt::format("unknown field {} (expected meter_dn, pipe_m, crossings)", quote(fmt::format("works.{}", key)));
 }
 
 bool build_command(const command_fields& f, command& c, std::string& why) {
@@ -81,7 +81,8 @@ bool build_command(const command_fields& f, command& c, std::string& why) {
   if (!string_field(f.type, "type", true)) return false;
   const auto kind = parse_command_kind(f.type.text);
   if (!kind) {
-    why = fmt::format("unknown type '{}' (expected open, start, pause, resume, complete, cancel, tick)", f.type.text);
+    why = fmt::format("unknown type {} (expected open, start, pause, resume, complete, cancel, tick)",
+                      quote(f.type.text));
     return false;
   }
   if (!string_field(f.at, "at", true)) return false;

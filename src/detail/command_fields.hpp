@@ -69,7 +69,8 @@ inline constexpr std::string_view bad_pipe_m = "works.pipe_m must be a number of
 inline constexpr std::string_view bad_crossings = "works.crossings must be an array of strings";
 inline constexpr std::string_view works_incomplete = "works needs meter_dn and pipe_m";
 
-// The message for a key of works that is none of its fields.
+// The message for a key of works that is none of its fields: "unknown field 'works.<key>' (...)",
+// the key escaped and cut (quote()).
 std::string unknown_works_field(std::string_view key);
 
 // The rules over the fields of a well-formed line, in the order parse_command has always checked
