@@ -216,6 +216,38 @@ TEST_CASE("jsonl: fields not listed are skipped whatever valid JSON they hold") 
   CHECK(refusal(R"({"type":"tick","at":"2026-10-08T10:00","works":7})") == "accepted");
 }
 
+TEST_CASE("jsonl: an unknown type or works key is named escaped and cut, in one line") {
+  detail::command_reader reader;
+  // What the simdjson reader and the nlohmann reader say of a line they refuse: the same.
+  const auto says = [&](const std::string& line) {
+    command c;
+    std::string fast, dom;
+    CHECK_FALSE(reader.read(line, false, c, fast));
+    CHECK_FALSE(detail::read_command_dom(line, c, dom));
+    CHECK(fast == dom);
+    return fast;
+  };
+  // A newline and a terminal escape, as JSON escapes in the line.
+  CHECK(says(R"({"type":"a\nb\u001b[2J","at":"2026-10-08T10:00"})") ==
+        "unknown type 'a\\nb\\u001b[2J' (expected open, start, pause, resume, complete, cancel, tick)");
+  CHECK(refusal(R"({"type":"a\nb\u001b[2J","at":"2026-10-08T10:00"})") ==
+        "unknown type 'a\\nb\\u001b[2J' (expected open, start, pause, resume, complete, cancel, tick)");
+  CHECK(says(std::string(open_line) + R"("works":{"meter_dn":40,"pipe_m":1,"a\nb\u001b[2J":0}})") ==
+        "unknown field 'works.a\\nb\\u001b[2J' (expected meter_dn, pipe_m, crossings)");
+  // 3 MB: the first 80 characters, an ellipsis and the whole length (checked by its head, so that
+  // a failure prints no megabytes).
+  const std::string big(std::size_t{3} << 20, 'x');
+  const std::string type = says(R"({"type":")" + big + R"(","at":"2026-10-08T10:00"})");
+  CHECK(type.size() < 200);
+  CHECK(type.substr(0, 200) ==
+        "unknown type '" + std::string(80, 'x') +
+            "\u2026' (3145728 bytes) (expected open, start, pause, resume, complete, cancel, tick)");
+  const std::string key = says(std::string(open_line) + R"("works":{"meter_dn":40,"pipe_m":1,")" + big + R"(":0}})");
+  CHECK(key.size() < 200);
+  CHECK(key.substr(0, 200) == "unknown field 'works." + std::string(74, 'x') +
+                                  "\u2026' (3145734 bytes) (expected meter_dn, pipe_m, crossings)");
+}
+
 TEST_CASE("jsonl: replay turns a line the old reader threw on into one rejected line and goes on") {
   std::istringstream in(
       R"({"type":"open","case":"W-1","at":"2026-10-12T09:00:00+08:00","policy":"kunming-water-490","variant":"no-external","note":1e999}

@@ -1,4 +1,5 @@
-// Helpers shared by the TOML readers (holiday notices in io.cpp, policies in policy_reader.cpp).
+// Helpers shared by the TOML readers (holiday notices in notice_reader.cpp, policies in
+// policy_reader.cpp), and what reaches them: the pre-scan (toml_guard.cpp) and read_file (io.cpp).
 #pragma once
 
 #include <toml++/toml.h>

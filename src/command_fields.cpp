@@ -1,0 +1,139 @@
+// The rules over a command line's fields, shared by both readers (see detail/command_fields.hpp):
+// which fields each command needs, their types, the command type and the timestamp.
+#include "detail/command_fields.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstddef>
+
+#include "dueday/error.hpp"
+#include "dueday/io.hpp"
+
+namespace dueday::detail {
+
+using namespace std::chrono;
+
+namespace {
+
+// The name nlohmann's type_name() gives a value of kind `k`.
+std::string_view name_of(json_kind k) noexcept {
+  constexpr std::string_view names[] = {"null", "boolean", "number", "string", "array", "object"};
+  return names[static_cast<std::size_t>(k)];
+}
+
+// "2026-09-28T10:00:00+08:00" or "2026-09-28T10:00:00Z", the form hosts write and this library
+// prints: false for any other text, which parse_instant reads (or refuses, with its message).
+bool parse_plain_instant(std::string_view s, instant& out) noexcept {
+  if (s.size() != 25 && s.size() != 20) return false;
+  const auto digits = [&](std::size_t at, std::size_t n, int& v) {
+    v = 0;
+    for (std::size_t i = at; i < at + n; ++i) {
+      if (s[i] < '0' || s[i] > '9') return false;
+      v = v * 10 + (s[i] - '0');
+    }
+    return true;
+  };
+  const auto two = [&](std::size_t at, int& v) { return digits(at, 2, v); };
+  int y = 0, mo = 0, d = 0;  // as try_parse_civil_day
+  if (!digits(0, 4, y) || s[4] != '-' || !two(5, mo) || s[7] != '-' || !two(8, d)) return false;
+  const year_month_day day{year{y}, month{static_cast<unsigned>(mo)}, std::chrono::day{static_cast<unsigned>(d)}};
+  if (!day.ok()) return false;
+  int h = 0, m = 0, sec = 0;
+  if (s[10] != 'T' || s[13] != ':' || s[16] != ':' || !two(11, h) || !two(14, m) || !two(17, sec)) return false;
+  if (h > 23 || m > 59 || sec > 59) return false;
+  seconds offset{0};
+  if (s.size() == 20) {
+    if (s[19] != 'Z') return false;
+  } else {
+    int oh = 0, om = 0;
+    if ((s[19] != '+' && s[19] != '-') || s[22] != ':' || !two(20, oh) || !two(23, om)) return false;
+    if (oh > 14 || om > 59 || (oh == 14 && om > 0)) return false;  // as parse_instant: ±14:00 at most
+    offset = hours{oh} + minutes{om};
+    if (s[19] == '-') offset = -offset;
+  }
+  out = instant{sys_days{day}} + hours{h} + minutes{m} + seconds{sec} - offset;
+  return true;
+}
+
+}  // namespace
+
+std::string unknown_works_field(std::string_view key) {
+  return fmt::format("unknown field {} (expected meter_dn, pipe_m, crossings)", quote(fmt::format("works.{}", key)));
+}
+
+bool build_command(const command_fields& f, command& c, std::string& why) {
+  const auto string_field = [&](const text_field& t, std::string_view name, bool required) {
+    if (!t.present) {
+      if (required) why = fmt::format("missing field '{}'", name);
+      return !required;
+    }
+    if (t.kind != json_kind::string) {
+      why = fmt::format("{} must be a string, not {}", name, name_of(t.kind));
+      return false;
+    }
+    return true;
+  };
+  if (!f.duplicate.empty()) {
+    why = fmt::format("duplicate key '{}'", f.duplicate);
+    return false;
+  }
+  if (!string_field(f.type, "type", true)) return false;
+  const auto kind = parse_command_kind(f.type.text);
+  if (!kind) {
+    why = fmt::format("unknown type {} (expected open, start, pause, resume, complete, cancel, tick)",
+                      quote(f.type.text));
+    return false;
+  }
+  if (!string_field(f.at, "at", true)) return false;
+  instant at{};
+  if (!parse_plain_instant(f.at.text, at)) {
+    try {
+      at = parse_instant(f.at.text);
+    } catch (const error& e) {
+      why = e.what();
+      return false;
+    }
+  }
+  c.kind = *kind;
+  c.at = at;
+  c.case_id.clear();
+  c.step.clear();
+  c.policy.clear();
+  c.variant.clear();
+  c.reason.clear();
+  c.works.reset();
+  if (c.kind == command_kind::tick) return true;
+  if (!string_field(f.case_id, "case", true)) return false;
+  if (f.case_id.text.empty()) {
+    why = "case is empty";
+    return false;
+  }
+  c.case_id.assign(f.case_id.text);
+  switch (c.kind) {
+    case command_kind::open:
+      if (!string_field(f.policy, "policy", true) || !string_field(f.variant, "variant", false)) return false;
+      c.policy.assign(f.policy.text);
+      c.variant.assign(f.variant.text);
+      if (f.has_works) {
+        if (!f.works_error.empty()) {
+          why = f.works_error;
+          return false;
+        }
+        c.works = f.works;
+      }
+      break;
+    case command_kind::cancel:
+      if (!string_field(f.reason, "reason", false)) return false;
+      c.reason.assign(f.reason.text);
+      break;
+    default:
+      if (!string_field(f.step, "step", true) || !string_field(f.reason, "reason", false)) return false;
+      c.step.assign(f.step.text);
+      c.reason.assign(f.reason.text);
+      break;
+  }
+  return true;
+}
+
+}  // namespace dueday::detail

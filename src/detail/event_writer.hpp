@@ -1,0 +1,65 @@
+// detail/event_writer.hpp — events as JSON text, written in place into a buffer it keeps: the
+// writer behind to_json and jsonl_sink (jsonl.cpp). Its code is in event_writer.cpp.
+#pragma once
+
+#include <fmt/format.h>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "dueday/event.hpp"
+#include "dueday/units.hpp"
+
+namespace dueday::detail {
+
+// Writes events as to_json has always written them, nlohmann's ordered_json dumped with
+// ensure_ascii off and error_handler_t::replace, straight into a buffer it keeps: each event is
+// written in place through a pointer, into room reserved for its longest form.
+class event_writer {
+ public:
+  explicit event_writer(utc_offset offset) : offset_(offset) {}
+
+  fmt::memory_buffer& buffer() noexcept { return buf_; }
+
+  // Appends `e` and, with `newline`, a '\n'.
+  void append(const event& e, bool newline) {
+    const std::size_t at = buf_.size();
+    buf_.resize(at + bound(e));
+    char* const end = write(buf_.data() + at, e);
+    if (newline) *end = '\n';
+    buf_.resize(static_cast<std::size_t>(end - buf_.data()) + (newline ? 1 : 0));
+  }
+
+ private:
+  // A JSON string is at most 6 bytes per byte of text (a control character as \u00xx; an
+  // ill-formed byte becomes U+FFFD, 3) and its quotes; the rest of an event, with three instants
+  // at up to 50 bytes each and three integers, stays below 512. Past that, room for an instant's
+  // whole cache entry, which is copied as a block.
+  static std::size_t bound(const event& e) noexcept {
+    return 512 + sizeof(cached::text) +
+           6 * (e.case_id.size() + e.step.size() + e.level.size() + e.detail.size() + e.code.size());
+  }
+
+  // Each writes at `p` and returns the end of what it wrote (see event_writer.cpp).
+  static char* copy(char* p, std::string_view s) noexcept;
+  static char* integer(char* p, std::int64_t v);
+  static char* string(char* p, std::string_view s);
+  char* instant_text(char* p, instant t);
+  char* format(char* p, instant t) const;
+  char* write(char* p, const event& e);
+
+  struct cached {
+    instant t{};
+    std::uint8_t size = 0;  // 0: empty
+    std::array<char, 64> text{};
+  };
+
+  utc_offset offset_;
+  fmt::memory_buffer buf_;
+  std::array<cached, 4> cache_{};
+  std::size_t next_ = 0;
+};
+
+}  // namespace dueday::detail
