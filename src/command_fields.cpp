@@ -75,7 +75,7 @@ bool build_command(const command_fields& f, command& c, std::string& why) {
     return true;
   };
   if (!f.duplicate.empty()) {
-    why = fmt::format("duplicate key '{}'", f.duplicate);
+    why = fmt::format("duplicate key {}", quote(f.duplicate));
     return false;
   }
   if (!string_field(f.type, "type", true)) return false;

@@ -110,7 +110,7 @@ calendar load_calendar(const std::filesystem::path& dir, calendar_options option
       throw parse_error(n.source, region_line,
                         fmt::format("region = \"{}\" makes this a local overlay, which does not belong among the "
                                     "national notices (keep it in regions/ and give it with --region)",
-                                    n.region));
+                                    escape(n.region)));
     }
   }
   return calendar(std::move(notices), std::move(options));

@@ -254,6 +254,19 @@ TEST_CASE("notice files: a local overlay among the national notices is refused, 
                         "national notices (keep it in regions/ and give it with --region)")
                            .c_str(),
                        parse_error);
+  // The region's name is the file's text: escaped in the one-line refusal.
+  std::string text = dueday::detail::read_file(DUEDAY_TEST_DATA "/overlay-demo.toml");
+  const auto at = text.find("demo-county");
+  REQUIRE(at != std::string::npos);
+  text.replace(at, 11, "demo\\u001b[2Jcounty");
+  { std::ofstream(dir.path() / "demo.toml", std::ios::trunc) << text; }
+  CHECK_THROWS_WITH_AS(
+      (void)dueday::load_calendar(dir.path()),
+      ((dir.path() / "demo.toml").string() +
+       ":3: region = \"demo\\u001b[2Jcounty\" makes this a local overlay, which does not belong among the "
+       "national notices (keep it in regions/ and give it with --region)")
+          .c_str(),
+      parse_error);
 }
 
 TEST_CASE("notices: a year missing between notices is an error, not a Mon-Fri year") {

@@ -248,6 +248,24 @@ TEST_CASE("jsonl: an unknown type or works key is named escaped and cut, in one 
                                   "\u2026' (3145734 bytes) (expected meter_dn, pipe_m, crossings)");
 }
 
+TEST_CASE("jsonl: a repeated key is named escaped and cut, in one line") {
+  detail::command_reader reader;
+  const auto says = [&](const std::string& line) {
+    command c;
+    std::string fast, dom;
+    CHECK_FALSE(reader.read(line, false, c, fast));
+    CHECK_FALSE(detail::read_command_dom(line, c, dom));
+    CHECK(fast == dom);
+    return fast;
+  };
+  CHECK(says(R"({"type":"tick","at":"2026-10-08T10:00","a\nb\u001b[2J":1,"a\nb\u001b[2J":2})") ==
+        "duplicate key 'a\\nb\\u001b[2J'");
+  const std::string big(std::size_t{3} << 20, 'x');
+  const std::string key = says(R"({"type":"tick","at":"2026-10-08T10:00",")" + big + R"(":1,")" + big + R"(":2})");
+  CHECK(key.size() < 200);
+  CHECK(key.substr(0, 200) == "duplicate key '" + std::string(80, 'x') + "\u2026' (3145728 bytes)");
+}
+
 TEST_CASE("jsonl: replay turns a line the old reader threw on into one rejected line and goes on") {
   std::istringstream in(
       R"({"type":"open","case":"W-1","at":"2026-10-12T09:00:00+08:00","policy":"kunming-water-490","variant":"no-external","note":1e999}
