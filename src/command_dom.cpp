@@ -121,7 +121,7 @@ bool read_command_dom(std::string_view line, command& c, std::string& why) {
   try {
     j = json::parse(line, callback);
   } catch (const json::exception& e) {  // parse_error, or out_of_range for a number past a double
-    why = fmt::format("malformed JSON ({})", short_what(e.what()));
+    why = fmt::format("malformed JSON ({})", escape(short_what(e.what()), 200));  // it quotes the line
     return false;
   }
   // nlohmann stops at a NUL byte as at the end of the text: what follows it was never read.
