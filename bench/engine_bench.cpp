@@ -11,11 +11,13 @@
 //
 // Memory is counted by replacing the global operator new and delete, every form, so that every
 // allocation of the engine is seen whatever its size (glibc's mallinfo2, used before, leaves out
-// the blocks malloc maps with mmap, which a million cases' arrays are). The resident set's growth
-// is printed next to it as a cross-check.
+// the blocks malloc maps with mmap), plus the big blocks the engine maps itself on huge pages
+// (detail/big_memory.hpp). The resident set's growth is printed next to it as a cross-check.
 #include <fmt/format.h>
 #include <unistd.h>
 #include <dueday/dueday.hpp>
+
+#include "detail/big_memory.hpp"  // the engine's own mapped blocks, for the memory figure
 
 #include <algorithm>
 #include <atomic>
@@ -200,7 +202,7 @@ int main() {
   }
 
   dueday::counting_sink sink;
-  const std::size_t live_before = counting::live_bytes.load();
+  const std::size_t live_before = counting::live_bytes.load() + dueday::detail::big_bytes_mapped();
   const std::size_t blocks_before = counting::live_blocks.load();
   const std::size_t requested_before = counting::requested_bytes.load();
   const std::size_t resident_before = resident_bytes();
@@ -213,9 +215,11 @@ int main() {
       rejected += e.apply(starts[i]).rejected();
     }
   });
-  // What the engine holds for its open cases: every block it asked operator new for and kept.
+  // What the engine holds for its open cases: every block it asked operator new for and kept, and
+  // the big blocks it mapped.
   const double open_cases = static_cast<double>(std::max<std::size_t>(e.open_cases(), 1));
-  const double bytes = static_cast<double>(counting::live_bytes.load()) - static_cast<double>(live_before);
+  const double bytes = static_cast<double>(counting::live_bytes.load() + dueday::detail::big_bytes_mapped()) -
+                       static_cast<double>(live_before);
   const double blocks = static_cast<double>(counting::live_blocks.load()) - static_cast<double>(blocks_before);
   const double requested = static_cast<double>(counting::requested_bytes.load() - requested_before);
   // The cross-check: how much the resident set grew. It is larger, for reasons outside the engine's
@@ -270,14 +274,15 @@ int main() {
   fmt::print("  events over a month of hourly ticks: {:.2f} M/s ({} alerts in {:.2f} s)\n",
              static_cast<double>(alerts) / month.seconds / 1e6, alerts, month.seconds);
   fmt::print(
-      "  memory, operator new: {:.0f} bytes per open case ({:.1f} MB live in {:.0f} blocks for {:.0f} open cases; "
+      "  memory, operator new and mapped blocks: {:.0f} bytes per open case ({:.1f} MB live in {:.0f} blocks for "
+      "{:.0f} open cases; "
       "{:.1f} MB requested on the way, freed or not)\n",
       bytes / open_cases, bytes / 1e6, blocks, open_cases, requested / 1e6);
   fmt::print(
       "  memory, resident set (cross-check): {:.0f} bytes per open case ({:+.1f} MB; {:.0f} bytes per case less this "
       "bench's size headers)\n",
       resident / open_cases, resident / 1e6, resident_less_headers / open_cases);
-  fmt::print("  goals: >= 1 M commands/s {}, >= 2 M events/s {}, <= 512 bytes per open case (operator new) {}\n",
+  fmt::print("  goals: >= 1 M commands/s {}, >= 2 M events/s {}, <= 512 bytes per open case {}\n",
              total.per_second() >= 1e6 ? "met" : "NOT met",
              static_cast<double>(alerts) / month.seconds >= 2e6 ? "met" : "NOT met",
              bytes <= 512 * open_cases ? "met" : "NOT met");
