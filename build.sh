@@ -3,7 +3,8 @@
 #   ./build.sh run     install what is missing, build, and run the main job (replay the October
 #                      2026 example through the SLA engine: events file plus a summary)
 #   ./build.sh test    install what is missing, build, check formatting, and run every test (ctest),
-#                      then the threading tests again under ThreadSanitizer (build/tsan)
+#                      then every test again under AddressSanitizer and UndefinedBehaviorSanitizer
+#                      (build/asan), then the threading tests under ThreadSanitizer (build/tsan)
 #   ./build.sh bench   install what is missing and print the benchmark figures
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -47,6 +48,11 @@ case "$what" in
     clang-tidy -p build/ci --quiet --extra-arg=-Wno-unknown-warning-option src/*.cpp src/engine/*.cpp examples/*.cpp \
       2>/dev/null
     ctest --preset ci -j"$jobs"
+    # Every test again under AddressSanitizer and UndefinedBehaviorSanitizer (-O1, asserts on): the
+    # doctest cases, the CLI, the examples, both consumers. Any report fails its test.
+    cmake --preset asan >/dev/null
+    cmake --build --preset asan -j"$jobs"
+    ctest --preset asan -j"$jobs"
     # The threading cases again under ThreadSanitizer: a build of the library and that one program.
     cmake --preset tsan >/dev/null
     cmake --build --preset tsan -j"$jobs"

@@ -1,7 +1,10 @@
 # Configures tests/subproject, which adds dueday with add_subdirectory, twice: with no build type
 # and with Debug. dueday must leave the consumer's build type as the consumer set it (or unset)
 # and must not build its own tests or examples there; the first consumer then builds and runs.
-# Arguments: DUEDAY_SOURCE (dueday's source tree), SOURCE_DIR (tests/subproject), WORK_DIR, GENERATOR.
+# Arguments: DUEDAY_SOURCE (dueday's source tree), SOURCE_DIR (tests/subproject), WORK_DIR, GENERATOR,
+# and the calling build's CXX_COMPILER, CXX_FLAGS and EXE_LINKER_FLAGS, which the consumer (and
+# dueday inside it) is built with: under the asan preset it runs under the sanitizers too. Its
+# build type is not passed: what dueday does with the consumer's is what this checks.
 file(REMOVE_RECURSE ${WORK_DIR})
 unset(ENV{CMAKE_BUILD_TYPE})  # CMake 3.22+ would take a default build type from it
 
@@ -15,7 +18,8 @@ endfunction()
 # Configures the consumer in `dir` with the given extra arguments and checks what dueday did there.
 function(configure_consumer dir expected_build_type)
   execute_process(COMMAND ${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${dir} -G ${GENERATOR} -DDUEDAY_SOURCE=${DUEDAY_SOURCE}
-                          ${ARGN}
+                          -DCMAKE_CXX_COMPILER=${CXX_COMPILER} "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}"
+                          "-DCMAKE_EXE_LINKER_FLAGS=${EXE_LINKER_FLAGS}" ${ARGN}
                   RESULT_VARIABLE rc)
   if(rc)
     message(FATAL_ERROR "configuring the consumer (${ARGN}) failed: ${rc}")
