@@ -218,17 +218,22 @@ TEST_CASE("jsonl: fields not listed are skipped whatever valid JSON they hold") 
   CHECK(refusal(R"({"type":"tick","at":"2026-10-08T10:00","works":7})") == "accepted");
 }
 
-TEST_CASE("jsonl: an unknown type or works key is named escaped and cut, in one line") {
+namespace {
+
+// What the simdjson reader and the nlohmann reader say of a line they refuse: the same.
+std::string says(const std::string& line) {
   detail::command_reader reader;
-  // What the simdjson reader and the nlohmann reader say of a line they refuse: the same.
-  const auto says = [&](const std::string& line) {
-    command c;
-    std::string fast, dom;
-    CHECK_FALSE(reader.read(line, false, c, fast));
-    CHECK_FALSE(detail::read_command_dom(line, c, dom));
-    CHECK(fast == dom);
-    return fast;
-  };
+  command c;
+  std::string fast, dom;
+  CHECK_FALSE(reader.read(line, false, c, fast));
+  CHECK_FALSE(detail::read_command_dom(line, c, dom));
+  CHECK(fast == dom);
+  return fast;
+}
+
+}  // namespace
+
+TEST_CASE("jsonl: an unknown type or works key is named escaped and cut, in one line") {
   // A newline and a terminal escape, as JSON escapes in the line.
   CHECK(says(R"({"type":"a\nb\u001b[2J","at":"2026-10-08T10:00"})") ==
         "unknown type 'a\\nb\\u001b[2J' (expected open, start, pause, resume, complete, cancel, tick)");
@@ -251,15 +256,6 @@ TEST_CASE("jsonl: an unknown type or works key is named escaped and cut, in one 
 }
 
 TEST_CASE("jsonl: a repeated key is named escaped and cut, in one line") {
-  detail::command_reader reader;
-  const auto says = [&](const std::string& line) {
-    command c;
-    std::string fast, dom;
-    CHECK_FALSE(reader.read(line, false, c, fast));
-    CHECK_FALSE(detail::read_command_dom(line, c, dom));
-    CHECK(fast == dom);
-    return fast;
-  };
   CHECK(says(R"({"type":"tick","at":"2026-10-08T10:00","a\nb\u001b[2J":1,"a\nb\u001b[2J":2})") ==
         "duplicate key 'a\\nb\\u001b[2J'");
   const std::string big(std::size_t{3} << 20, 'x');

@@ -66,11 +66,22 @@ clock_pool::~clock_pool() {
   for (const block& b : blocks_) free_big(b.memory, b.bytes);
 }
 
+namespace {
+
+// A freed run of clocks holds the link to the next free run of its length in its first bytes.
+struct free_link {
+  clock_slot* next;
+};
+static_assert(std::is_trivially_destructible_v<clock_slot> && sizeof(clock_slot) >= sizeof(free_link));
+
+}  // namespace
+
 clock_slot* clock_pool::allocate(std::uint8_t n) {
-  static_assert(std::is_trivially_destructible_v<clock_slot> && sizeof(clock_slot) >= sizeof(clock_slot*));
   clock_slot* p = free_[n];
   if (p != nullptr) {
-    std::memcpy(&free_[n], static_cast<const void*>(p), sizeof p);  // the next free run
+    free_link link{};
+    std::memcpy(&link, static_cast<const void*>(p), sizeof link);
+    free_[n] = link.next;
   } else {
     const std::size_t bytes = n * sizeof(clock_slot);
     if (left_ < bytes) {
@@ -86,12 +97,14 @@ clock_slot* clock_pool::allocate(std::uint8_t n) {
     next_ += bytes;
     left_ -= bytes;
   }
-  return std::uninitialized_value_construct_n(p, n), p;
+  std::uninitialized_value_construct_n(p, n);
+  return p;
 }
 
 void clock_pool::free(clock_slot* p, std::uint8_t n) noexcept {
   if (p == nullptr) return;
-  std::memcpy(static_cast<void*>(p), &free_[n], sizeof p);
+  const free_link link{free_[n]};
+  std::memcpy(static_cast<void*>(p), &link, sizeof link);
   free_[n] = p;
 }
 
