@@ -12,6 +12,7 @@
 
 #include "detail/toml_util.hpp"
 #include "dueday/format.hpp"
+#include "dueday/policy.hpp"
 
 using namespace std::chrono;
 using dueday::parse_error;
@@ -414,6 +415,24 @@ TEST_CASE("TOML text: Chinese punctuation typed after a value is refused before 
   CHECK_NOTHROW(
       dueday::parse_notice("\xEF\xBB\xBF" + head + "[[holiday]]\nname = \"A\"\noff = [2026-10-01]\n", "t.toml"));
   CHECK_FALSE(dueday::detail::check_toml_text("x = \"\"\"a\\\n  b、\\\"、\"\"\"\ny = '''、'''\nz = '\\'\n"));
+}
+
+TEST_CASE("TOML text: a [table] header that opens on no key is a syntax error (toml++ 3.3 asserts on it)") {
+  // toml++ 3.3 reads the key of such a header against parse_key()'s precondition
+  // (marzer/tomlplusplus#301): a build of it with asserts on aborts, Debian's reports the
+  // character. Found by fuzzing (tests/fuzz) against a header-only toml++, in notices and policies.
+  const auto refused = [](const std::string& text, char saw) {
+    const std::string expected = fmt::format(
+        "t.toml:1: Error while parsing key: expected bare key starting character or string delimiter, "
+        "saw '{}'",
+        saw);
+    CHECK_THROWS_WITH_AS(dueday::parse_notice(text, "t.toml"), expected.c_str(), parse_error);
+    CHECK_THROWS_WITH_AS((void)dueday::parse_policy(text, "t.toml"), expected.c_str(), dueday::policy_error);
+  };
+  refused("[.", '.');
+  refused("[[.]nann", '.');
+  refused("[[[1]]]\n", '[');
+  refused("[[=", '=');
 }
 
 TEST_CASE("dates: strict YYYY-MM-DD") {
