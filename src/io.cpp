@@ -401,14 +401,14 @@ class toml_guard {
   }
   // Up to the end of a bare value, which non_ascii() refuses to contain.
   void bare() {
-    const std::size_t begin = i_ - 1;  // the value's first character, which step() has passed
+    const char first = t_[i_ - 1];  // the value's first character, which step() has passed
     i_ = bare_end(i_);
-    // A date, a space and a digit: the parser reads on as a date-time with a space for the T,
-    // taking the character after the digit whatever it is, so that a '#' there opens no comment
-    // and a newline ends no line for it, and asks of each character after it up to the next end of
-    // a bare value whether it is whitespace. (Where that character is a space, comma or bracket,
-    // what follows is a value's or an element's to this scan anyway.)
-    if (date_like(t_.substr(begin, i_ - begin)) && peek() == ' ' && peek(1) >= '0' && peek(1) <= '9' &&
+    // A value that starts with a digit, then a space and a digit: the parser may read on as a
+    // date-time with a space for the T, taking the character after the digit whatever it is, so
+    // that a '#' there opens no comment and a newline ends no line for it, and ask of each
+    // character after it, up to the next end of a bare value, whether it is whitespace. (Where
+    // that character is a space, comma or bracket, what follows is a value's to this scan anyway.)
+    if (first >= '0' && first <= '9' && peek() == ' ' && peek(1) >= '0' && peek(1) <= '9' &&
         (peek(2) == '#' || peek(2) == '\n')) {
       const std::size_t end = bare_end(i_ + 3);
       if (end < t_.size() && static_cast<unsigned char>(t_[end]) >= 0x80) {
@@ -417,18 +417,6 @@ class toml_guard {
         non_ascii();
       }
     }
-  }
-  // Whether the parser takes a bare value for a date that a time may follow after a space: ten
-  // digits and dashes, underscores aside, the first a digit and the 5th and 8th dashes.
-  static bool date_like(std::string_view token) {
-    int n = 0;
-    for (const char c : token) {
-      if (c == '_') continue;
-      const bool digit = c >= '0' && c <= '9';
-      if (!(n == 4 || n == 7 ? c == '-' : digit || (n > 0 && c == '-'))) return false;
-      ++n;
-    }
-    return n == 10;
   }
   // Where a bare value from `from` ends: a space, newline, comma, bracket, '#' or a non-ASCII byte.
   std::size_t bare_end(std::size_t from) const {
