@@ -4,7 +4,8 @@
 #                      2026 example through the SLA engine: events file plus a summary)
 #   ./build.sh test    install what is missing, build, check formatting, and run every test (ctest),
 #                      then every test again under AddressSanitizer and UndefinedBehaviorSanitizer
-#                      (build/asan), then the threading tests under ThreadSanitizer (build/tsan)
+#                      (build/asan), then the threading tests under ThreadSanitizer (build/tsan),
+#                      then each fuzz target for a bounded time (build/fuzz, tests/fuzz/smoke)
 #   ./build.sh bench   install what is missing and print the benchmark figures
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -13,7 +14,7 @@ what=${1:-run}
 # Debian 12 packages only. apt-get runs only when something is missing.
 packages=(build-essential cmake git tzdata clang-format clang-tidy
           libfmt-dev libhowardhinnant-date-dev libboost-date-time-dev libtomlplusplus-dev
-          libcli11-dev nlohmann-json3-dev libsimdjson-dev doctest-dev libtsan2)
+          libcli11-dev nlohmann-json3-dev libsimdjson-dev doctest-dev libtsan2 clang libclang-rt-14-dev)
 [ "$what" = bench ] && packages+=(libbenchmark-dev libquantlib0-dev)
 missing=()
 for p in "${packages[@]}"; do
@@ -36,7 +37,8 @@ case "$what" in
   test)
     clang-format --dry-run -Werror include/dueday/*.hpp include/dueday/interop/*.hpp src/*.cpp src/detail/*.hpp \
       src/engine/*.cpp src/engine/*.hpp tests/*.hpp \
-      examples/*.cpp tests/*.cpp tests/install/*.cpp tests/subproject/*.cpp bench/*.cpp
+      examples/*.cpp tests/*.cpp tests/install/*.cpp tests/subproject/*.cpp bench/*.cpp \
+      tests/fuzz/*.cpp tests/fuzz/*.hpp
     # Time enters the library only as arguments: nothing in it reads a clock or the host zone.
     if grep -rnE 'system_clock::now|steady_clock::now|std::time\(|localtime|getenv' include src; then
       echo "the library must not read a clock or the environment" >&2
@@ -64,6 +66,10 @@ case "$what" in
       tsan_run=(setarch "$(uname -m)" -R)
     fi
     "${tsan_run[@]}" ctest --preset tsan
+    # The libFuzzer targets (clang, AddressSanitizer, UBSan), each for DUEDAY_FUZZ_SECONDS (45) from its seeds.
+    cmake --preset fuzz >/dev/null
+    cmake --build --preset fuzz -j"$jobs"
+    tests/fuzz/smoke build/fuzz
     ;;
   bench)
     bench/run build/bench

@@ -148,14 +148,33 @@ class toml_guard {
   }
   // Up to the end of a bare value, which non_ascii() refuses to contain.
   void bare() {
-    while (i_ < t_.size()) {
-      const char c = t_[i_];
+    const char first = t_[i_ - 1];  // the value's first character, which step() has passed
+    i_ = bare_end(i_);
+    // A value that starts with a digit, then a space and a digit: the parser may read on as a
+    // date-time with a space for the T, taking the character after the digit whatever it is, so
+    // that a '#' there opens no comment and a newline ends no line for it, and ask of each
+    // character after it, up to the next end of a bare value, whether it is whitespace. (Where
+    // that character is a space, comma or bracket, what follows is a value's to this scan anyway.)
+    if (first >= '0' && first <= '9' && peek() == ' ' && peek(1) >= '0' && peek(1) <= '9' &&
+        (peek(2) == '#' || peek(2) == '\n')) {
+      const std::size_t end = bare_end(i_ + 3);
+      if (end < t_.size() && static_cast<unsigned char>(t_[end]) >= 0x80) {
+        if (peek(2) == '\n') ++line_;
+        i_ = end;
+        non_ascii();
+      }
+    }
+  }
+  // Where a bare value from `from` ends: a space, newline, comma, bracket, '#' or a non-ASCII byte.
+  std::size_t bare_end(std::size_t from) const {
+    for (; from < t_.size(); ++from) {
+      const char c = t_[from];
       if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ',' || c == ']' || c == '}' || c == '#' ||
           static_cast<unsigned char>(c) >= 0x80) {
-        return;
+        break;
       }
-      ++i_;
     }
+    return from;
   }
 
   void open(bool table, int depth) {

@@ -12,6 +12,7 @@
 
 #include "detail/toml_util.hpp"
 #include "dueday/format.hpp"
+#include "dueday/policy.hpp"
 
 using namespace std::chrono;
 using dueday::parse_error;
@@ -416,6 +417,17 @@ TEST_CASE("TOML text: Chinese punctuation typed after a value is refused before 
   CHECK_THROWS_WITH_AS(parse("a = 4{\"\"\"〕\n"), "t.toml:5: unexpected '〕' (U+3015) after a value", parse_error);
   CHECK_THROWS_WITH_AS(parse("a = 2[\"§\n"), "t.toml:5: unexpected '§' (U+00A7) after a value", parse_error);
   CHECK_THROWS_WITH_AS(parse("a = 0='ⱞ\n"), "t.toml:5: unexpected 'ⱞ' (U+2C5E) after a value", parse_error);
+  // A date, a space and a digit are read on as a date-time, over a '#' or a newline right after the
+  // digit (found by tests/fuzz/notice_fuzz, as above), and toml++ takes '20r6-10-01' for a date
+  // too. A time after the date ends as usual.
+  CHECK_THROWS_WITH_AS(parse("a = 2007-01-00 2#5、28\n"), "t.toml:5: unexpected '、' (U+3001) after a value",
+                       parse_error);
+  CHECK_THROWS_WITH_AS(parse("a = 2026-10-01 2\nb\"、\"\n"), "t.toml:6: unexpected '、' (U+3001) after a value",
+                       parse_error);
+  CHECK_THROWS_WITH_AS(parse("a = 20r6-10-01 2\nb\"、\"\n"), "t.toml:6: unexpected '、' (U+3001) after a value",
+                       parse_error);
+  CHECK_FALSE(
+      dueday::detail::check_toml_text("a = 2026-10-01 2# 、\nb = 2026-10-01 12:00:00 #、\nc = 2026-10-01 #、\n"));
   // After a backslash in a """string""" the parser asks the same question.
   CHECK_THROWS_WITH_AS(parse("x = \"\"\"a\\\n  §\"\"\"\n"),
                        "t.toml:6: unexpected '§' (U+00A7) after a line-ending backslash in a multi-line string",
@@ -427,6 +439,24 @@ TEST_CASE("TOML text: Chinese punctuation typed after a value is refused before 
   CHECK_NOTHROW(
       dueday::parse_notice("\xEF\xBB\xBF" + head + "[[holiday]]\nname = \"A\"\noff = [2026-10-01]\n", "t.toml"));
   CHECK_FALSE(dueday::detail::check_toml_text("x = \"\"\"a\\\n  b、\\\"、\"\"\"\ny = '''、'''\nz = '\\'\n"));
+}
+
+TEST_CASE("TOML text: a [table] header that opens on no key is a syntax error (toml++ 3.3 asserts on it)") {
+  // toml++ 3.3 reads the key of such a header against parse_key()'s precondition
+  // (marzer/tomlplusplus#301): a build of it with asserts on aborts, Debian's reports the
+  // character. Found by fuzzing (tests/fuzz) against a header-only toml++, in notices and policies.
+  const auto refused = [](const std::string& text, char saw) {
+    const std::string expected = fmt::format(
+        "t.toml:1: Error while parsing key: expected bare key starting character or string delimiter, "
+        "saw '{}'",
+        saw);
+    CHECK_THROWS_WITH_AS(dueday::parse_notice(text, "t.toml"), expected.c_str(), parse_error);
+    CHECK_THROWS_WITH_AS((void)dueday::parse_policy(text, "t.toml"), expected.c_str(), dueday::policy_error);
+  };
+  refused("[.", '.');
+  refused("[[.]nann", '.');
+  refused("[[[1]]]\n", '[');
+  refused("[[=", '=');
 }
 
 TEST_CASE("dates: strict YYYY-MM-DD") {

@@ -1,0 +1,93 @@
+// libFuzzer target: snapshot text through parse_snapshot_json, engine::from_state and restore, on
+// the built-in national calendar and policies.
+//
+// Input: any bytes (seeds/snapshot/ holds snapshots the engine wrote after lines of the October
+// example). Properties:
+// - parse_snapshot_json and restore throw nothing but dueday::error, and refuse or take alike;
+// - a parsed state is written again without throwing, and that text reads back to an equal state
+//   and the same bytes;
+// - a restored engine's state is the state it was restored from (its snapshot is that text); it
+//   answers inspect() for every case, and ticks to its next alerts and far ahead without throwing,
+//   with its events in time order; then snapshot -> restore -> snapshot gives the same bytes.
+#include <dueday/engine.hpp>
+#include <dueday/io.hpp>
+#include <dueday/snapshot.hpp>
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "fuzz_support.hpp"
+
+namespace {
+
+using namespace dueday;
+using namespace std::chrono;
+
+const calendar& cal() {
+  static const calendar c = builtin_calendar();
+  return c;
+}
+
+// Ticks `e` to its next alerts a few times, then far ahead.
+void run(engine& e, vector_sink& out) {
+  for (int i = 0; i < 8; ++i) {
+    const std::optional<instant> next = e.next_due();
+    if (!next) break;
+    fuzz::check(*next >= e.now(), "next_due() is before the engine's time");
+    const outcome o = e.advance_to(*next);
+    if (!o.accepted()) break;  // beyond the projection
+  }
+  (void)e.advance_to(cal().at(cal().projection_end(), hours{12}));
+  for (std::size_t i = 1; i < out.events.size(); ++i)
+    fuzz::check(out.events[i - 1].at <= out.events[i].at, "events out of time order after a restore");
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  return fuzz::run([&] {
+    const std::string_view text = fuzz::text_of(data, size);
+    const policy_set& policies = builtin_policies();
+    vector_sink out;
+    bool restored = true;
+    try {
+      (void)restore(text, cal(), policies, out);
+    } catch (const error&) {
+      restored = false;
+    }
+
+    engine_state state;
+    try {
+      state = parse_snapshot_json(text);
+    } catch (const error&) {
+      fuzz::check(!restored, "restore took a text parse_snapshot_json refuses");
+      return;
+    }
+    const std::string canonical = to_snapshot_json(state);
+    fuzz::check(parse_snapshot_json(canonical) == state, "a state written and read back is another state");
+    fuzz::same(to_snapshot_json(parse_snapshot_json(canonical)), canonical, "a snapshot read and written changed");
+
+    std::optional<engine> e;
+    try {
+      e.emplace(engine::from_state(state, cal(), policies, out));
+    } catch (const error&) {
+      fuzz::check(!restored, "restore took a state engine::from_state refuses");
+      return;
+    }
+    fuzz::check(restored, "restore refused a state engine::from_state takes");
+    fuzz::check(e->state() == state, "a restored engine's state is not the state it was restored from");
+    fuzz::same(snapshot(*e), canonical, "a restored engine's snapshot is not the text of its state");
+    for (const case_record& r : state.cases)
+      fuzz::check(e->inspect(r.id, e->now()).has_value(), "a restored case cannot be inspected", r.id);
+    run(*e, out);
+    const std::string after = snapshot(*e);
+    vector_sink again;
+    const engine back = restore(after, cal(), policies, again);
+    fuzz::same(snapshot(back), after, "snapshot -> restore -> snapshot changed the bytes after ticks");
+  });
+}
