@@ -8,6 +8,7 @@
 #include <random>
 #include <sstream>
 
+#include "command_text.hpp"
 #include "detail/command_json.hpp"
 #include "support.hpp"
 
@@ -16,6 +17,7 @@ using namespace std::string_literals;
 using namespace std::string_view_literals;
 using dueday::test::at;
 using dueday::test::cal;
+using dueday::test::describe;
 
 TEST_CASE("jsonl: commands parse with their fixed fields") {
   const command o = parse_command(
@@ -323,17 +325,6 @@ std::string mutate(std::string s, std::mt19937& rng) {
     }
   }
   return s;
-}
-
-std::string describe(bool ok, const command& c, const std::string& why) {
-  if (!ok) return "refused: " + why;
-  std::string w = "-";
-  if (c.works) {
-    w = fmt::format("{}/{}", c.works->meter_dn, c.works->pipe_m);
-    for (const auto& x : c.works->crossings) w += "/" + x;
-  }
-  return fmt::format("{} {} [{}] [{}] [{}] [{}] [{}] {}", to_string(c.kind), format_instant(c.at), c.case_id, c.step,
-                     c.policy, c.variant, c.reason, w);
 }
 
 }  // namespace

@@ -6,7 +6,9 @@
 // come; anywhere else they are findings too, and any other exception is one everywhere.
 #pragma once
 
+#include <dueday/calendar.hpp>
 #include <dueday/error.hpp>
+#include <dueday/io.hpp>
 
 #include <algorithm>
 #include <cstddef>
@@ -19,6 +21,12 @@
 #include <typeinfo>
 
 namespace dueday::fuzz {
+
+// The built-in calendar, built once per process.
+inline const calendar& cal() {
+  static const calendar c = builtin_calendar();
+  return c;
+}
 
 // Reports a finding and aborts.
 [[noreturn]] inline void fail(std::string_view what, std::string_view detail = {}) {

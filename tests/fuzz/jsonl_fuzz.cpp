@@ -24,6 +24,7 @@
 #include <string>
 #include <string_view>
 
+#include "../command_text.hpp"
 #include "detail/command_json.hpp"
 #include "fuzz_support.hpp"
 
@@ -31,27 +32,13 @@ namespace {
 
 using namespace dueday;
 
-const calendar& cal() {
-  static const calendar c = builtin_calendar();
-  return c;
-}
+using fuzz::cal;
+using test::describe;
 
 // Where an engine's sink points between replays (replay() points it at its own).
 counting_sink& parked() {
   static counting_sink s;
   return s;
-}
-
-// A command, or the reason it was refused, as one comparable line.
-std::string describe(bool ok, const command& c, const std::string& why) {
-  if (!ok) return "refused: " + why;
-  std::string w = "-";
-  if (c.works) {
-    w = fmt::format("{}/{}", c.works->meter_dn, c.works->pipe_m);
-    for (const auto& x : c.works->crossings) w += "/" + x;
-  }
-  return fmt::format("{} {} [{}] [{}] [{}] [{}] [{}] {}", to_string(c.kind), c.at.time_since_epoch().count(), c.case_id,
-                     c.step, c.policy, c.variant, c.reason, w);
 }
 
 void check_readers(std::string_view stream) {

@@ -32,10 +32,7 @@ namespace {
 using namespace dueday;
 using namespace std::chrono;
 
-const calendar& cal() {
-  static const calendar c = builtin_calendar();
-  return c;
-}
+using fuzz::cal;
 
 constexpr std::size_t max_variants = 16;
 

@@ -28,10 +28,7 @@ namespace {
 using namespace dueday;
 using namespace std::chrono;
 
-const calendar& cal() {
-  static const calendar c = builtin_calendar();
-  return c;
-}
+using fuzz::cal;
 
 // Ticks `e` to its next alerts a few times, then far ahead.
 void run(engine& e, vector_sink& out) {
