@@ -92,7 +92,7 @@ class alert_queue {
     } else if (alert_before(e, at(p))) {  // earlier: it can only rise
       at(p) = e;
       sift_up(p);
-    } else {  // later or the same: it can only sink (no look at its parent, a likely cache miss)
+    } else {  // later: it can only sink (no look at its parent, a likely cache miss)
       at(p) = e;
       sift_down(p);
     }

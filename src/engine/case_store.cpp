@@ -24,21 +24,23 @@ case_id_text::case_id_text(std::string_view s) {
   bytes_[tag_at] = static_cast<char>(on_heap);
 }
 
+char* case_id_text::heap() const noexcept {
+  char* p = nullptr;
+  std::memcpy(&p, bytes_.data(), sizeof p);
+  return p;
+}
+
 std::string_view case_id_text::view() const noexcept {
   const auto tag = static_cast<std::uint8_t>(bytes_[tag_at]);
   if (tag != on_heap) return {bytes_.data(), tag};
-  const char* heap = nullptr;
   std::size_t size = 0;
-  std::memcpy(&heap, bytes_.data(), sizeof heap);
-  std::memcpy(&size, bytes_.data() + sizeof heap, sizeof size);
-  return {heap, size};
+  std::memcpy(&size, bytes_.data() + sizeof(char*), sizeof size);
+  return {heap(), size};
 }
 
 void case_id_text::release() noexcept {
   if (static_cast<std::uint8_t>(bytes_[tag_at]) != on_heap) return;
-  char* heap = nullptr;
-  std::memcpy(&heap, bytes_.data(), sizeof heap);
-  delete[] heap;
+  delete[] heap();
   bytes_[tag_at] = 0;
 }
 
@@ -115,7 +117,7 @@ bool case_rec::had_transition(std::uint8_t k, bool pause, instant at) const noex
 }
 
 std::optional<std::uint32_t> case_store::find(std::string_view id) const noexcept {
-  const std::uint32_t c = index_.find(id, [&](std::uint32_t n) { return records_[n].id.view(); });
+  const std::uint32_t c = index_.find(id, id_of());
   if (c == id_index::none) return std::nullopt;
   return c;
 }
@@ -163,7 +165,7 @@ std::uint32_t case_store::add(std::string_view id, instant opened, std::uint16_t
 void case_store::pop_back() noexcept {
   case_rec& r = records_.back();
   if (r.status == case_status::open) --open_;
-  index_.erase(r.id, [&](std::uint32_t n) { return records_[n].id.view(); });
+  index_.erase(r.id, id_of());
   clocks_.free(r.clocks, r.clock_count);
   records_.pop_back();
 }

@@ -63,6 +63,8 @@ class case_id_text {
   static constexpr std::size_t tag_at = in_place;  // the size in place, or on_heap
   static constexpr std::uint8_t on_heap = 0xff;    // then: a char* and a std::size_t up front
   void release() noexcept;
+  // On the heap: the text's address, stored in the first bytes.
+  [[nodiscard]] char* heap() const noexcept;
   std::array<char, in_place + 1> bytes_;
 };
 
@@ -200,6 +202,11 @@ class case_store {
   };
 
  private:
+  // What the index confirms a hash match with: the id of case n.
+  [[nodiscard]] auto id_of() const noexcept {
+    return [this](std::uint32_t n) { return records_[n].id.view(); };
+  }
+
   clock_pool clocks_;      // first: the records point into it
   record_chunks records_;  // in opening order
   id_index index_;
