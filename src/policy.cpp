@@ -34,6 +34,12 @@ const variant_policy* sla_policy::find_variant(std::string_view name) const noex
   return nullptr;
 }
 
+const party_policy* sla_policy::find_party(std::string_view party) const noexcept {
+  for (const auto& p : parties)
+    if (p.id == party) return &p;
+  return nullptr;
+}
+
 sla_policy::scope_result sla_policy::classify(const works& w) const {
   for (const auto& r : scope) {
     if (!r.crossings_allowed && !w.crossings.empty()) continue;

@@ -343,7 +343,7 @@ TEST_CASE("hostile text: validate() names variants, steps and alert levels escap
   v.steps[1].after.clear();
   v.steps[1].start = dueday::start_trigger::join;
   v.steps[1].line = 7;
-  v.overall = {span_spec{1, span_spec::unit::working_days}, dueday::counting_rule::civil, {hostile_name, "y\r"}, 8};
+  v.overall = {span_spec{1, span_spec::unit::working_days}, dueday::counting_rule::civil, {hostile_name, "y\r"}, 8, {}};
   p.variants = {v, v};
   dueday::scope_rule r;
   r.variant = "z\x1b";

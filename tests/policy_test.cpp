@@ -216,8 +216,8 @@ sla_policy built(std::size_t n, std::vector<std::string> counts, std::int32_t ov
   variant_policy v;
   v.name = "v";
   v.line = 3;
-  v.overall =
-      overall_policy{span_spec{overall_wd, span_spec::unit::working_days}, counting_rule::civil, std::move(counts), 4};
+  v.overall = overall_policy{
+      span_spec{overall_wd, span_spec::unit::working_days}, counting_rule::civil, std::move(counts), 4, {}};
   v.steps.resize(n);
   for (std::size_t i = 0; i < n; ++i) {
     v.steps[i].name = "s" + std::to_string(i);

@@ -62,6 +62,9 @@ struct event {
   std::string detail;           // see event_kind
   std::int64_t line = 0;        // rejected: the input line
   std::string code;             // rejected: the reject_code, as in engine.hpp ("unknown_case", ...)
+  std::string unit;             // clock events: the unit that answers for the clock (report.hpp)
+  std::string district;         // case_opened: the district the `open` named, if any
+  std::string policy;           // case_opened: the policy id
 
   friend bool operator==(const event&, const event&) = default;
 };

@@ -75,6 +75,14 @@ struct step_policy {
   bool pausable = true;  // whether `pause` is accepted (e.g. waiting on the customer, 补正)
   std::string party;     // who answers for it: "utility", "natural-resources-planning", ...
   int line = 0;
+  std::string title;  // display name in reports (报装勘查); empty: the name
+};
+
+// A party steps name, with the title reports show when no unit is named (供水企业).
+struct party_policy {
+  std::string id;
+  std::string title;
+  int line = 0;
 };
 
 // The case-level clock: it runs while one of the counted steps runs.
@@ -83,6 +91,7 @@ struct overall_policy {
   counting_rule rule = counting_rule::civil;
   std::vector<std::string> counts;  // names of the counted steps; they never run at the same time
   int line = 0;
+  std::string party;  // who answers for it; empty: the counted steps' party when they share one
 };
 
 struct variant_policy {
@@ -117,11 +126,14 @@ struct sla_policy {
   std::string title;
   std::string source;  // file it was read from, or a given name
   std::vector<alert_rule> alerts;
+  std::vector<party_policy> parties;
   std::vector<variant_policy> variants;
   std::vector<scope_rule> scope;
 
   // The variant of that name, or nullptr.
   [[nodiscard]] const variant_policy* find_variant(std::string_view name) const noexcept;
+  // The party of that id, or nullptr.
+  [[nodiscard]] const party_policy* find_party(std::string_view party) const noexcept;
   // The variant the works fall under, or nullopt with a reason ("crossing: rail", ...).
   struct scope_result {
     const variant_policy* variant = nullptr;

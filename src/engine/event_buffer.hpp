@@ -78,6 +78,9 @@ class event_buffer {
     e.detail.clear();
     e.line = 0;
     e.code.clear();
+    e.unit.clear();
+    e.district.clear();
+    e.policy.clear();
   }
 
   std::vector<event> events_;
