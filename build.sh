@@ -36,7 +36,7 @@ case "$what" in
     ;;
   test)
     clang-format --dry-run -Werror include/dueday/*.hpp include/dueday/interop/*.hpp src/*.cpp src/detail/*.hpp \
-      src/engine/*.cpp src/engine/*.hpp tests/*.hpp \
+      src/engine/*.cpp src/engine/*.hpp src/report/*.cpp src/report/*.hpp tests/*.hpp \
       examples/*.cpp tests/*.cpp tests/install/*.cpp tests/subproject/*.cpp bench/*.cpp \
       tests/fuzz/*.cpp tests/fuzz/*.hpp
     # Time enters the library only as arguments: nothing in it reads a clock or the host zone.
@@ -47,7 +47,7 @@ case "$what" in
     cmake --preset ci >/dev/null
     cmake --build --preset ci -j"$jobs"
     # GCC-only flags in compile_commands.json are not clang-tidy findings.
-    clang-tidy -p build/ci --quiet --extra-arg=-Wno-unknown-warning-option src/*.cpp src/engine/*.cpp examples/*.cpp \
+    clang-tidy -p build/ci --quiet --extra-arg=-Wno-unknown-warning-option src/*.cpp src/engine/*.cpp src/report/*.cpp examples/*.cpp \
       2>/dev/null
     ctest --preset ci -j"$jobs"
     # Every test again under AddressSanitizer and UndefinedBehaviorSanitizer (-O1, asserts on): the

@@ -1,0 +1,1 @@
+// event_reader.cpp: being written (issue 9).

@@ -1,0 +1,1 @@
+// report/data.cpp: being written (issue 9).

@@ -1,0 +1,1 @@
+// report/html.cpp: being written (issue 9).

@@ -1,0 +1,1 @@
+// report/model.cpp: being written (issue 9).

@@ -1,0 +1,1 @@
+// report/svg.cpp: being written (issue 9).

@@ -1,0 +1,1 @@
+// report/text.cpp: being written (issue 9).

@@ -1,0 +1,1 @@
+// report/write.cpp: being written (issue 9).
