@@ -267,7 +267,7 @@ inline monthly_report october_report() {
        water_a,
        "9wd",
        bj(2026, 10, 8, 9, 30),
-       bj(2026, 10, 22, 24),
+       bj(2026, 10, 23, 24),
        bj(2026, 10, 23, 15),
        false,
        0,

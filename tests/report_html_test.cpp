@@ -163,7 +163,9 @@ TEST_CASE("report html: a month with nothing in it") {
   CHECK(count(h, "class=\"bar\"") == 0);
   CHECK(count(table(h, "T3"), "本月无数据") == 1);
   CHECK(count(table(h, "T4"), "本月无数据") == 1);
-  CHECK(count(h, "按时办结率—（n=0），上月无可比数据") == 1);  // no rate: "—", never 0%
+  CHECK(count(h, "本月无办结件，按时办结率和用时不作计算") == 1);
+  CHECK(count(table(h, "T1"), "<td class=\"n\">—</td>") >= 4);  // no rate or time: "—", never 0%
+  CHECK(count(h, "0.00%") == 0);
 }
 
 TEST_CASE("report html: text widths, 1 em per wide character and 0.55 per other") {

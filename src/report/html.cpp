@@ -56,7 +56,7 @@ th{font-family:var(--hei);font-weight:normal;text-align:center;background:#eee}
 th .en{display:block;font-size:6.5pt}
 td.n{text-align:right;white-space:nowrap}
 td.c{text-align:center}
-td.id{white-space:nowrap}td.id .en{display:block}
+td.id{min-width:31mm;overflow-wrap:anywhere}td.id .en{display:block}
 [data-table=T4] table{font-size:9pt}
 thead{display:table-header-group}
 tr{break-inside:avoid}
@@ -115,9 +115,12 @@ void write_overview(std::ostream& out, const monthly_report& r) {
         "超期办结{}件；月末在办{}件，其中超期未办结{}件。",
         m, t->opened, t->opened_previous, t->opened_year, f.completed, f.on_time, f.early, f.late_completed, f.open,
         f.late_open);
-    out << fmt::format("按时办结率{}（n={}），{}；平均用时{}个工作日，最长{}个工作日。", rate_text(f.on_time_rate()),
-                       f.completed, rate_change_words(t->overall.rate_change_pp()), wd_text(f.mean_wd()),
-                       wd_text(f.max_wd()));
+    if (f.completed == 0)  // no denominator: say so rather than print a rate of "—" mid-sentence
+      out << "本月无办结件，按时办结率和用时不作计算（表中显示“—”）。";
+    else
+      out << fmt::format("按时办结率{}（n={}），{}；平均用时{}个工作日，最长{}个工作日。", rate_text(f.on_time_rate()),
+                         f.completed, rate_change_words(t->overall.rate_change_pp()), wd_text(f.mean_wd()),
+                         wd_text(f.max_wd()));
     out << fmt::format("本月发出黄牌{}件次、红牌{}件次、督办{}件次；环节衔接超时{}件。", f.warnings, f.overdue,
                        f.escalations, f.handovers);
     if (t->out_of_scope > 0 || t->cancelled > 0)
@@ -165,7 +168,7 @@ void write_rules(std::ostream& out, const monthly_report& r) {
          "每个计时（各环节计时及全流程计时）只对应一个责任单位：以事件所载单位为准；未载明的，取政策中该环节责任方的名"
          "称。</li>\n"
       << "<li>统计周期为自然月，北京时间1日00:00至末日24:00。新受理：本月起算的计时；办结：本月办结的计时。</li>\n"
-      << "<li>按时办结：在到期时刻或之前办结；提前办结：按时且至少提前" << wd_text(o.early_margin)
+      << "<li>按时办结：在到期时刻或之前办结；提前办结：按时且至少提前" << fmt::format("{:g}", o.early_margin)
       << "个工作日；超期办结：在到期时刻之后办结。</li>\n"
       << "<li>"
          "超期未办结：至月末未办结、未撤销且已过到期时刻；每月列出直至办结，办结当月计为超期办结一次。撤销案件的计时"

@@ -161,16 +161,15 @@ void write_table_units(std::ostream& out, const monthly_report& r, bool full) {
   if (r.units.empty()) empty_row(out, cols.size());
   for (const auto& u : r.units) {
     const auto& f = u.figures.month;
-    std::string rank;
-    if (u.rank)
-      rank = num(*u.rank);
-    else if (u.no_cases)
-      rank = "<span class=\"mark\">本月无业务</span>";
-    else
-      rank = "<span class=\"mark\">样本少</span>";
+    // The rank, or "—" with the reason beside the name: the rank column stays narrow.
+    const std::string rank = u.rank ? num(*u.rank) : std::string(no_value);
     std::string steps;
     for (std::size_t i = 0; i < u.steps.size(); ++i) steps += (i ? "、" : "") + html_escape(u.steps[i]);
     std::string name = html_escape(u.unit);
+    if (u.no_cases)
+      name += "<span class=\"mark\">本月无业务</span>";
+    else if (!u.rank)
+      name += "<span class=\"mark\">样本少</span>";
     if (f.late() > 0) name += "<span class=\"mark dark\">超期</span>";
     out << (u.no_cases ? "<tr class=\"none\">" : "<tr>") << "<td class=\"c\">" << rank << "</td>" << tdt(name)
         << tdt(steps.empty() ? std::string(no_value) : steps);
@@ -250,7 +249,7 @@ void write_table_pauses(std::ostream& out, const monthly_report& r) {
   open_table(out, "T6", "表6　不计时暂停（申请人原因）", "T6 Paused time, excluded", "单位：小时", cols);
   if (r.pauses.empty()) empty_row(out, cols.size());
   for (const auto& p : r.pauses) {
-    out << "<tr>" << tdt(html_escape(p.case_id)) << tdt(html_escape(step_title(r, "", p.step)))
+    out << "<tr><td class=\"id\">" << html_escape(p.case_id) << "</td>" << tdt(html_escape(step_title(r, "", p.step)))
         << tdt(html_escape(p.unit)) << td(beijing_short(p.from))
         << td(p.to ? beijing_short(*p.to) : std::string("月末仍暂停"))
         << td(fmt::format("{:.1f}", static_cast<double>(p.paused.count()) / 3600.0))
