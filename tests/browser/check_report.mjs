@@ -146,12 +146,19 @@ try {
   // The first page as a reader sees it on screen (A4 width, the screen style's page margins).
   await page.screenshot({ path: png, clip: { x: 0, y: 0, width: 794, height: 1123 } });
   await page.pdf({ path: pdf, format: 'A4', printBackground: true, preferCSSPageSize: true });
-  const pages = (readFileSync(pdf, 'latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
+  // Every page A4 (595 x 842 pt), portrait, or landscape for the attachment's wide tables.
+  const boxes = [...readFileSync(pdf, 'latin1').matchAll(/\/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]/g)]
+    .map((m) => [Math.round(Number(m[1])), Math.round(Number(m[2]))]);
+  const pages = boxes.length;
   if (pages < 2) fail(`the PDF has ${pages} page(s)`);
+  const a4 = ([w, h]) => (w === 595 && h === 842) || (w === 842 && h === 595);
+  if (!boxes.every(a4)) fail(`a PDF page is not A4: ${boxes.find((b) => !a4(b)).join(' x ')} pt`);
+  if (boxes[0][0] !== 595) fail('the first page is not A4 portrait');
+  const landscape = boxes.filter(([w]) => w === 842).length;
   console.log(`pdf: ${pdf}`);
   console.log(`png: ${png}`);
   console.log(`browser check ok: ${dom.figures.length} figures, ${dom.tables.length} tables, ${dom.named.length} ` +
-              `named-unit paragraph(s), ${pages} A4 pages, fc-match ${fcFamily}, drawn in ${[...drawn].join(' / ')}, ` +
+              `named-unit paragraph(s), ${pages} A4 pages (${landscape} landscape), fc-match ${fcFamily}, drawn in ${[...drawn].join(' / ')}, ` +
               `0 network requests`);
 } catch (e) {
   fail(e.message.split('\n')[0]);
