@@ -17,11 +17,12 @@ packages=(build-essential cmake git tzdata clang-format clang-tidy
           libfmt-dev libhowardhinnant-date-dev libboost-date-time-dev libtomlplusplus-dev
           libcli11-dev nlohmann-json3-dev libsimdjson-dev doctest-dev libtsan2 clang libclang-rt-14-dev)
 [ "$what" = bench ] && packages+=(libbenchmark-dev libquantlib0-dev)
-# The browser check of the HTML circular (tests/browser): Debian's Chromium, a CJK font for it, and
-# Node with npm for playwright-core. A Node from elsewhere (NodeSource) brings its own npm and
-# conflicts with Debian's npm package, so node and npm are installed only when missing as commands.
+# The browser check of the HTML circular (tests/browser): Debian's Chromium, a CJK font for it,
+# pdftoppm for the PNG of its first printed page, and Node with npm for playwright-core. A Node from
+# elsewhere (NodeSource) brings its own npm and conflicts with Debian's npm package, so node and npm
+# are installed only when missing as commands.
 if [ "$what" = test ]; then
-  packages+=(chromium fonts-noto-cjk)
+  packages+=(chromium fonts-noto-cjk poppler-utils)
   command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 fi
 missing=()

@@ -143,9 +143,17 @@ try {
   mkdirSync(outdir, { recursive: true });
   const png = join(outdir, 'circular-page1.png');
   const pdf = join(outdir, 'circular.pdf');
-  // The first page as a reader sees it on screen (A4 width, the screen style's page margins).
-  await page.screenshot({ path: png, clip: { x: 0, y: 0, width: 794, height: 1123 } });
   await page.pdf({ path: pdf, format: 'A4', printBackground: true, preferCSSPageSize: true });
+  // The first printed page, rasterised from the PDF by poppler's pdftoppm (poppler-utils); without
+  // it, the first A4-high screenful as the screen style shows it.
+  let pngFrom = 'pdf page 1';
+  try {
+    execFileSync('pdftoppm', ['-png', '-r', '110', '-f', '1', '-l', '1', '-singlefile', pdf, png.replace(/\.png$/, '')],
+                 { stdio: 'ignore', timeout: 30_000 });
+  } catch {
+    pngFrom = 'screen';
+    await page.screenshot({ path: png, clip: { x: 0, y: 0, width: 794, height: 1123 } });
+  }
   // Every page A4 (595 x 842 pt), portrait, or landscape for the attachment's wide tables.
   const boxes = [...readFileSync(pdf, 'latin1').matchAll(/\/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]/g)]
     .map((m) => [Math.round(Number(m[1])), Math.round(Number(m[2]))]);
@@ -156,7 +164,7 @@ try {
   if (boxes[0][0] !== 595) fail('the first page is not A4 portrait');
   const landscape = boxes.filter(([w]) => w === 842).length;
   console.log(`pdf: ${pdf}`);
-  console.log(`png: ${png}`);
+  console.log(`png: ${png} (${pngFrom})`);
   console.log(`browser check ok: ${dom.figures.length} figures, ${dom.tables.length} tables, ${dom.named.length} ` +
               `named-unit paragraph(s), ${pages} A4 pages (${landscape} landscape), fc-match ${fcFamily}, drawn in ${[...drawn].join(' / ')}, ` +
               `0 network requests`);
