@@ -3,6 +3,7 @@
 #   ./build.sh run     install what is missing, build, and run the main job (replay the October
 #                      2026 example through the SLA engine: events file plus a summary)
 #   ./build.sh test    install what is missing, build, check formatting, and run every test (ctest),
+#                      including the browser check of the HTML circular (headless Chromium),
 #                      then every test again under AddressSanitizer and UndefinedBehaviorSanitizer
 #                      (build/asan), then the threading tests under ThreadSanitizer (build/tsan),
 #                      then each fuzz target for a bounded time (build/fuzz, tests/fuzz/smoke)
@@ -16,6 +17,14 @@ packages=(build-essential cmake git tzdata clang-format clang-tidy
           libfmt-dev libhowardhinnant-date-dev libboost-date-time-dev libtomlplusplus-dev
           libcli11-dev nlohmann-json3-dev libsimdjson-dev doctest-dev libtsan2 clang libclang-rt-14-dev)
 [ "$what" = bench ] && packages+=(libbenchmark-dev libquantlib0-dev)
+# The browser check of the HTML circular (tests/browser): Debian's Chromium, a CJK font for it,
+# pdftoppm for the PNG of its first printed page, and Node with npm for playwright-core. A Node from
+# elsewhere (NodeSource) brings its own npm and conflicts with Debian's npm package, so node and npm
+# are installed only when missing as commands.
+if [ "$what" = test ]; then
+  packages+=(chromium fonts-noto-cjk poppler-utils)
+  command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -44,6 +53,15 @@ case "$what" in
       echo "the library must not read a clock or the environment" >&2
       exit 1
     fi
+    # playwright-core for the browser check, exactly as the committed lock file pins it; again only
+    # when node_modules is missing or the lock file changed since.
+    lock_sum=$(sha256sum tests/browser/package-lock.json | cut -d' ' -f1)
+    if [ "$(cat tests/browser/node_modules/.dueday-lock 2>/dev/null)" != "$lock_sum" ]; then
+      npm ci --prefix tests/browser --no-audit --no-fund --ignore-scripts
+      echo "$lock_sum" > tests/browser/node_modules/.dueday-lock
+    fi
+    # Here everything the browser check needs is installed: a missing piece is a failure, not a skip.
+    export DUEDAY_BROWSER_REQUIRED=1
     cmake --preset ci >/dev/null
     cmake --build --preset ci -j"$jobs"
     # GCC-only flags in compile_commands.json are not clang-tidy findings.

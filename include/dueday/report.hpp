@@ -204,6 +204,9 @@ struct monthly_report {
   std::vector<report_late_case> late;  // by the case's most working days late, then case id
   std::vector<report_named_unit> named;
   std::string no_late_sentence;  // set when no unit is named ("本月各单位均无超期办结件。")
+  // Part 六's {deadline}: the 10th working day of the next month on the report's calendar; none
+  // when the calendar does not cover it (the circular then says "下月第10个工作日").
+  std::optional<civil_day> reply_by;
   std::vector<report_pause> pauses;
   std::vector<report_day> days;
   report_options options;
