@@ -35,9 +35,10 @@ const outdir = resolve(outArg);
 if (!existsSync(html)) fail(`no such file: ${html}`);
 const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
 if (!existsSync(executablePath)) missing(`${executablePath} not found (Debian package chromium)`);
-// playwright-core 1.64 refuses Node before 20 (Debian 12's own nodejs is 18).
+// playwright-core is pinned to 1.61, the last release that runs on Node 18 (Debian 12's own nodejs;
+// 1.62 and later need 20): the check must pass with nothing but Debian's packages.
 const nodeMajor = Number(process.versions.node.split('.')[0]);
-if (nodeMajor < 20) missing(`playwright-core 1.64 needs Node.js 20 or later, this is ${process.versions.node}`, 'install Node.js 20');
+if (nodeMajor < 18) missing(`playwright-core 1.61 needs Node.js 18 or later, this is ${process.versions.node}`, 'install Node.js 18');
 let chromium;
 try {
   ({ chromium } = await import('playwright-core'));
