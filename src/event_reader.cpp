@@ -57,8 +57,10 @@ bool boolean(od::value v, std::string_view key) {
 event read_line(od::parser& parser, std::string_view line) {
   od::document doc;
   od::object o;
-  const auto malformed = [](simdjson::error_code code) {
-    return bad_line{fmt::format("malformed JSON ({})", simdjson::error_message(code))};
+  // nlohmann's message says where the line goes wrong; simdjson's when nlohmann takes it.
+  const auto malformed = [&](simdjson::error_code code) {
+    std::string why = detail::json_syntax_problem(line);
+    return bad_line{why.empty() ? fmt::format("malformed JSON ({})", simdjson::error_message(code)) : std::move(why)};
   };
   if (auto code = parser.iterate(line.data(), line.size(), line.size() + detail::line_padding).get(doc)) {
     throw malformed(code);
