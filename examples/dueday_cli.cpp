@@ -7,6 +7,7 @@
 //   dueday deadline 2026-09-30T10:00 2 --rule hours --explain
 //   dueday add --batch < pairs.csv             one date per "DATE,N" line
 //   dueday replay --summary < commands.jsonl > events.jsonl
+//   dueday report --month 2026-10 --events events.jsonl --format html -o circular.html
 //
 // Every command takes --holidays DIR (default: the notices compiled into the library), --region
 // NAME|FILE (a local overlay: DIR/regions/NAME.toml, or a file) and --provisional (project days
@@ -485,6 +486,7 @@ int run(int argc, char** argv) {
     refuse_empty(replay, "--output", {o.output}, "a file for the events");
     refuse_empty(report_command, "--events", {report_args.events}, "a file of events");
     refuse_empty(report_command, "--output", {report_args.output}, "a file for the report");
+    refuse_empty(report_command, "--policy", report_args.policies, "a policy file");
     const int rc = [&] {
       if (*day) return run_day(o);
       if (*add) {
