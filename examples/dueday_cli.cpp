@@ -370,6 +370,7 @@ class tally_sink final : public dueday::event_sink {
 dueday::policy_set load_policies(const std::vector<std::string>& files) {
   if (files.empty()) return dueday::builtin_policies();
   std::vector<dueday::sla_policy> list;
+  list.reserve(files.size());
   for (const auto& f : files) list.push_back(dueday::load_policy(f));
   return dueday::policy_set(std::move(list));
 }
