@@ -50,7 +50,7 @@ void add_clocks(clock_set& s, std::size_t case_index, const sla_policy& policy, 
   }
   k.clocks.push_back(s.clocks.size());
   s.clocks.push_back(
-      new_clock(case_index, "overall", "全流程", v.overall.limit, v.overall.rule, party_unit(policy, party), cal));
+      new_clock(case_index, "overall", overall_title, v.overall.limit, v.overall.rule, party_unit(policy, party), cal));
   s.clocks.back().overall = true;
   s.clocks.back().order = k.clocks.size() - 1;
 }

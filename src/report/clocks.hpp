@@ -12,6 +12,9 @@
 
 namespace dueday::detail {
 
+// The title of the overall clock's rows and clocks.
+inline constexpr const char* overall_title = "全流程";
+
 // A pause of a step's clock (waiting on the customer): from step_paused to step_resumed, or to the
 // clock's completion or the case's cancellation.
 struct clock_pause {

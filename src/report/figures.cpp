@@ -108,7 +108,7 @@ void add_case_rows(monthly_report& r, const clock_set& s, const sla_policy& poli
         row.limit = to_string(v.steps[j].limit);
       } else {
         row.step = "overall";
-        row.title = "全流程";
+        row.title = overall_title;
         row.limit = to_string(v.overall.limit);
       }
       for (const case_record& k : s.cases)
