@@ -9,15 +9,11 @@
 #include <string>
 #include <vector>
 
-#include "report/numbers.hpp"
 #include "report/render.hpp"
 #include "report_support.hpp"
 
 using namespace dueday;
 using namespace dueday::test::report_rig;
-using dueday::detail::pp_text;
-using dueday::detail::rate_text;
-using dueday::detail::wd_text;
 
 namespace {
 

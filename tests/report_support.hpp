@@ -12,12 +12,17 @@
 #include <string>
 #include <vector>
 
+#include "report/numbers.hpp"
 #include "support.hpp"
 
 namespace dueday::test::report_rig {
 
 using dueday::test::at;
 using dueday::test::cal;
+// How every form prints rates, percentage points and working days.
+using dueday::detail::pp_text;
+using dueday::detail::rate_text;
+using dueday::detail::wd_text;
 
 inline constexpr std::int64_t D = 86400;  // a civil working day of working time, in seconds
 

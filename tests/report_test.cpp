@@ -1,7 +1,6 @@
 #include <doctest/doctest.h>
 #include <dueday/report.hpp>  // first: proves the header stands alone
 
-#include "report/numbers.hpp"
 #include "report_support.hpp"
 
 // Every figure below is worked out by hand from the events the test writes. October 2026 on the
@@ -10,9 +9,6 @@
 
 using namespace dueday;
 using namespace dueday::test::report_rig;
-using dueday::detail::pp_text;
-using dueday::detail::rate_text;
-using dueday::detail::wd_text;
 
 namespace {
 

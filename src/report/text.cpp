@@ -84,6 +84,18 @@ void append(std::vector<std::string>& to, std::vector<std::string> more) {
 
 std::string opt_days(std::optional<double> d) { return wd_text(d); }
 
+// Display names: a variant's title (from the case rows) and a step's (from the step rows).
+std::string variant_title(const monthly_report& r, const std::string& variant) {
+  for (const report_cases& c : r.cases)
+    if (c.variant == variant && !c.title.empty()) return c.title;
+  return variant;
+}
+std::string step_title(const monthly_report& r, const std::string& variant, const std::string& step) {
+  for (const report_step_row& s : r.steps)
+    if (s.variant == variant && s.step == step) return s.title;
+  return step;
+}
+
 }  // namespace
 
 void write_report_text(std::ostream& out, const monthly_report& r) {
@@ -115,7 +127,7 @@ void write_report_text(std::ostream& out, const monthly_report& r) {
   out << "二、分环节情况 By step\n";
   table steps(with_figures({"类型", "环节", "时限"}));
   for (const report_step_row& s : r.steps) {
-    std::vector<std::string> cells{s.variant, s.title, s.limit};
+    std::vector<std::string> cells{variant_title(r, s.variant), s.title, s.limit};
     append(cells, figure_cells(s.figures));
     steps.row(std::move(cells));
   }
@@ -138,9 +150,9 @@ void write_report_text(std::ostream& out, const monthly_report& r) {
       std::string alerts;
       for (const report_alert& a : k.alerts) alerts += (alerts.empty() ? "" : "、") + a.level;
       const bool handover_clock = c.handover && k.step == "overall";
-      late.row({c.case_id, c.variant, c.district.empty() ? std::string(no_value) : c.district,
-                k.step + (handover_clock ? "（环节衔接超时）" : ""), k.unit, k.limit, time_text(k.started),
-                time_text(k.due), k.completed ? time_text(*k.completed) : std::string("在办"),
+      late.row({c.case_id, variant_title(r, c.variant), c.district.empty() ? std::string(no_value) : c.district,
+                step_title(r, c.variant, k.step) + (handover_clock ? "（环节衔接超时）" : ""), k.unit, k.limit,
+                time_text(k.started), time_text(k.due), k.completed ? time_text(*k.completed) : std::string("在办"),
                 k.late ? wd_text(k.late_wd) : std::string(no_value), alerts.empty() ? std::string(no_value) : alerts});
     }
   }
