@@ -182,13 +182,15 @@ clock_status status_at(const clock_record& c, const case_record& k, instant t, c
   return st;
 }
 
+working_time paused_in(const clock_pause& pause, time_basis basis, period p, const calendar& cal) {
+  const instant from = std::max(pause.from, p.from);
+  const instant to = std::min(pause.to.value_or(p.to), p.to);
+  return to > from ? cal.working_time_between(from, to, basis) : working_time{};
+}
+
 working_time paused_in(const clock_record& c, period p, const calendar& cal) {
   working_time sum{};
-  for (const clock_pause& pause : c.pauses) {
-    const instant from = std::max(pause.from, p.from);
-    const instant to = std::min(pause.to.value_or(p.to), p.to);
-    if (to > from) sum += cal.working_time_between(from, to, c.basis);
-  }
+  for (const clock_pause& pause : c.pauses) sum += paused_in(pause, c.basis, p, cal);
   return sum;
 }
 

@@ -101,7 +101,8 @@ void add_case_rows(monthly_report& r, const clock_set& s, const sla_policy& poli
 void add_unit_rows(monthly_report& r, const clock_set& s, const sla_policy& policy, const periods& p,
                    const calendar& cal);  // units.cpp: units and named
 
-// The clock's pauses that lie in the period, in working time.
+// The part of a pause, or of all the clock's pauses, that lies in the period, in working time.
+[[nodiscard]] working_time paused_in(const clock_pause& pause, time_basis basis, period p, const calendar& cal);
 [[nodiscard]] working_time paused_in(const clock_record& c, period p, const calendar& cal);
 
 }  // namespace dueday::detail

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <tuple>
 
 #include "dueday/error.hpp"
 #include "dueday/format.hpp"
@@ -89,9 +90,7 @@ void add_pauses(monthly_report& r, const clock_set& s, const periods& p, const c
       out.unit = c.unit;
       out.from = pause.from;
       if (pause.to && *pause.to < p.month.to) out.to = pause.to;
-      clock_record one = c;
-      one.pauses = {pause};
-      out.paused = paused_in(one, p.month, cal);
+      out.paused = paused_in(pause, c.basis, p.month, cal);
       out.reason = pause.reason;
       r.pauses.push_back(std::move(out));
     }
