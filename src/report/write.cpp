@@ -22,8 +22,4 @@ void write_report(std::ostream& out, const monthly_report& r, report_format form
   }
 }
 
-// TEMPORARY (helper-figures): html.cpp is being written by another helper; this stand-in lets the
-// CLI link meanwhile and is deleted before the branch is handed over.
-void detail::write_report_html(std::ostream& out, const monthly_report& r) { detail::write_report_text(out, r); }
-
 }  // namespace dueday
