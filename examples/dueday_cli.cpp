@@ -7,6 +7,7 @@
 //   dueday deadline 2026-09-30T10:00 2 --rule hours --explain
 //   dueday add --batch < pairs.csv             one date per "DATE,N" line
 //   dueday replay --summary < commands.jsonl > events.jsonl
+//   dueday report --month 2026-10 --events events.jsonl --format html -o circular.html
 //
 // Every command takes --holidays DIR (default: the notices compiled into the library), --region
 // NAME|FILE (a local overlay: DIR/regions/NAME.toml, or a file) and --provisional (project days
@@ -29,6 +30,8 @@
 #include <span>
 #include <string>
 #include <vector>
+
+#include "cli_report.hpp"
 
 namespace {
 
@@ -363,14 +366,18 @@ class tally_sink final : public dueday::event_sink {
   long events_ = 0, out_of_scope_ = 0, on_time_ = 0, late_ = 0, cancelled_ = 0, open_ = 0;
 };
 
+// The policies in `files`, or the bundled ones when there are none.
+dueday::policy_set load_policies(const std::vector<std::string>& files) {
+  if (files.empty()) return dueday::builtin_policies();
+  std::vector<dueday::sla_policy> list;
+  list.reserve(files.size());
+  for (const auto& f : files) list.push_back(dueday::load_policy(f));
+  return dueday::policy_set(std::move(list));
+}
+
 int run_replay(const options& o) {
   const calendar cal = load(o);
-  dueday::policy_set policies = dueday::builtin_policies();
-  if (!o.policies.empty()) {
-    std::vector<dueday::sla_policy> list;
-    for (const auto& f : o.policies) list.push_back(dueday::load_policy(f));
-    policies = dueday::policy_set(std::move(list));
-  }
+  const dueday::policy_set policies = load_policies(o.policies);
   std::ifstream in_file;
   std::istream* in = &std::cin;
   std::string source = "stdin";
@@ -449,6 +456,8 @@ int run(int argc, char** argv) {
   replay->add_option("--input", o.input, "read commands from FILE instead of stdin");
   replay->add_option("--output", o.output, "write events to FILE instead of stdout");
   replay->add_flag("--summary", o.summary, "print a short summary to stderr once the events are written");
+  dueday_cli::report_args report_args;
+  auto* report_command = dueday_cli::add_report_command(app, report_args);
 
   // "day, add, between, deadline, coverage, replay", for the message on a missing or unknown command.
   std::string commands;
@@ -476,6 +485,9 @@ int run(int argc, char** argv) {
     refuse_empty(replay, "--policy", o.policies, "a policy file");
     refuse_empty(replay, "--input", {o.input}, "a file of commands");
     refuse_empty(replay, "--output", {o.output}, "a file for the events");
+    refuse_empty(report_command, "--events", {report_args.events}, "a file of events");
+    refuse_empty(report_command, "--output", {report_args.output}, "a file for the report");
+    refuse_empty(report_command, "--policy", report_args.policies, "a policy file");
     const int rc = [&] {
       if (*day) return run_day(o);
       if (*add) {
@@ -493,6 +505,7 @@ int run(int argc, char** argv) {
       }
       if (*coverage) return run_coverage(o);
       if (*replay) return run_replay(o);
+      if (*report_command) return dueday_cli::run_report(report_args, load(o), load_policies(report_args.policies));
       return 0;
     }();
     // Output that never reached its file (a full disk, a closed pipe) is no success.

@@ -43,6 +43,10 @@ std::string_view short_what(std::string_view w) {
   return w;
 }
 
+std::string malformed(const json::exception& e) {
+  return fmt::format("malformed JSON ({})", escape(short_what(e.what()), 200));  // it quotes the line
+}
+
 void read_works_dom(const json& j, command_fields& f) {
   f.has_works = true;
   if (!j.is_object()) {
@@ -121,7 +125,7 @@ bool read_command_dom(std::string_view line, command& c, std::string& why) {
   try {
     j = json::parse(line, callback);
   } catch (const json::exception& e) {  // parse_error, or out_of_range for a number past a double
-    why = fmt::format("malformed JSON ({})", escape(short_what(e.what()), 200));  // it quotes the line
+    why = malformed(e);
     return false;
   }
   // nlohmann stops at a NUL byte as at the end of the text: what follows it was never read.
@@ -143,6 +147,15 @@ bool read_command_dom(std::string_view line, command& c, std::string& why) {
     }
   }
   return build_command(f, c, why);
+}
+
+std::string json_syntax_problem(std::string_view line) {
+  try {
+    [[maybe_unused]] const json j = json::parse(line);
+  } catch (const json::exception& e) {
+    return malformed(e);
+  }
+  return {};
 }
 
 }  // namespace dueday::detail

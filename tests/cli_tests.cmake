@@ -1,11 +1,12 @@
 # CLI behaviour, one ctest per case:
-#   cli_case(NAME EXIT <code> ARGS ... [STDOUT text | STDOUT_FILE file] [STDERR regex] [STDIN file])
+#   cli_case(NAME EXIT <code> ARGS ... [STDOUT text | STDOUT_FILE file] [STDOUT_REGEX regex] [STDERR regex]
+#            [STDIN file])
 # A ';' in a regex splits it as a CMake list (the rest is silently dropped): match it with '.'.
 function(cli_case name)
-  cmake_parse_arguments(C "" "EXIT;STDOUT;STDOUT_FILE;STDERR;STDIN" "ARGS" ${ARGN})
+  cmake_parse_arguments(C "" "EXIT;STDOUT;STDOUT_FILE;STDOUT_REGEX;STDERR;STDIN" "ARGS" ${ARGN})
   string(REPLACE ";" "|" args "${C_ARGS}")  # a list would split into separate ctest arguments
   set(defs -DCLI=$<TARGET_FILE:dueday_cli> "-DARGS=${args}" -DEXIT=${C_EXIT})
-  foreach(opt STDOUT STDOUT_FILE STDERR STDIN)
+  foreach(opt STDOUT STDOUT_FILE STDOUT_REGEX STDERR STDIN)
     if(DEFINED C_${opt})
       list(APPEND defs "-D${opt}=${C_${opt}}")
     endif()
@@ -53,9 +54,9 @@ cli_case("missing holidays dir exits 2" EXIT 2 ARGS --holidays ${D}/no-such-dir 
 cli_case("batch names the bad line and keeps earlier output" EXIT 2 ARGS add --batch STDIN ${D}/batch-bad.csv
          STDOUT "2026-10-09\n" STDERR "stdin:2: bad line '2026-13-01,3'")
 cli_case("an unknown command is named with the commands" EXIT 2 ARGS frob 2026-10-10
-         STDERR "unknown command 'frob' \\(expected day, add, between, deadline, coverage, replay\\)")
+         STDERR "unknown command 'frob' \\(expected day, add, between, deadline, coverage, replay, report\\)")
 cli_case("no command names the commands" EXIT 2 ARGS --provisional
-         STDERR "a command is required \\(expected day, add, between, deadline, coverage, replay\\)")
+         STDERR "a command is required \\(expected day, add, between, deadline, coverage, replay, report\\)")
 cli_case("--json without --explain exits 2" EXIT 2 ARGS deadline 2026-09-30T10:00 2 --json
          STDERR "--json needs --explain")
 cli_case("an empty --holidays= exits 2" EXIT 2 ARGS --holidays= day 2026-10-10 STDERR "--holidays: empty")
@@ -193,3 +194,33 @@ add_test(NAME "example: october-2026/commands.jsonl is what make_october writes"
 add_test(NAME "cli: a full disk, output over input and a folder as input exit 2 naming them"
          COMMAND ${CMAKE_COMMAND} -DCLI=$<TARGET_FILE:dueday_cli> -DDATA=${D} -DWORK=${CMAKE_CURRENT_BINARY_DIR}/cli_files
                  -P ${CMAKE_CURRENT_SOURCE_DIR}/cmake/cli_files.cmake)
+
+# report: one case whose survey (due 10-15 00:00) was done at 12:00 that day, 0.5 WD late.
+set(R ${D}/report-events.jsonl)
+cli_case("report names the late unit in its sentence" EXIT 0
+         ARGS report --month 2026-10 --events ${R} --generated-at 2026-11-02T09:00
+         STDOUT_REGEX "10月，一供水公司在“[^”]+”环节超期办结1件、超期未办结0件（最长超期0.50个工作日），予以通报。\n")
+cli_case("report reads events on stdin" EXIT 0 ARGS report --month 2026-10 --generated-at 2026-11-02T09:00
+         STDIN ${R} STDOUT_REGEX "^关于2026年10月全市获得用水办理情况的通报\n")
+cli_case("report CSV lists the month's days" EXIT 0 ARGS report --month 2026-10 --events ${R} --format csv
+         --generated-at 2026-11-02T09:00 STDOUT_REGEX "\r\ndays,2026-10-10,makeup-workday,0,0\r\n")
+cli_case("report JSON prints the given generation time" EXIT 0 ARGS report --month 2026-10 --events ${R}
+         --format json --generated-at 2026-11-02T09:00
+         STDOUT_REGEX "\"generated_at\": \"2026-11-02T09:00:00\\+08:00\"")
+cli_case("report -o writes the file, not stdout" EXIT 0 ARGS report --month 2026-10 --events ${R} --format json
+         -o ${CMAKE_CURRENT_BINARY_DIR}/report-test.json STDOUT "")
+cli_case("report refuses a bad month" EXIT 2 ARGS report --month 2026-13 --events ${R}
+         STDERR "--month: bad month '2026-13' \\(expected YYYY-MM\\)")
+cli_case("report refuses a month without its zero" EXIT 2 ARGS report --month 2026-1 --events ${R}
+         STDERR "--month: bad month '2026-1'")
+cli_case("report needs --month" EXIT 2 ARGS report --events ${R} STDERR "--month")
+cli_case("report refuses an unknown format" EXIT 2 ARGS report --month 2026-10 --events ${R} --format pdf
+         STDERR "--format: 'pdf' \\(expected html, text, csv or json\\)")
+cli_case("report refuses a bad --generated-at" EXIT 2 ARGS report --month 2026-10 --events ${R} --generated-at soon
+         STDERR "--generated-at: bad date-time 'soon'")
+cli_case("report names the bad events line" EXIT 2 ARGS report --month 2026-10 --events ${D}/report-bad-events.jsonl
+         STDERR "report-bad-events.jsonl:2: unknown event type 'nope'")
+cli_case("report names a missing events file" EXIT 2 ARGS report --month 2026-10 --events ${D}/no-such.jsonl
+         STDERR "no-such.jsonl: cannot open file")
+cli_case("report refuses a month past the calendar" EXIT 2 ARGS report --month 2027-01 --events ${R}
+         STDERR "the calendar does not cover 2027-01")

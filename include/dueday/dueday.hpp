@@ -11,6 +11,7 @@
 #include "dueday/io.hpp"
 #include "dueday/jsonl.hpp"
 #include "dueday/policy.hpp"
+#include "dueday/report.hpp"
 #include "dueday/span.hpp"
 #include "dueday/timer.hpp"
 #include "dueday/units.hpp"

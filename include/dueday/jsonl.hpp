@@ -21,6 +21,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "dueday/engine.hpp"
 #include "dueday/event.hpp"
@@ -64,6 +65,13 @@ class jsonl_sink final : public event_sink {
   std::ostream* out_;
   std::unique_ptr<detail::event_writer> writer_;
 };
+
+// The events of a JSON Lines stream as to_json writes them, in order; `unit`, `policy` and
+// `district` are read when present (files written before they existed have none). Blank lines are
+// skipped and keys not listed above ignored. Throws parse_error "<source>:<line>: <why>" (one line,
+// untrusted text quoted) for a line that is not one JSON object, lacks `type`, `case` or `at`,
+// names an unknown type, or has a field of the wrong type or a bad timestamp.
+[[nodiscard]] std::vector<event> read_events(std::istream& in, const std::string& source);
 
 struct replay_stats {
   std::int64_t lines = 0;  // non-blank lines read

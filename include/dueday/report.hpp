@@ -22,6 +22,11 @@
 //   - A case late overall while none of its steps was late is a hand-over delay (环节衔接超时),
 //     attributed to the unit of the overall clock.
 //   - Out-of-scope and cancelled cases are counted apart and never enter the rates.
+//   - A unit's figures count the step clocks it answers for; an overall clock enters them only as a
+//     hand-over delay, so that late() counts no case twice. An overall clock's pauses are its
+//     steps' (the customer's time); the engine's own pauses between steps are not listed.
+//   - The evaluator's calendar days run from the Beijing civil day the case opened to the day its
+//     overall clock completed.
 // Units are ranked by on-time rate (descending), then late count (ascending), then mean working days
 // used (ascending); a unit with fewer than `small_n` completed clocks gets the mark 样本少 instead of
 // a rank; a unit seen before in the year (or named by the policy) with nothing this month is listed

@@ -47,6 +47,10 @@ class command_reader {
 // The same rules over an nlohmann DOM: the reference for command_reader, and its fallback.
 bool read_command_dom(std::string_view line, command& c, std::string& why);
 
+// Why nlohmann refuses `line` as JSON, as read_command_dom says it ("malformed JSON (...)"), or ""
+// when it takes it: the message for a line simdjson refused.
+std::string json_syntax_problem(std::string_view line);
+
 // Splits a stream into lines, reading it in large blocks. Each line (without its '\n') stays
 // valid until the next call and is followed by line_padding readable bytes. A last line without
 // '\n' counts; an empty remainder after the last '\n' does not (as std::getline).

@@ -1,5 +1,6 @@
 # Runs the CLI once and checks its exit code, stdout (exact) and stderr (one line, regex).
-#   -DCLI=<exe> -DARGS=<a;b;c> -DEXIT=<code> [-DSTDOUT=<text> | -DSTDOUT_FILE=<file>] [-DSTDERR=<regex>]
+#   -DCLI=<exe> -DARGS=<a;b;c> -DEXIT=<code> [-DSTDOUT=<text> | -DSTDOUT_FILE=<file>] [-DSTDOUT_REGEX=<regex>]
+#   [-DSTDERR=<regex>]
 #   [-DSTDIN=<file>]
 string(REPLACE "|" ";" ARGS "${ARGS}")
 set(input_args "")
@@ -15,6 +16,9 @@ if(DEFINED STDOUT_FILE)
 endif()
 if(DEFINED STDOUT AND NOT out STREQUAL STDOUT)
   message(FATAL_ERROR "stdout:\n${out}\nexpected:\n${STDOUT}")
+endif()
+if(DEFINED STDOUT_REGEX AND NOT out MATCHES "${STDOUT_REGEX}")
+  message(FATAL_ERROR "stdout:\n${out}\ndoes not match '${STDOUT_REGEX}'")
 endif()
 if(DEFINED STDERR)
   if(NOT err MATCHES "^dueday: [^\n]*\n$")
