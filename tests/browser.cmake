@@ -2,15 +2,22 @@
 # profile and no network, its figures and tables checked by DOM queries, printed to an A4 PDF, and
 # a PNG of its first page kept for the CI log (tests/browser/check_report.mjs).
 #
-# DUEDAY_BROWSER_HTML is the one circular checked; the test below writes it first. Today it is the
-# hand-built October report (report_fixture.hpp); point both at `dueday report --month 2026-10
-# --format html` on the shipped example once the CLI writes it.
-set(DUEDAY_BROWSER_HTML ${CMAKE_CURRENT_BINARY_DIR}/browser/circular.html)
+# DUEDAY_BROWSER_HTML is the one circular checked: the shipped October example replayed and its
+# circular written by the CLI, as `./build.sh run` does (with a fixed generation time). The hand-built
+# fixture (report_fixture.hpp) stays for report_html_test.cpp and for looking at edge cases.
 set(DUEDAY_BROWSER_OUT ${CMAKE_CURRENT_BINARY_DIR}/browser)
+set(DUEDAY_BROWSER_EVENTS ${DUEDAY_BROWSER_OUT}/october-2026-events.jsonl)
+set(DUEDAY_BROWSER_HTML ${DUEDAY_BROWSER_OUT}/october-2026-circular.html)
 file(MAKE_DIRECTORY ${DUEDAY_BROWSER_OUT})
-add_test(NAME "browser: write the circular's html"
-         COMMAND report_fixture_html ${DUEDAY_BROWSER_HTML} october)
-set_tests_properties("browser: write the circular's html" PROPERTIES FIXTURES_SETUP dueday_browser_html)
+add_test(NAME "browser: replay the October example"
+         COMMAND $<TARGET_FILE:dueday_cli> replay --input ${PROJECT_SOURCE_DIR}/examples/october-2026/commands.jsonl
+                 --output ${DUEDAY_BROWSER_EVENTS})
+add_test(NAME "browser: write the October circular's html"
+         COMMAND $<TARGET_FILE:dueday_cli> report --month 2026-10 --events ${DUEDAY_BROWSER_EVENTS} --format html
+                 --generated-at 2026-11-02T09:00:00+08:00 -o ${DUEDAY_BROWSER_HTML})
+set_tests_properties("browser: replay the October example" PROPERTIES FIXTURES_SETUP dueday_browser_events)
+set_tests_properties("browser: write the October circular's html" PROPERTIES
+  FIXTURES_REQUIRED dueday_browser_events FIXTURES_SETUP dueday_browser_html)
 
 # Without node, Chromium or playwright-core (tests/browser/node_modules, `npm ci`) the check exits
 # 77 and is skipped locally; under CI, or with DUEDAY_BROWSER_REQUIRED=1 (./build.sh test sets it,
