@@ -165,7 +165,7 @@ TEST_CASE("report: a month with only open cases has no rates") {
 
   REQUIRE(r.named.size() == 1);
   CHECK(r.named[0].sentence ==
-        "10月，一供水公司在“报装勘查”环节超期办结0件、超期未办结1件（最长超期4.00个工作日），予以通报。");
+        "10月，一供水公司在“报装勘查”环节超期未办结1件（最长超期4.00个工作日），予以通报。");
   CHECK(r.no_late_sentence.empty());
 
   REQUIRE(r.late.size() == 1);
@@ -219,7 +219,7 @@ TEST_CASE("report: a case spanning two months is late open in the first, late co
   CHECK_FALSE(sep.late[0].clocks[1].late);  // the overall clock is due 10-09
   REQUIRE(sep.named.size() == 1);
   CHECK(sep.named[0].sentence ==
-        "9月，一供水公司在“报装勘查”环节超期办结0件、超期未办结1件（最长超期1.00个工作日），予以通报。");
+        "9月，一供水公司在“报装勘查”环节超期未办结1件（最长超期1.00个工作日），予以通报。");
   CHECK(sep.cases[0].opened == 1);
   CHECK(sep.days[23].opened == 1);  // 09-24
 
@@ -246,7 +246,7 @@ TEST_CASE("report: a case spanning two months is late open in the first, late co
   CHECK_FALSE(oct.late[0].handover);  // its survey was late
   REQUIRE(oct.named.size() == 1);
   CHECK(oct.named[0].sentence ==
-        "10月，一供水公司在“报装勘查”环节超期办结1件、超期未办结0件（最长超期2.50个工作日），予以通报。");
+        "10月，一供水公司在“报装勘查”环节超期办结1件（最长超期2.50个工作日），予以通报。");
 }
 
 TEST_CASE("report: a case late overall with no late step is a hand-over delay of the overall clock's unit") {
@@ -279,7 +279,7 @@ TEST_CASE("report: a case late overall with no late step is a hand-over delay of
   CHECK(r.named[0].handovers == 1);
   CHECK(
       r.named[0].sentence ==
-      "10月，二供水公司在“全流程”环节超期办结0件、超期未办结0件、环节衔接超时1件（最长超期0.50个工作日），予以通报。");
+      "10月，二供水公司在“全流程”环节衔接超时1件（最长超期0.50个工作日），予以通报。");
   REQUIRE(r.late.size() == 1);
   CHECK(r.late[0].handover);
   REQUIRE(r.late[0].clocks.size() == 3);
@@ -367,7 +367,7 @@ TEST_CASE("report: units are ranked, a unit with one case is marked small n, an 
 
   REQUIRE(r.named.size() == 1);
   CHECK(r.named[0].sentence ==
-        "10月，五华区自然资源和规划局在“规划审批”环节超期办结1件、超期未办结0件（最长超期1.00个工作日），予以通报。");
+        "10月，五华区自然资源和规划局在“规划审批”环节超期办结1件（最长超期1.00个工作日），予以通报。");
   // The planning step row of the external variant.
   const report_figures& p = step(r, "external", "approval-planning").figures.month;
   CHECK(p.received == 3);

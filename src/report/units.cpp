@@ -1,10 +1,13 @@
 // The report's units: their figures over the step clocks they answer for, hand-over delays, the
 // ranking, and the units named in part 五 (report/clocks.hpp).
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <map>
+#include <string>
 #include <tuple>
+#include <vector>
 
 #include "report/clocks.hpp"
 #include "report/numbers.hpp"
@@ -36,6 +39,20 @@ auto key(const report_unit_row& u) {
 
 std::size_t variant_place(const sla_policy& policy, const variant_policy* v) {
   return static_cast<std::size_t>(v - policy.variants.data());
+}
+
+// Part 五's sentence for a named unit: only the kinds of lateness it had, and the most working days
+// late when that rounds above zero (a clock due at 24:00 before a weekend and done on the Saturday
+// is late by no working time at all).
+std::string named_sentence(unsigned month_number, const report_named_unit& n) {
+  std::vector<std::string> parts;
+  if (n.late_completed > 0) parts.push_back(fmt::format("超期办结{}件", n.late_completed));
+  if (n.late_open > 0) parts.push_back(fmt::format("超期未办结{}件", n.late_open));
+  const std::string where = n.steps.empty() ? "" : fmt::format("在“{}”环节", n.steps);
+  if (n.handovers > 0) parts.push_back(fmt::format("{}衔接超时{}件", where.empty() ? "环节" : "", n.handovers));
+  const std::string most = wd_text(n.max_late_wd);
+  const std::string longest = most == wd_text(0.0) ? "" : fmt::format("（最长超期{}个工作日）", most);
+  return fmt::format("{}月，{}{}{}{}，予以通报。", month_number, n.unit, where, fmt::join(parts, "、"), longest);
 }
 
 }  // namespace
@@ -132,10 +149,7 @@ void add_unit_rows(monthly_report& r, const clock_set& s, const sla_policy& poli
         n.late_open = m.late_open;
         n.handovers = m.handovers;
         n.max_late_wd = w->row.max_late_wd;
-        const std::string handover = n.handovers > 0 ? fmt::format("、环节衔接超时{}件", n.handovers) : "";
-        n.sentence =
-            fmt::format("{}月，{}在“{}”环节超期办结{}件、超期未办结{}件{}（最长超期{}个工作日），予以通报。",
-                        month_number, n.unit, n.steps, n.late_completed, n.late_open, handover, wd_text(n.max_late_wd));
+        n.sentence = named_sentence(month_number, n);
         r.named.push_back(std::move(n));
       }
       r.units.push_back(std::move(w->row));
