@@ -145,7 +145,8 @@ inline monthly_report october_report() {
   r.units[8].no_cases = true;
 
   // The late cases, most working days late first.
-  report_late_case a{"KM-2026-09-0458", "external", "盘龙区", bj(2026, 9, 25, 10), {}, false, "督办"};
+  report_late_case a{"KM-2026-09-0458",     "external", "盘龙区", bj(2026, 9, 25, 10), {}, false, "escalation",
+                     event_kind::escalation};
   a.clocks = {
       {"survey", water_b, "4wd", bj(2026, 9, 25, 10), bj(2026, 10, 9, 24), bj(2026, 9, 29, 16), false, 0, {}, {}},
       {"approval-planning",
@@ -201,7 +202,8 @@ inline monthly_report october_report() {
        {{bj(2026, 10, 26, 9), bj(2026, 10, 27, 9)}},
        {}},
   };
-  report_late_case b{"KM-2026-10-0203", "no-external", "官渡区", bj(2026, 10, 20, 9), {}, true, "督办"};
+  report_late_case b{"KM-2026-10-0203", "no-external",         "官渡区", bj(2026, 10, 20, 9), {}, true,
+                     "escalation",      event_kind::escalation};
   b.clocks = {
       {"survey", water_a, "2wd", bj(2026, 10, 20, 9), bj(2026, 10, 22, 24), bj(2026, 10, 21, 17), false, 0, {}, {}},
       {"connect", water_a, "2wd", bj(2026, 10, 27, 10), bj(2026, 10, 29, 24), bj(2026, 10, 28, 16), false, 0, {}, {}},
@@ -218,7 +220,8 @@ inline monthly_report october_report() {
         {bj(2026, 10, 27), event_kind::overdue, "red"},
         {bj(2026, 10, 28), event_kind::escalation, "escalation"}}},
   };
-  report_late_case c{"KM-2026-10-0117", "external", "五华区", bj(2026, 10, 8, 9, 30), {}, false, "督办"};
+  report_late_case c{"KM-2026-10-0117",     "external", "五华区", bj(2026, 10, 8, 9, 30), {}, false, "escalation",
+                     event_kind::escalation};
   c.clocks = {
       {"survey",
        water_a,

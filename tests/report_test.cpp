@@ -164,14 +164,14 @@ TEST_CASE("report: a month with only open cases has no rates") {
   CHECK(wd_text(u.max_late_wd) == "4.00");
 
   REQUIRE(r.named.size() == 1);
-  CHECK(r.named[0].sentence ==
-        "10月，一供水公司在“报装勘查”环节超期未办结1件（最长超期4.00个工作日），予以通报。");
+  CHECK(r.named[0].sentence == "10月，一供水公司在“报装勘查”环节超期未办结1件（最长超期4.00个工作日），予以通报。");
   CHECK(r.no_late_sentence.empty());
 
   REQUIRE(r.late.size() == 1);
   const report_late_case& c = r.late[0];
   CHECK(c.case_id == "C4");
   CHECK(c.highest_alert == "escalation");
+  CHECK(c.highest_kind == dueday::event_kind::escalation);
   CHECK_FALSE(c.handover);
   REQUIRE(c.clocks.size() == 2);  // the survey and the overall clock (the others never started)
   CHECK(c.clocks[0].step == "survey");
@@ -218,8 +218,7 @@ TEST_CASE("report: a case spanning two months is late open in the first, late co
   CHECK_FALSE(sep.late[0].clocks[0].completed);
   CHECK_FALSE(sep.late[0].clocks[1].late);  // the overall clock is due 10-09
   REQUIRE(sep.named.size() == 1);
-  CHECK(sep.named[0].sentence ==
-        "9月，一供水公司在“报装勘查”环节超期未办结1件（最长超期1.00个工作日），予以通报。");
+  CHECK(sep.named[0].sentence == "9月，一供水公司在“报装勘查”环节超期未办结1件（最长超期1.00个工作日），予以通报。");
   CHECK(sep.cases[0].opened == 1);
   CHECK(sep.days[23].opened == 1);  // 09-24
 
@@ -245,8 +244,7 @@ TEST_CASE("report: a case spanning two months is late open in the first, late co
   CHECK(wd_text(oct.late[0].clocks[1].late_wd) == "0.50");
   CHECK_FALSE(oct.late[0].handover);  // its survey was late
   REQUIRE(oct.named.size() == 1);
-  CHECK(oct.named[0].sentence ==
-        "10月，一供水公司在“报装勘查”环节超期办结1件（最长超期2.50个工作日），予以通报。");
+  CHECK(oct.named[0].sentence == "10月，一供水公司在“报装勘查”环节超期办结1件（最长超期2.50个工作日），予以通报。");
 }
 
 TEST_CASE("report: a case late overall with no late step is a hand-over delay of the overall clock's unit") {
@@ -277,9 +275,7 @@ TEST_CASE("report: a case late overall with no late step is a hand-over delay of
   REQUIRE(r.named.size() == 1);
   CHECK(r.named[0].unit == "二供水公司");
   CHECK(r.named[0].handovers == 1);
-  CHECK(
-      r.named[0].sentence ==
-      "10月，二供水公司在“全流程”环节衔接超时1件（最长超期0.50个工作日），予以通报。");
+  CHECK(r.named[0].sentence == "10月，二供水公司在“全流程”环节衔接超时1件（最长超期0.50个工作日），予以通报。");
   REQUIRE(r.late.size() == 1);
   CHECK(r.late[0].handover);
   REQUIRE(r.late[0].clocks.size() == 3);

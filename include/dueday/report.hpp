@@ -171,9 +171,10 @@ struct report_late_case {
   std::string variant;
   std::string district;
   instant opened{};
-  std::vector<report_clock> clocks;  // every clock of the case, in policy order, overall last
-  bool handover = false;             // late overall with no late step (环节衔接超时)
-  std::string highest_alert;         // the highest level raised, or ""
+  std::vector<report_clock> clocks;        // every clock of the case, in policy order, overall last
+  bool handover = false;                   // late overall with no late step (环节衔接超时)
+  std::string highest_alert;               // the highest level raised, or ""
+  std::optional<event_kind> highest_kind;  // what that level raises (warning, overdue, escalation)
 };
 
 // A named unit (part 五), in rank order then name: one generated sentence each.

@@ -204,7 +204,7 @@ void write_table_late(std::ostream& out, const monthly_report& r) {
       const bool handover_row = c.handover && k.step == "overall";
       if (!k.late && !handover_row) continue;
       std::string note = handover_row ? "环节衔接超时" : (k.completed ? "超期办结" : "月末仍在办");
-      if (!c.highest_alert.empty()) note += "；最高预警" + html_escape(c.highest_alert);
+      if (c.highest_kind) note += fmt::format("；最高预警{}", alert_title(*c.highest_kind));
       if (!k.pauses.empty()) {
         note += fmt::format("；暂停{}次", k.pauses.size());
         for (const auto& p : r.pauses)

@@ -58,7 +58,13 @@ std::optional<report_late_case> late_case(const clock_set& s, const case_record&
   out.district = k.district;
   out.opened = k.opened;
   out.handover = handover_in(s, k, p.month, cal);
-  if (highest >= 0) out.highest_alert = policy.alerts[static_cast<std::size_t>(highest)].level;
+  if (highest >= 0) {
+    const alert_rule& rule = policy.alerts[static_cast<std::size_t>(highest)];
+    out.highest_alert = rule.level;
+    out.highest_kind = rule.raises == alert_event::warning   ? event_kind::warning
+                       : rule.raises == alert_event::overdue ? event_kind::overdue
+                                                             : event_kind::escalation;
+  }
   return out;
 }
 

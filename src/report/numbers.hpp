@@ -4,6 +4,9 @@
 #include <cmath>
 #include <optional>
 #include <string>
+#include <string_view>
+
+#include "dueday/event.hpp"
 
 #include <fmt/format.h>
 
@@ -11,6 +14,20 @@ namespace dueday::detail {
 
 // "—" where a figure has no value (a zero denominator): never 0 % or 100 %.
 inline constexpr const char* no_value = "—";
+
+// What an alert raised, as circulars name it: 黄牌 (warning), 红牌 (overdue), 督办 (escalation).
+[[nodiscard]] inline std::string_view alert_title(event_kind k) {
+  switch (k) {
+    case event_kind::warning:
+      return "黄牌";
+    case event_kind::overdue:
+      return "红牌";
+    case event_kind::escalation:
+      return "督办";
+    default:
+      return "";
+  }
+}
 
 // A rate (0..1) as a percentage with two decimals: "98.50%".
 [[nodiscard]] inline std::string rate_text(std::optional<double> rate) {

@@ -51,7 +51,7 @@ void write_timeline(std::ostream& out, const monthly_report& r, const report_lat
   svg_open(out, id, fig_w, height, "超期案件时间线 " + html_escape(c.case_id) + "（F6 timeline）");
   std::string head = c.case_id + "　" + variant_title(r, c.variant);
   if (!c.district.empty()) head += "　" + c.district;
-  if (!c.highest_alert.empty()) head += "　最高预警：" + c.highest_alert;
+  if (c.highest_kind) head += fmt::format("　最高预警：{}", alert_title(*c.highest_kind));
   svg_text(out, 0, 10, fit_text(head, 46), "start", 11, "font-weight=\"bold\"");
   if (c.handover) {
     out << rect(fig_w - 84, 2, 84, 16, "#000");

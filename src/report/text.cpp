@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "report/numbers.hpp"
 #include "report/render.hpp"
 #include "report/table.hpp"
 
@@ -148,7 +149,8 @@ void write_report_text(std::ostream& out, const monthly_report& r) {
   for (const report_late_case& c : r.late) {
     for (const report_clock& k : c.clocks) {
       std::string alerts;
-      for (const report_alert& a : k.alerts) alerts += (alerts.empty() ? "" : "、") + a.level;
+      for (const report_alert& a : k.alerts)
+        alerts += fmt::format("{}{}", alerts.empty() ? "" : "、", alert_title(a.kind));
       const bool handover_clock = c.handover && k.step == "overall";
       late.row({c.case_id, variant_title(r, c.variant), c.district.empty() ? std::string(no_value) : c.district,
                 step_title(r, c.variant, k.step) + (handover_clock ? "（环节衔接超时）" : ""), k.unit, k.limit,
