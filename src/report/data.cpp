@@ -4,6 +4,8 @@
 // percentage points and working days are the texts numbers.hpp gives, "—" for no value.
 #include <fmt/format.h>
 
+#include <cmath>
+
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
@@ -69,6 +71,15 @@ std::string month_text(std::chrono::year_month m) {
   return fmt::format("{:04}-{:02}", static_cast<int>(m.year()), static_cast<unsigned>(m.month()));
 }
 
+// JSON carries numbers, rounded as the other forms print them (two decimals; rates in per cent),
+// and null where the others print "—", so a program reads the same figures without parsing text.
+ordered_json number(std::optional<double> v) {
+  if (!v) return nullptr;
+  const double r = std::round(*v * 100) / 100;
+  return r == 0 ? 0.0 : r;  // no -0
+}
+ordered_json pct_number(std::optional<double> rate) { return rate ? number(*rate * 100) : ordered_json(nullptr); }
+
 ordered_json figures_json(const report_figures& f) {
   ordered_json j;
   j["received"] = f.received;
@@ -79,17 +90,17 @@ ordered_json figures_json(const report_figures& f) {
   j["late_open"] = f.late_open;
   j["open"] = f.open;
   j["late"] = f.late();
-  j["on_time_rate"] = rate_text(f.on_time_rate());
-  j["early_rate"] = rate_text(f.early_rate());
-  j["mean_wd"] = wd_text(f.mean_wd());
-  j["p90_wd"] = wd_text(f.p90_wd());
-  j["max_wd"] = wd_text(f.max_wd());
+  j["on_time_rate"] = pct_number(f.on_time_rate());
+  j["early_rate"] = pct_number(f.early_rate());
+  j["mean_wd"] = number(f.mean_wd());
+  j["p90_wd"] = number(f.p90_wd());
+  j["max_wd"] = number(f.max_wd());
   j["warnings"] = f.warnings;
   j["overdue"] = f.overdue;
   j["escalations"] = f.escalations;
   j["handovers"] = f.handovers;
   j["pauses"] = f.pauses;
-  j["paused_wd"] = paused_text(f.paused);
+  j["paused_wd"] = number(static_cast<double>(f.paused.count()) / 86400.0);
   return j;
 }
 
@@ -98,7 +109,7 @@ ordered_json compared_json(const report_compared& c) {
   j["month"] = figures_json(c.month);
   j["previous"] = figures_json(c.previous);
   j["year_to_date"] = figures_json(c.year_to_date);
-  j["change_pp"] = pp_text(c.rate_change_pp());
+  j["change_pp"] = number(c.rate_change_pp());
   return j;
 }
 
@@ -198,8 +209,8 @@ void write_report_json(std::ostream& out, const monthly_report& r) {
     x["out_of_scope"] = c.out_of_scope;
     x["cancelled"] = c.cancelled;
     x["customer_interactions"] = c.customer_interactions;
-    x["calendar_days_median"] = wd_text(c.calendar_days_median);
-    x["calendar_days_mean"] = wd_text(c.calendar_days_mean);
+    x["calendar_days_median"] = number(c.calendar_days_median);
+    x["calendar_days_mean"] = number(c.calendar_days_mean);
     x["overall"] = compared_json(c.overall);
     j["cases"].push_back(std::move(x));
   }
@@ -218,7 +229,7 @@ void write_report_json(std::ostream& out, const monthly_report& r) {
                           {"steps", u.steps},
                           {"small_n", u.small_n},
                           {"no_cases", u.no_cases},
-                          {"max_late_wd", wd_text(u.max_late_wd)},
+                          {"max_late_wd", number(u.max_late_wd)},
                           {"figures", compared_json(u.figures)}});
   j["late"] = ordered_json::array();
   for (const report_late_case& c : r.late) {
@@ -235,7 +246,7 @@ void write_report_json(std::ostream& out, const monthly_report& r) {
                         {"due", format_instant(k.due)},
                         {"completed", opt_time(k.completed)},
                         {"late", k.late},
-                        {"late_wd", k.late ? wd_text(k.late_wd) : std::string(no_value)},
+                        {"late_wd", k.late ? number(k.late_wd) : ordered_json(nullptr)},
                         {"pauses", std::move(pauses)},
                         {"alerts", std::move(alerts)}});
     }
@@ -254,7 +265,7 @@ void write_report_json(std::ostream& out, const monthly_report& r) {
                           {"late_completed", n.late_completed},
                           {"late_open", n.late_open},
                           {"handovers", n.handovers},
-                          {"max_late_wd", wd_text(n.max_late_wd)},
+                          {"max_late_wd", number(n.max_late_wd)},
                           {"sentence", n.sentence}});
   j["no_late_sentence"] = r.no_late_sentence;
   j["pauses"] = ordered_json::array();
@@ -264,7 +275,7 @@ void write_report_json(std::ostream& out, const monthly_report& r) {
                            {"unit", p.unit},
                            {"from", format_instant(p.from)},
                            {"to", opt_time(p.to)},
-                           {"paused_wd", paused_text(p.paused)},
+                           {"paused_wd", number(static_cast<double>(p.paused.count()) / 86400.0)},
                            {"reason", p.reason}});
   j["days"] = ordered_json::array();
   for (const report_day& d : r.days)
