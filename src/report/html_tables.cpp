@@ -9,6 +9,7 @@
 
 #include "report/markup.hpp"
 #include "report/numbers.hpp"
+#include "report/words.hpp"
 
 namespace dueday::detail {
 namespace {
@@ -56,12 +57,6 @@ std::string limit_wd(const std::string& limit) {
 
 std::string alerts_cell(const report_figures& f) {
   return fmt::format("{}/{}/{}", f.warnings, f.overdue, f.escalations);
-}
-
-const report_cases* total_of(const monthly_report& r) {
-  for (const auto& c : r.cases)
-    if (c.variant.empty()) return &c;
-  return r.cases.empty() ? nullptr : &r.cases.front();
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "report/numbers.hpp"
 #include "report/render.hpp"
 #include "report/table.hpp"
+#include "report/words.hpp"
 
 namespace dueday::detail {
 
@@ -101,12 +102,14 @@ std::string step_title(const monthly_report& r, const std::string& variant, cons
 
 void write_report_text(std::ostream& out, const monthly_report& r) {
   out << month_title(r) << "\n";
-  out << fmt::format("统计周期 {} 至 {}（北京时间）  数据截止 {}  生成时间 {}\n", time_text(r.from), time_text(r.to),
+  // The period ends at 24:00 of its last day (Civil Code art. 203), as the HTML form says it.
+  const std::string until = r.days.empty() ? time_text(r.to) : fmt::format("{} 24:00", r.days.back().day);
+  out << fmt::format("统计周期 {} 至 {}（北京时间）  数据截止 {}  生成时间 {}\n", time_text(r.from), until,
                      time_text(r.data_until), time_text(r.options.generated_at));
   out << fmt::format("政策 {} {} {}  日历 {}\n\n", r.policy_id, r.policy_version, r.policy_title,
                      r.notices.empty() ? std::string(no_value) : fmt::format("{}", fmt::join(r.notices, "、")));
 
-  out << "一、总体情况 Overview\n";
+  out << "一、总体情况 Overview\n" << overview_text(r) << "\n\n";
   table overall(with_figures({"类型", "新受理", "上月受理", "本年受理", "超范围", "撤销"}));
   table evaluator({"类型", "环节数", "自然日中位", "自然日平均"});
   for (const report_cases& c : r.cases) {
