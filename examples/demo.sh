@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The main job: replay the October 2026 month of water-connection cases through the SLA engine
-# and print its summary; then the calendar's answers on the dates that matter around National Day.
+# and print its summary; write the October circular (通报) as HTML next to the events file and print
+# the headline of its text form; then the calendar's answers on the dates that matter around
+# National Day.
 # Usage: examples/demo.sh path/to/dueday [events.jsonl]
 set -euo pipefail
 dueday=${1:-dueday}
@@ -11,6 +13,19 @@ echo "\$ dueday replay --input examples/october-2026/commands.jsonl --output $ev
 echo
 echo "first events of $events:"
 head -n 4 "$events"
+echo
+circular="${events%-events.jsonl}-circular.html"
+[ "$circular" = "$events" ] && circular="$events.circular.html"
+echo "\$ dueday report --month 2026-10 --events $events --format html -o $circular"
+"$dueday" report --month 2026-10 --events "$events" --format html -o "$circular"
+echo "wrote $circular (A4, open it in a browser or print it)"
+echo
+echo "\$ dueday report --month 2026-10 --events $events    # the text form's headline: title, part 一, part 五"
+"$dueday" report --month 2026-10 --events "$events" | awk '
+  NR <= 2 || /^一、/ { print; if (/^一、/) { getline; print } next }
+  /^五、/ { named = 1 }
+  named && /^$/ { exit }
+  named { print }'
 echo
 run() { echo "\$ dueday $*"; "$dueday" "$@"; echo; }
 run day 2026-10-10
