@@ -36,7 +36,7 @@ struct clock_view {
 
 struct case_view {
   std::string id;
-  std::string policy;   // "kunming-water-490@2020.2"
+  std::string policy;   // "kunming-water-490@2020.3"
   std::string variant;  // empty when out of scope
   case_status status = case_status::open;
   instant opened{};
