@@ -144,6 +144,7 @@ class policy_reader {
       party.id = std::string(key.str());
       party.line = line_of(value);
       string(value, fmt::format("parties.{}", escape(key.str())), party.title);
+      if (!value.is_string()) party.title = party.id;  // reported; not again by validate()
       out.push_back(std::move(party));
     }
   }

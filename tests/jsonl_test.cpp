@@ -344,6 +344,9 @@ TEST_CASE("jsonl: the simdjson reader reads every line as the nlohmann reader do
       R"({"type":"open","case":"W","at":"2026-10-08T10:00","policy":"p","works":{"meter_dn":0,"pipe_m":-1,"crossings":"x","q":1}})",
       R"([{"type":"tick","at":"2026-10-08T10:00"}])",
       R"("tick")",
+      R"({"type":"open","case":"W","at":"2026-10-08T10:00","policy":"p","variant":"v","district":"五华区","units":{"survey":"昆明自来水集团有限公司五华分公司","overall":"供水","a":""}})",
+      R"({"type":"open","case":"W","at":"2026-10-08T10:00","policy":"p","variant":"v","units":{"z":1,"b":"x","a":[2]}})",
+      R"({"type":"start","case":"W","step":"survey","at":"2026-10-08T10:00","unit":"西山区城市管理局","units":7,"district":""})",
   };
   std::mt19937 rng(20261012);
   detail::command_reader reader;
