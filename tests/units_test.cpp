@@ -260,13 +260,13 @@ TEST_CASE("units: a snapshot keeps names, units and districts, and the restored 
 }
 
 TEST_CASE("units: a snapshot written before units restores under its policy version, every unit its default") {
-  const std::string dir = std::string(DUEDAY_TEST_DATA) + "/../fuzz/seeds/";
-  // Written by the engine before units (format 2) under kunming-water-490 2020.2, which had no
-  // [parties]: a clock then answers to its party id.
-  std::ifstream file(dir + "snapshot/small.json", std::ios::binary);
+  const std::string dir = std::string(DUEDAY_TEST_DATA) + "/before-units/";
+  // Written by the engine before units (format 2; the fuzz seed small.json as it was) under
+  // kunming-water-490 2020.2, which had no [parties]: a clock then answers to its party id.
+  std::ifstream file(dir + "snapshot-v2.json", std::ios::binary);
   const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
   REQUIRE(text.find(R"("version":2)") != std::string::npos);
-  const policy_set old({load_policy(dir + "policy/kunming-water-490.toml")});
+  const policy_set old({load_policy(dir + "kunming-water-490-2020.2.toml")});
   REQUIRE(old.find("kunming-water-490")->version == "2020.2");
   vector_sink out;
   engine e = restore(text, cal(), old, out);
