@@ -197,6 +197,23 @@ TEST_CASE("units: a units key that is no step of the variant nor overall refuses
         R"j(approval-city-management, approval-traffic-police, connect, overall)"})j");
 }
 
+TEST_CASE("units: the engine refuses names no snapshot could hold, from a host that calls it directly") {
+  vector_sink out;
+  engine e(cal(), builtin_policies(), out);
+  const auto refused = [&](const command& c) {
+    const outcome o = e.apply(c);
+    CHECK(o.code == reject_code::malformed);
+    return o.reason;
+  };
+  CHECK(refused(open_cmd("W", "2026-10-12T09:00", "no-external", std::string(201, 'x'))) ==
+        "district is 201 bytes long (at most 200)");
+  CHECK(refused(open_cmd("W", "2026-10-12T09:00", "no-external", {}, {{"survey", ""}})) == "'units.survey' is empty");
+  CHECK(refused(open_cmd("W", "2026-10-12T09:00", "no-external", "\xff")) == "district is not UTF-8");
+  REQUIRE(e.apply(open_cmd("W", "2026-10-12T09:00", "no-external")).accepted());
+  CHECK(refused(step_cmd(command_kind::start, "W", "survey", "2026-10-12T10:00", "\xc3")) == "unit is not UTF-8");
+  CHECK(e.state().names.empty());
+}
+
 TEST_CASE("units: case_opened names its policy, and its district when the open gave one") {
   vector_sink out;
   engine e(cal(), builtin_policies(), out);

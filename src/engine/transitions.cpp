@@ -5,6 +5,7 @@
 
 #include <iterator>
 
+#include "detail/utf8.hpp"
 #include "dueday/error.hpp"
 #include "dueday/format.hpp"
 #include "engine/core.hpp"
@@ -236,8 +237,27 @@ void do_open(core& k, const command& cmd, const core::resolved& v) {
   if (r.district != 0) e.district = k.names[r.district];
 }
 
-// Why an open's units do not fit the variant it opens: a key that is no step of it nor "overall".
+// Why a name a command gives cannot be kept (the JSON readers refuse these before; a host calling
+// the engine directly may not): empty where it must name someone, longer than max_unit_name, or
+// not UTF-8, which no snapshot could hold.
+maybe_rejection bad_name(std::string_view field, std::string_view name) {
+  const auto malformed = [&](std::string why) { return rejection{reject_code::malformed, std::move(why)}; };
+  if (name.empty()) return malformed(fmt::format("{} is empty", field));
+  if (name.size() > max_unit_name)
+    return malformed(fmt::format("{} is {} bytes long (at most {})", field, name.size(), max_unit_name));
+  if (!is_utf8(name)) return malformed(fmt::format("{} is not UTF-8", field));
+  return std::nullopt;
+}
+
+// Why an open's district or units cannot be taken: a bad name, or a units key that is no step of
+// the variant nor "overall".
 maybe_rejection check_units(const core& k, const command& cmd, const core::resolved& v) {
+  if (!cmd.district.empty()) {
+    if (auto bad = bad_name("district", cmd.district)) return bad;
+  }
+  for (const auto& [step, unit] : cmd.units) {
+    if (auto bad = bad_name(quote(fmt::format("units.{}", step)), unit)) return bad;
+  }
   if (v.variant == no_variant) return std::nullopt;  // out of scope: no clocks to hand to anyone
   const compiled_variant& cv = k.rules->variant(v.variant);
   for (const auto& entry : cmd.units) {
@@ -351,6 +371,9 @@ maybe_rejection core::apply_in_order(const command& cmd, std::optional<std::uint
                      fmt::format("unknown step {} (expected {})", quote(cmd.step), variant_of(r).step_names())};
   }
   if (auto refused = check_step(*this, r, *i, cmd.kind)) return refused;
+  if (cmd.kind == command_kind::start && !cmd.unit.empty()) {
+    if (auto bad = bad_name("unit", cmd.unit)) return bad;
+  }
   switch (cmd.kind) {
     case command_kind::start:
       return do_start(*this, c, *i, cmd.at, cmd.unit);
