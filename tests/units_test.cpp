@@ -214,6 +214,19 @@ TEST_CASE("units: the engine refuses names no snapshot could hold, from a host t
   CHECK(e.state().names.empty());
 }
 
+TEST_CASE("units: a repeated open or start is ignored whatever units it names; the first ones stand") {
+  vector_sink out;
+  engine e(cal(), builtin_policies(), out);
+  REQUIRE(e.apply(open_cmd("W", "2026-10-12T09:00", "no-external", "五华区", {{"survey", "甲"}})).accepted());
+  CHECK(e.apply(open_cmd("W", "2026-10-12T09:00", "no-external", "盘龙区", {{"survey", "乙"}})).result ==
+        outcome::status::duplicate);
+  REQUIRE(e.apply(step_cmd(command_kind::start, "W", "survey", "2026-10-12T10:00", "丙")).accepted());
+  CHECK(e.apply(step_cmd(command_kind::start, "W", "survey", "2026-10-12T10:00", "丁")).result ==
+        outcome::status::duplicate);
+  CHECK(e.state().names == std::vector<std::string>{"五华区", "甲", "丙"});
+  CHECK(units_of(out.events, "W")["survey"] == "丙");
+}
+
 TEST_CASE("units: case_opened names its policy, and its district when the open gave one") {
   vector_sink out;
   engine e(cal(), builtin_policies(), out);

@@ -23,7 +23,8 @@
 //   one of its levels is reached raises that level at that instant, after the command; a clock
 //   completed at that instant raises nothing;
 // - an identical repeat of any accepted command is a no-op (outcome::status::duplicate), however
-//   the case changed since: an open with the same instant, policy and variant or works class, a
+//   the case changed since: an open with the same instant, policy and variant or works class
+//   (whatever district and units it names: the first open's stand), a
 //   start, pause, resume or complete of the same step at the same instant, a cancel at the
 //   cancellation's instant.
 //
