@@ -144,6 +144,16 @@ TEST_CASE("units: a clock answers to the start's unit, else the open's, else the
   CHECK(units_of(out.events, "B") == std::map<std::string, std::string>{{"survey", "甲"}, {"overall", "丙"}});
   CHECK(units_of(out.events, "C") ==
         std::map<std::string, std::string>{{"survey", "供水企业"}, {"overall", "供水企业"}});
+  // inspect() says the same: A's district, each clock's unit.
+  const auto view = e.inspect("A", at("2026-10-20T00:00"));
+  REQUIRE(view);
+  CHECK(view->district == "五华区");
+  REQUIRE(view->clocks.size() == 3);
+  CHECK(view->clocks[0].unit == "乙");
+  CHECK(view->clocks[1].unit == "丁");
+  CHECK(view->clocks[2].unit == "供水企业");
+  CHECK(view->clocks[2].party == "utility");
+  CHECK(e.inspect("C", at("2026-10-20T00:00"))->district.empty());
 }
 
 TEST_CASE("units: without [parties] a clock answers to its party id, and to nobody without a party") {
