@@ -7,6 +7,14 @@
 // are delivered twice and one arrives out of order. Commands after the month end are left out,
 // so cases still running stay open; the file ends with a tick at 2026-11-01T00:00.
 //
+// Each case names its district and the units that answer for its steps: the district's natural
+// resources and planning branch (自然资源和规划局分局) and city management bureau (城市管理局), the
+// city traffic police (交通管理支队), and one of two utilities by district. The bureaus' names follow
+// Kunming's real ones; the utilities' split of the districts is invented for the example (a real
+// 供水 service area does not follow district lines so neatly). 呈贡区 has one case only, so that a
+// circular has a unit with a single case to show. Districts come from a generator of their own,
+// so the timings are those of the month before units were named.
+//
 // Deterministic: a fixed seed and std::mt19937's raw output (its sequence is fixed by the
 // standard; the distributions are not, so none is used). A test regenerates the file and
 // compares.
@@ -50,6 +58,36 @@ class generator {
  private:
   std::mt19937 rng_{20261001};
 };
+
+// Where a case is, and who answers for its steps there.
+struct district {
+  const char* name;
+  const char* planning;
+  const char* city_management;
+  const char* utility;
+};
+
+constexpr const char* water_group = "昆明自来水集团有限公司";
+constexpr const char* dian_tou = "昆明滇投水务有限公司";  // invented for the example
+constexpr const char* traffic_police = "昆明市公安局交通管理支队";
+
+constexpr district districts[] = {
+    {"五华区", "昆明市自然资源和规划局五华分局", "五华区城市管理局", water_group},
+    {"盘龙区", "昆明市自然资源和规划局盘龙分局", "盘龙区城市管理局", water_group},
+    {"官渡区", "昆明市自然资源和规划局官渡分局", "官渡区城市管理局", dian_tou},
+    {"西山区", "昆明市自然资源和规划局西山分局", "西山区城市管理局", water_group},
+    {"呈贡区", "昆明市自然资源和规划局呈贡分局", "呈贡区城市管理局", dian_tou},
+};
+
+// `,"district":"...","units":{...}` for an open of a case in d (external: with the approvals).
+std::string units_of(const district& d, bool external) {
+  std::string s = fmt::format(R"(,"district":"{}","units":{{"survey":"{}")", d.name, d.utility);
+  if (external) {
+    s += fmt::format(R"(,"approval-planning":"{}","approval-city-management":"{}","approval-traffic-police":"{}")",
+                     d.planning, d.city_management, traffic_police);
+  }
+  return s + fmt::format(R"(,"connect":"{}","overall":"{}"}})", d.utility, d.utility);
+}
 
 struct line {
   instant at;
@@ -105,6 +143,8 @@ instant run_step(generator& g, command_log& m, const std::string& id, const char
 
 int main() {
   generator g;
+  std::mt19937 places{490};  // districts: apart from g, whose draws set the timings
+  bool chenggong = false;    // 呈贡区's one case given
   command_log m;
   const instant end = cal().at(civil_day{2026y / November / 1}, {});
   civil_day day{2026y / September / 28};
@@ -119,7 +159,18 @@ int main() {
       const char* variant = kind < 55 ? "no-external" : "external";
       std::string open = fmt::format(R"({{"type":"open","case":"{}","at":"{}","policy":"kunming-water-490")", id,
                                      dueday::format_instant(opened));
+      // 五华 30 %, 盘龙 25 %, 官渡 25 %, 西山 20 %; 呈贡 one external case, in the second half.
+      const std::uint32_t where = static_cast<std::uint32_t>(places() % 100);
+      const bool external_case = kind >= 55 && kind < 90;
+      const bool in_chenggong = !chenggong && external_case && n >= 120;
+      chenggong = chenggong || in_chenggong;
+      const district& place = in_chenggong ? districts[4]
+                              : where < 30 ? districts[0]
+                              : where < 55 ? districts[1]
+                              : where < 80 ? districts[2]
+                                           : districts[3];
       if (kind >= 90) {  // out of scope: big meter, long pipe, or a crossing
+        open += fmt::format(R"(,"district":"{}")", place.name);
         static const char* const crossings[] = {"expressway", "rail", "river", "utility-tunnel"};
         const std::uint32_t why = g.below(3);
         open +=
@@ -131,13 +182,13 @@ int main() {
         continue;
       }
       if (by_works) {
-        open += kind < 55
-                    ? fmt::format(R"(,"works":{{"meter_dn":{},"pipe_m":0,"crossings":[]}}}})", 20 + 5 * g.below(3))
-                    : fmt::format(R"(,"works":{{"meter_dn":{},"pipe_m":{},"crossings":[]}}}})", 20 + 5 * g.below(5),
-                                  10 + g.below(190));
+        open += kind < 55 ? fmt::format(R"(,"works":{{"meter_dn":{},"pipe_m":0,"crossings":[]}})", 20 + 5 * g.below(3))
+                          : fmt::format(R"(,"works":{{"meter_dn":{},"pipe_m":{},"crossings":[]}})", 20 + 5 * g.below(5),
+                                        10 + g.below(190));
       } else {
-        open += fmt::format(R"(,"variant":"{}"}})", variant);
+        open += fmt::format(R"(,"variant":"{}")", variant);
       }
+      open += units_of(place, external_case) + "}";
       m.add(opened, open);
       if (g.chance(3)) {  // withdrawn before the survey
         m.add(opened + hours{26},

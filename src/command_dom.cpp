@@ -86,10 +86,25 @@ void read_works_dom(const json& j, command_fields& f) {
   if (!j.contains("meter_dn") || !j.contains("pipe_m")) f.works_error = works_incomplete;
 }
 
+// An open's units: each member's step and value as read (in key order); build_command checks them.
+void read_units_dom(const json& j, command_fields& f) {
+  f.has_units = true;
+  f.units_kind = kind_of(j);
+  if (!j.is_object()) return;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    unit_entry& u = f.units.emplace_back();
+    u.step = it.key();
+    u.unit.present = true;
+    u.unit.kind = kind_of(*it);
+    if (it->is_string()) u.unit.text = it->get_ref<const std::string&>();
+  }
+}
+
 }  // namespace
 
 bool read_command_dom(std::string_view line, command& c, std::string& why) {
-  // The first repeated key of the command object or of its works object, found as keys are read.
+  // The first repeated key of the command object or of its works or units object, found as keys
+  // are read.
   struct level {
     bool checked;
     std::unordered_set<std::string> keys;
@@ -100,7 +115,9 @@ bool read_command_dom(std::string_view line, command& c, std::string& why) {
   const auto callback = [&](int /*depth*/, json::parse_event_t event, json& parsed) {
     switch (event) {
       case json::parse_event_t::object_start:
-        levels.push_back({levels.empty() || (levels.size() == 1 && levels[0].checked && top_key == "works"), {}});
+        levels.push_back(
+            {levels.empty() || (levels.size() == 1 && levels[0].checked && (top_key == "works" || top_key == "units")),
+             {}});
         break;
       case json::parse_event_t::array_start:
         levels.push_back({false, {}});
@@ -113,7 +130,7 @@ bool read_command_dom(std::string_view line, command& c, std::string& why) {
         const auto& key = parsed.get_ref<const std::string&>();
         if (levels.size() == 1) top_key = key;
         if (levels.back().checked && !levels.back().keys.insert(key).second && f.duplicate.empty())
-          f.duplicate = levels.size() == 1 ? key : "works." + key;
+          f.duplicate = levels.size() == 1 ? key : top_key + "." + key;
         break;
       }
       case json::parse_event_t::value:
@@ -144,6 +161,8 @@ bool read_command_dom(std::string_view line, command& c, std::string& why) {
       if (it->is_string()) t->text = it->get_ref<const std::string&>();
     } else if (it.key() == "works") {
       read_works_dom(*it, f);
+    } else if (it.key() == "units") {
+      read_units_dom(*it, f);
     }
   }
   return build_command(f, c, why);

@@ -4,8 +4,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
+#include <vector>
 
 #include "dueday/error.hpp"
 #include "dueday/io.hpp"
@@ -56,6 +58,43 @@ bool parse_plain_instant(std::string_view s, instant& out) noexcept {
   return true;
 }
 
+// A district or unit name: non-empty and at most max_unit_name bytes (UTF-8: the readers checked).
+bool unit_name(std::string_view field, std::string_view text, std::string& why) {
+  if (text.empty()) {
+    why = fmt::format("{} is empty", field);
+    return false;
+  }
+  if (text.size() > max_unit_name) {
+    why = fmt::format("{} is {} bytes long (at most {})", field, text.size(), max_unit_name);
+    return false;
+  }
+  return true;
+}
+
+// An open's `units`, checked in step-name order (so both readers name the same fault) and put in
+// that order into c.units.
+bool read_units(const command_fields& f, command& c, std::string& why) {
+  if (!f.has_units) return true;
+  if (f.units_kind != json_kind::object) {
+    why = fmt::format("units must be an object {{step: unit name}}, not {}", name_of(f.units_kind));
+    return false;
+  }
+  std::vector<const unit_entry*> sorted;
+  sorted.reserve(f.units.size());
+  for (const unit_entry& u : f.units) sorted.push_back(&u);
+  std::sort(sorted.begin(), sorted.end(), [](const unit_entry* a, const unit_entry* b) { return a->step < b->step; });
+  for (const unit_entry* u : sorted) {
+    const std::string field = quote(fmt::format("units.{}", u->step));
+    if (u->unit.kind != json_kind::string) {
+      why = fmt::format("{} must be a string, not {}", field, name_of(u->unit.kind));
+      return false;
+    }
+    if (!unit_name(field, u->unit.text, why)) return false;
+    c.units.emplace_back(u->step, u->unit.text);
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string unknown_works_field(std::string_view key) {
@@ -103,6 +142,9 @@ bool build_command(const command_fields& f, command& c, std::string& why) {
   c.variant.clear();
   c.reason.clear();
   c.works.reset();
+  c.district.clear();
+  c.units.clear();
+  c.unit.clear();
   if (c.kind == command_kind::tick) return true;
   if (!string_field(f.case_id, "case", true)) return false;
   if (f.case_id.text.empty()) {
@@ -122,6 +164,10 @@ bool build_command(const command_fields& f, command& c, std::string& why) {
         }
         c.works = f.works;
       }
+      if (!string_field(f.district, "district", false)) return false;
+      if (f.district.present && !unit_name("district", f.district.text, why)) return false;
+      c.district.assign(f.district.text);
+      if (!read_units(f, c, why)) return false;
       break;
     case command_kind::cancel:
       if (!string_field(f.reason, "reason", false)) return false;
@@ -131,6 +177,11 @@ bool build_command(const command_fields& f, command& c, std::string& why) {
       if (!string_field(f.step, "step", true) || !string_field(f.reason, "reason", false)) return false;
       c.step.assign(f.step.text);
       c.reason.assign(f.reason.text);
+      if (c.kind == command_kind::start) {
+        if (!string_field(f.unit, "unit", false)) return false;
+        if (f.unit.present && !unit_name("unit", f.unit.text, why)) return false;
+        c.unit.assign(f.unit.text);
+      }
       break;
   }
   return true;

@@ -76,7 +76,7 @@ struct command_reader::impl {
   od::parser parser;
   std::string copy;  // an unpadded line, copied with padding
   command_fields fields;
-  key_set keys, works_keys;
+  key_set keys, works_keys, units_keys;
   std::size_t fallbacks = 0;
 
   // Every part of a value is checked, none kept: unknown fields must be JSON too.
@@ -237,6 +237,29 @@ struct command_reader::impl {
     return true;
   }
 
+  // An open's units: each member's step and value as read; build_command checks them.
+  bool read_units(od::value v) {
+    fields.has_units = true;
+    od::json_type t{};
+    if (v.type().get(t) != simdjson::SUCCESS) return false;
+    fields.units_kind = kind_of(t);
+    if (t != od::json_type::object) return skim(v, 1);
+    od::object o;
+    if (v.get_object().get(o) != simdjson::SUCCESS) return false;
+    units_keys.clear();
+    for (auto member : o) {
+      od::field field;
+      std::string_view key;
+      if (std::move(member).get(field) != simdjson::SUCCESS || field.unescaped_key().get(key) != simdjson::SUCCESS)
+        return false;
+      if (!units_keys.insert(key) && fields.duplicate.empty()) fields.duplicate = fmt::format("units.{}", key);
+      unit_entry& u = fields.units.emplace_back();
+      u.step = key;
+      if (!read_text(field.value(), u.unit)) return false;
+    }
+    return true;
+  }
+
   // Reads a line into `fields`; false when simdjson does not take it as one JSON object.
   bool read(simdjson::padded_string_view line) {
     fields.clear();
@@ -257,6 +280,9 @@ struct command_reader::impl {
       } else if (key == "works") {
         if (fields.has_works && fields.duplicate.empty()) fields.duplicate = key;
         if (!read_works(field.value())) return false;
+      } else if (key == "units") {
+        if (fields.has_units && fields.duplicate.empty()) fields.duplicate = key;
+        if (!read_units(field.value())) return false;
       } else {
         if (!keys.insert(key) && fields.duplicate.empty()) fields.duplicate = key;
         if (!skim(field.value(), 1)) return false;

@@ -72,8 +72,10 @@ struct engine::impl : detail::core {
     }
     // Saves case c before the command changes it. May throw; nothing changed then.
     void guard(std::uint32_t c) { guard_.emplace(e_.cases, c); }
-    // Puts the command's case back (a refused command); the alerts before it stand.
+    // Puts the command's case back (a refused command), and the names it added; the alerts before
+    // it stand.
     void undo_case() noexcept {
+      e_.names.truncate(names_);
       if (guard_) {
         guard_->rollback();
         e_.refresh(guard_->case_number());
@@ -112,6 +114,7 @@ struct engine::impl : detail::core {
     impl& e_;
     instant now_;
     std::size_t cases_ = e_.cases.size();
+    std::size_t names_ = e_.names.size();
     detail::event_buffer::scope events_;
     std::optional<detail::case_store::guard> guard_;
     bool committed_ = false;
@@ -344,8 +347,10 @@ outcome engine::open(std::string_view case_id, instant at, std::string_view poli
   c.works = w;
   return p_->apply(c);
 }
-outcome engine::start(std::string_view case_id, std::string_view step, instant at) {
-  return p_->apply(make_command(command_kind::start, case_id, at, step));
+outcome engine::start(std::string_view case_id, std::string_view step, instant at, std::string_view unit) {
+  command c = make_command(command_kind::start, case_id, at, step);
+  c.unit = unit;
+  return p_->apply(c);
 }
 outcome engine::pause(std::string_view case_id, std::string_view step, instant at, std::string_view reason) {
   return p_->apply(make_command(command_kind::pause, case_id, at, step, reason));

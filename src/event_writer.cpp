@@ -180,15 +180,18 @@ char* event_writer::format(char* p, instant t) const {
   return p;
 }
 
-// The keys in the order ordered_json kept them.
+// The keys in the order ordered_json kept them; then a clock's unit after its step, and an opening's
+// policy and district last.
 char* event_writer::write(char* p, const event& e) {
   p = copy(p, R"({"type":)");
   p = string(p, to_string(e.kind));
   p = copy(p, R"(,"case":)");
   p = string(p, e.case_id);
-  if (!e.step.empty()) {
+  if (!e.step.empty()) {  // a clock's event: its unit always follows, "" when nobody is named
     p = copy(p, R"(,"step":)");
     p = string(p, e.step);
+    p = copy(p, R"(,"unit":)");
+    p = string(p, e.unit);
   }
   if (!e.level.empty()) {
     p = copy(p, R"(,"level":)");
@@ -216,6 +219,8 @@ char* event_writer::write(char* p, const event& e) {
     p = copy(p, e.kind == event_kind::case_opened ? R"(,"variant":)" : R"(,"detail":)");
     p = string(p, e.detail);
   }
+  if (!e.policy.empty()) p = string(copy(p, R"(,"policy":)"), e.policy);  // case_opened
+  if (!e.district.empty()) p = string(copy(p, R"(,"district":)"), e.district);
   *p++ = '}';
   return p;
 }

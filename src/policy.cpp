@@ -133,6 +133,26 @@ std::vector<bool> steps_after(std::size_t from, const std::vector<std::vector<st
   return reached;
 }
 
+// Parties: ids and titles non-empty, each id once; when the policy declares parties, every party a
+// step or an overall clock names is one of them.
+void validate_parties(const sla_policy& p, std::vector<policy_problem>& out) {
+  std::set<std::string, std::less<>> ids;
+  for (const auto& party : p.parties) {
+    if (party.id.empty()) out.push_back({party.line, "a party has no id"});
+    if (!ids.insert(party.id).second) out.push_back({party.line, fmt::format("party {} twice", quote(party.id))});
+    if (party.title.empty()) out.push_back({party.line, fmt::format("party {} has an empty title", quote(party.id))});
+  }
+  if (p.parties.empty()) return;
+  const auto check = [&](const std::string& party, int line, const std::string& who) {
+    if (!party.empty() && !ids.count(party))
+      out.push_back({line, fmt::format("{}: party {} is not declared in [parties]", who, quote(party))});
+  };
+  for (const auto& v : p.variants) {
+    for (const auto& s : v.steps) check(s.party, s.line, fmt::format("step {}", quote(s.name)));
+    check(v.overall.party, v.overall.line, fmt::format("variant {}: overall", quote(v.name)));
+  }
+}
+
 // A policy is untrusted input: no check here recurses or grows quadratically with the steps.
 void validate_variant(const variant_policy& v, std::vector<policy_problem>& out) {
   const std::string where = fmt::format("variant {}", quote(v.name));
@@ -246,6 +266,7 @@ std::vector<policy_problem> validate(const sla_policy& p) {
         out.push_back({a.line, fmt::format("alert {}: {}", quote(a.level), why)});
     }
   }
+  validate_parties(p, out);
   std::set<std::string, std::less<>> names;
   for (const auto& v : p.variants) {
     if (v.name.empty()) out.push_back({v.line, "a variant has no name"});

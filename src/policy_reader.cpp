@@ -51,8 +51,11 @@ class policy_reader {
                        [&](const toml::table& t, int line) { p.variants.push_back(variant(t, line)); });
       } else if (k == "scope") {
         for_each_table(value, "scope", [&](const toml::table& t, int line) { p.scope.push_back(scope(t, line)); });
+      } else if (k == "parties") {
+        parties(value, p.parties);
       } else {
-        note(value, fmt::format("unknown field {} (expected id, version, title, alert, variant, scope)", quote(k)));
+        note(value,
+             fmt::format("unknown field {} (expected id, version, title, parties, alert, variant, scope)", quote(k)));
       }
     }
     for (auto& problem : validate(p)) problems_.push_back(std::move(problem));
@@ -132,6 +135,20 @@ class policy_reader {
     note(v, fmt::format("unknown field {} in {} (expected {})", quote(key), table, expected));
   }
 
+  // [parties]: party id = display title, in the file's order.
+  void parties(const toml::node& v, std::vector<party_policy>& out) {
+    const toml::table* t = v.as_table();
+    if (!t) return note(v, fmt::format("parties must be a table of party = \"title\", not {}", type_name(v)));
+    for (auto&& [key, value] : *t) {
+      party_policy party;
+      party.id = std::string(key.str());
+      party.line = line_of(value);
+      string(value, fmt::format("parties.{}", escape(key.str())), party.title);
+      if (!value.is_string()) party.title = party.id;  // reported; not again by validate()
+      out.push_back(std::move(party));
+    }
+  }
+
   alert_rule alert(const toml::table& t, int line) {
     alert_rule a;
     a.line = line;
@@ -194,7 +211,7 @@ class policy_reader {
 
   void overall(const toml::node& v, overall_policy& o) {
     const toml::table* t = v.as_table();
-    if (!t) return note(v, "overall must be a table { limit, rule, counts }");
+    if (!t) return note(v, "overall must be a table { limit, rule, counts, party }");
     o.line = line_of(v);
     bool has_limit = false;
     for (auto&& [key, value] : *t) {
@@ -206,8 +223,10 @@ class policy_reader {
         rule(value, o.rule);
       } else if (k == "counts") {
         strings(value, "counts", o.counts);
+      } else if (k == "party") {
+        string(value, "party", o.party);
       } else {
-        unknown(value, k, "overall", "limit, rule, counts");
+        unknown(value, k, "overall", "limit, rule, counts, party");
       }
     }
     if (!has_limit) {
@@ -240,8 +259,11 @@ class policy_reader {
         boolean(value, "pausable", s.pausable);
       } else if (k == "party") {
         string(value, "party", s.party);
+      } else if (k == "title") {
+        string(value, "title", s.title);
+        if (value.is_string() && s.title.empty()) note(value, fmt::format("step {}: an empty title", quote(s.name)));
       } else {
-        unknown(value, k, "[[variant.step]]", "name, limit, rule, after, start, pausable, party");
+        unknown(value, k, "[[variant.step]]", "name, title, limit, rule, after, start, pausable, party");
       }
     }
     if (!has_limit) {

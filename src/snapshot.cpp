@@ -27,7 +27,8 @@ using nlohmann::ordered_json;
 using namespace detail::snapshot_json;
 
 constexpr std::string_view format_name = "dueday-engine-snapshot";
-constexpr std::int64_t format_version = 2;
+constexpr std::int64_t format_version = 3;            // 3: names, a clock's unit, a case's district
+constexpr std::int64_t first_version = 2;             // read too: no names, every unit and district 0
 constexpr std::size_t max_depth = 8;                  // arrays and objects; a snapshot uses 5
 constexpr std::int64_t max_elapsed = 10'000'000'000;  // seconds, about 317 years
 
@@ -85,6 +86,7 @@ ordered_json clock_json(const clock_record& c, const std::string& path) {
   j["waiting"] = c.waiting;
   j["completed"] = c.completed;
   j["fired"] = c.fired;
+  j["unit"] = c.unit;
   return j;
 }
 
@@ -120,6 +122,7 @@ ordered_json case_json(const case_record& r, const std::string& path) {
     transitions.push_back(std::move(tj));
   }
   j["transitions"] = std::move(transitions);
+  j["district"] = r.district;
   return j;
 }
 
@@ -151,10 +154,18 @@ case_status read_case_status(const node& n, std::string_view where) {
          fmt::format("{} is not a case status (expected open, completed, cancelled or out_of_scope)", describe(n)));
 }
 
-clock_record read_clock(const node& n, std::string path) {
+// A name's place + 1 in engine_state::names (0 none); from_state checks that it is there.
+constexpr std::int64_t max_name_id = 0xffffffff;
+
+clock_record read_clock(const node& n, std::string path, std::int64_t version) {
   const object_reader o(n, std::move(path));
-  o.only({"state", "first_count", "run_from", "mark", "due", "elapsed", "provisional", "overran", "commanded",
-          "waiting", "completed", "fired"});
+  if (version == first_version) {
+    o.only({"state", "first_count", "run_from", "mark", "due", "elapsed", "provisional", "overran", "commanded",
+            "waiting", "completed", "fired"});
+  } else {
+    o.only({"state", "first_count", "run_from", "mark", "due", "elapsed", "provisional", "overran", "commanded",
+            "waiting", "completed", "fired", "unit"});
+  }
   clock_record c;
   c.timer.state = read_timer_state(o.field("state"), o.where("state"));
   c.timer.first_count = o.time("first_count");
@@ -168,6 +179,7 @@ clock_record read_clock(const node& n, std::string path) {
   c.waiting = o.boolean("waiting");
   c.completed = o.boolean("completed");
   c.fired = o.small("fired");
+  if (version != first_version) c.unit = static_cast<std::uint32_t>(o.integer("unit", 0, max_name_id));
   return c;
 }
 
@@ -181,9 +193,13 @@ transition_record read_transition(const node& n, std::string path) {
   return t;
 }
 
-case_record read_case(const node& n, std::string path) {
+case_record read_case(const node& n, std::string path, std::int64_t version) {
   const object_reader o(n, std::move(path));
-  o.only({"id", "policy", "variant", "status", "opened", "closed", "clocks", "transitions"});
+  if (version == first_version) {
+    o.only({"id", "policy", "variant", "status", "opened", "closed", "clocks", "transitions"});
+  } else {
+    o.only({"id", "policy", "variant", "status", "opened", "closed", "clocks", "transitions", "district"});
+  }
   case_record r;
   r.id = o.string("id");
   r.policy = o.string("policy");
@@ -194,11 +210,12 @@ case_record read_case(const node& n, std::string path) {
   const auto& clocks = o.array("clocks");
   r.clocks.reserve(clocks.size());
   for (std::size_t k = 0; k < clocks.size(); ++k)
-    r.clocks.push_back(read_clock(clocks[k], fmt::format("{}.clocks[{}]", o.path(), k)));
+    r.clocks.push_back(read_clock(clocks[k], fmt::format("{}.clocks[{}]", o.path(), k), version));
   const auto& transitions = o.array("transitions");
   r.transitions.reserve(transitions.size());
   for (std::size_t k = 0; k < transitions.size(); ++k)
     r.transitions.push_back(read_transition(transitions[k], fmt::format("{}.transitions[{}]", o.path(), k)));
+  if (version != first_version) r.district = static_cast<std::uint32_t>(o.integer("district", 0, max_name_id));
   return r;
 }
 
@@ -208,13 +225,22 @@ engine_state read_state(const node& root) {
   const node& format = o.field("format");
   if (format.type != node::kind::string || format.text != format_name)
     refuse("format", fmt::format("{} is not the snapshot format (expected '{}')", describe(format), format_name));
-  const node& version = o.field("version");
-  const bool is_version = (version.type == node::kind::unsigned_integer &&
-                           version.unsigned_integer == static_cast<std::uint64_t>(format_version)) ||
-                          (version.type == node::kind::integer && version.integer == format_version);
-  if (!is_version)
-    refuse("version", fmt::format("{} is not a supported version (expected {})", describe(version), format_version));
-  o.only({"format", "version", "now", "retired_before", "calendar", "policies", "cases"});
+  const node& version_node = o.field("version");
+  const auto is_version = [&](std::int64_t v) {
+    return (version_node.type == node::kind::unsigned_integer &&
+            version_node.unsigned_integer == static_cast<std::uint64_t>(v)) ||
+           (version_node.type == node::kind::integer && version_node.integer == v);
+  };
+  const std::int64_t version = is_version(format_version) ? format_version : first_version;
+  if (!is_version(version)) {
+    refuse("version", fmt::format("{} is not a supported version (expected {} or {})", describe(version_node),
+                                  first_version, format_version));
+  }
+  if (version == first_version) {
+    o.only({"format", "version", "now", "retired_before", "calendar", "policies", "cases"});
+  } else {
+    o.only({"format", "version", "now", "retired_before", "calendar", "policies", "names", "cases"});
+  }
   engine_state s;
   s.now = o.time("now");
   s.retired_before = o.optional_time("retired_before");
@@ -223,9 +249,16 @@ engine_state read_state(const node& root) {
   s.policies.reserve(policies.size());
   for (std::size_t k = 0; k < policies.size(); ++k)
     s.policies.push_back(read_string(policies[k], fmt::format("policies[{}]", k)));
+  if (version != first_version) {
+    const auto& names = o.array("names");
+    s.names.reserve(names.size());
+    for (std::size_t k = 0; k < names.size(); ++k)
+      s.names.push_back(read_string(names[k], fmt::format("names[{}]", k)));
+  }
   const auto& cases = o.array("cases");
   s.cases.reserve(cases.size());
-  for (std::size_t k = 0; k < cases.size(); ++k) s.cases.push_back(read_case(cases[k], fmt::format("cases[{}]", k)));
+  for (std::size_t k = 0; k < cases.size(); ++k)
+    s.cases.push_back(read_case(cases[k], fmt::format("cases[{}]", k), version));
   return s;
 }
 
@@ -244,6 +277,10 @@ std::string to_snapshot_json(const engine_state& s) {
   doc["retired_before"] = checked_iso_or_null(s.retired_before, "retired_before");
   doc["calendar"] = checked_utf8(s.calendar, "calendar");
   doc["policies"] = std::move(policies);
+  ordered_json names = ordered_json::array();
+  for (std::size_t k = 0; k < s.names.size(); ++k)
+    names.push_back(checked_utf8(s.names[k], fmt::format("names[{}]", k)));
+  doc["names"] = std::move(names);
   doc["cases"] = std::move(cases);
   try {
     return doc.dump();

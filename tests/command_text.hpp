@@ -17,8 +17,10 @@ inline std::string describe(bool ok, const command& c, const std::string& why) {
     w = fmt::format("{}/{}", c.works->meter_dn, c.works->pipe_m);
     for (const auto& x : c.works->crossings) w += "/" + x;
   }
-  return fmt::format("{} {} [{}] [{}] [{}] [{}] [{}] {}", to_string(c.kind), format_instant(c.at), c.case_id, c.step,
-                     c.policy, c.variant, c.reason, w);
+  std::string units;
+  for (const auto& [step, unit] : c.units) units += fmt::format("{}={};", step, unit);
+  return fmt::format("{} {} [{}] [{}] [{}] [{}] [{}] {} [{}] [{}] [{}]", to_string(c.kind), format_instant(c.at),
+                     c.case_id, c.step, c.policy, c.variant, c.reason, w, c.district, units, c.unit);
 }
 
 }  // namespace dueday::test

@@ -444,7 +444,7 @@ TEST_CASE("engine: next_due is the earliest pending alert, and inspect explains 
   CHECK(r.e.next_due() == at("2026-10-16T00:00"));
   const auto v = r.e.inspect("W-1", at("2026-10-13T12:00"));
   REQUIRE(v);
-  CHECK(v->policy == "kunming-water-490@2020.2");
+  CHECK(v->policy == "kunming-water-490@2020.3");
   CHECK(v->variant == "external");
   REQUIRE(v->clocks.size() == 6);
   CHECK(v->clocks[0].name == "survey");

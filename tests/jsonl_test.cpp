@@ -70,13 +70,16 @@ TEST_CASE("jsonl: events carry type, case, at and the clock's due and working ti
   e.at = at("2026-10-09T00:00");
   e.case_id = "W-001";
   e.step = "survey";
+  e.unit = "昆明自来水集团有限公司五华分公司";
   e.level = "yellow";
   e.due = at("2026-10-10T00:00");
   e.elapsed = working_time{86400};
   e.remaining = working_time{86400};
-  CHECK(to_json(e) ==
-        R"({"type":"warning","case":"W-001","step":"survey","level":"yellow","at":"2026-10-09T00:00:00+08:00",)"
-        R"("due":"2026-10-10T00:00:00+08:00","elapsed_s":86400,"remaining_s":86400,"provisional":false})");
+  CHECK(
+      to_json(e) ==
+      R"({"type":"warning","case":"W-001","step":"survey","unit":"昆明自来水集团有限公司五华分公司","level":"yellow",)"
+      R"("at":"2026-10-09T00:00:00+08:00",)"
+      R"("due":"2026-10-10T00:00:00+08:00","elapsed_s":86400,"remaining_s":86400,"provisional":false})");
   event r;
   r.kind = event_kind::rejected;
   r.at = at("2026-10-09T00:00");
@@ -117,8 +120,8 @@ not json
   CHECK(
       lines[5] ==
       R"({"type":"rejected","case":"W-1","at":"2026-10-12T11:00:00+08:00","line":7,"code":"out_of_order","reason":"at 2026-10-12T10:30:00+08:00 is before the latest instant seen, 2026-10-12T11:00:00+08:00"})");
-  CHECK(lines[6].starts_with(
-      R"({"type":"warning","case":"W-1","step":"survey","level":"yellow","at":"2026-10-14T00:00:00+08:00")"));
+  CHECK(lines[6].starts_with(R"({"type":"warning","case":"W-1","step":"survey","unit":"供水企业","level":"yellow",)"
+                             R"("at":"2026-10-14T00:00:00+08:00")"));  // no unit named: the title of the step's party
 }
 
 namespace {
@@ -341,6 +344,9 @@ TEST_CASE("jsonl: the simdjson reader reads every line as the nlohmann reader do
       R"({"type":"open","case":"W","at":"2026-10-08T10:00","policy":"p","works":{"meter_dn":0,"pipe_m":-1,"crossings":"x","q":1}})",
       R"([{"type":"tick","at":"2026-10-08T10:00"}])",
       R"("tick")",
+      R"({"type":"open","case":"W","at":"2026-10-08T10:00","policy":"p","variant":"v","district":"五华区","units":{"survey":"昆明自来水集团有限公司五华分公司","overall":"供水","a":""}})",
+      R"({"type":"open","case":"W","at":"2026-10-08T10:00","policy":"p","variant":"v","units":{"z":1,"b":"x","a":[2]}})",
+      R"({"type":"start","case":"W","step":"survey","at":"2026-10-08T10:00","unit":"西山区城市管理局","units":7,"district":""})",
   };
   std::mt19937 rng(20261012);
   detail::command_reader reader;
@@ -402,6 +408,7 @@ std::string reference_json(const event& e, utc_offset offset) {
   j["type"] = to_string(e.kind);
   j["case"] = e.case_id;
   if (!e.step.empty()) j["step"] = e.step;
+  if (!e.step.empty()) j["unit"] = e.unit;  // a clock's unit follows its step, "" included
   if (!e.level.empty()) j["level"] = e.level;
   j["at"] = iso(e.at);
   if (e.due) j["due"] = iso(*e.due);
@@ -417,6 +424,8 @@ std::string reference_json(const event& e, utc_offset offset) {
     j["reason"] = e.detail;
     j.erase("detail");
   }
+  if (!e.policy.empty()) j["policy"] = e.policy;
+  if (!e.district.empty()) j["district"] = e.district;
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
@@ -487,6 +496,9 @@ TEST_CASE("jsonl: events are written byte for byte as nlohmann wrote them, any t
     if (rng() % 2) e.detail = random_text(rng);
     e.line = static_cast<std::int64_t>(rng());
     e.code = random_text(rng);
+    if (rng() % 2) e.unit = random_text(rng);
+    if (rng() % 3 == 0) e.policy = random_text(rng);
+    if (rng() % 3 == 0) e.district = random_text(rng);
     const utc_offset offset = offsets[rng() % std::size(offsets)];
     INFO(reference_json(e, offset));
     CHECK(to_json(e, offset) == reference_json(e, offset));

@@ -38,7 +38,7 @@ after = ["survey"]
 TEST_CASE("policy: the shipped kunming-water-490 has both variants as the rules say") {
   const sla_policy* p = builtin_policies().find("kunming-water-490");
   REQUIRE(p);
-  CHECK(p->version == "2020.2");
+  CHECK(p->version == "2020.3");
   REQUIRE(p->alerts.size() == 3);
   CHECK(p->alerts[0].level == "yellow");
   CHECK(p->alerts[0].from == alert_rule::anchor::remaining);
@@ -129,8 +129,8 @@ variant = "nope"
           "16: variant 'v': the overall clock counts unknown step 'ghost'\n"
           "19: limit '2days' is not a span (expected \"<n>wd\" or \"<n>h\")\n"
           "24: step 'b': a limit in hours needs rule = \"hours\" (the civil rule counts whole working days)\n"
-          "28: unknown field 'colour' in [[variant.step]] (expected name, limit, rule, after, start, pausable, "
-          "party)\n"
+          "28: unknown field 'colour' in [[variant.step]] (expected name, title, limit, rule, after, start, "
+          "pausable, party)\n"
           "30: scope rule names unknown variant 'nope'\n");
     CHECK(std::string(e.what()).starts_with("p.toml:8: alert 'red' needs exactly one of"));
     CHECK(std::string(e.what()).find('\n') == std::string::npos);  // one line

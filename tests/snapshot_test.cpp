@@ -54,8 +54,11 @@ engine_state sample_state() {
   step_timer overall;
   REQUIRE(overall.start(cal(), civil(10), at("2026-09-30T10:00")) == timer_result::done);
   clock_record c2{overall.save(), std::nullopt, false, false, 0};
+  c0.unit = 2;  // named by its start
   w1.clocks = {c0, c1, c2};
   w1.transitions = {{0, true, at("2026-10-08T15:00")}};
+  w1.district = 1;
+  s.names = {"五华区", "昆明自来水集团有限公司五华分公司"};
 
   case_record w2 = case_of("W-002", "kunming-water-490", "", case_status::out_of_scope, at("2026-09-30T11:00"),
                            at("2026-09-30T11:00"));
@@ -113,8 +116,10 @@ TEST_CASE("snapshot: an open and a cancelled case, byte for byte") {
   step_timer t;
   REQUIRE(t.start(cal(), civil(2), at("2026-09-30T10:00")) == timer_result::done);
   REQUIRE(t.pause(cal(), civil(2), at("2026-10-08T15:00")) == timer_result::done);
-  r.clocks = {{t.save(), std::nullopt, false, false, 1}};
+  r.clocks = {{t.save(), std::nullopt, false, false, 1, 1}};
   r.transitions = {{0, true, at("2026-10-08T15:00")}};
+  r.district = 2;
+  s.names = {"昆明自来水集团有限公司", "五华区"};
   // Cancelled before its clock ran: only `closed` tells when.
   case_record c = case_of("W-002", "kunming-water-490", "standard", case_status::cancelled, at("2026-09-30T11:00"),
                           at("2026-09-30T11:30"));
@@ -122,21 +127,40 @@ TEST_CASE("snapshot: an open and a cancelled case, byte for byte") {
   s.cases = {r, c};
   const std::string text = to_snapshot_json(s);
   CHECK(text ==
-        R"({"format":"dueday-engine-snapshot","version":2,"now":"2026-10-08T16:00:00+08:00","retired_before":null,)"
-        R"("calendar":"5b1c0e3f9a7d2468","policies":["kunming-water-490@2020.1"],"cases":[{"id":"W-001",)"
+        R"({"format":"dueday-engine-snapshot","version":3,"now":"2026-10-08T16:00:00+08:00","retired_before":null,)"
+        R"("calendar":"5b1c0e3f9a7d2468","policies":["kunming-water-490@2020.1"],)"
+        R"("names":["昆明自来水集团有限公司","五华区"],"cases":[{"id":"W-001",)"
         R"("policy":"kunming-water-490","variant":"standard","status":"open","opened":"2026-09-30T10:00:00+08:00",)"
         R"("closed":null,"clocks":[{"state":"paused","first_count":"2026-10-01T00:00:00+08:00",)"
         R"("run_from":"2026-10-01T00:00:00+08:00","mark":"2026-10-08T15:00:00+08:00",)"
         R"("due":"2026-10-10T00:00:00+08:00","elapsed":54000,"provisional":false,"overran":false,)"
-        R"("commanded":null,"waiting":false,"completed":false,"fired":1}],)"
-        R"("transitions":[{"step":0,"pause":true,"at":"2026-10-08T15:00:00+08:00"}]},)"
+        R"("commanded":null,"waiting":false,"completed":false,"fired":1,"unit":1}],)"
+        R"("transitions":[{"step":0,"pause":true,"at":"2026-10-08T15:00:00+08:00"}],"district":2},)"
         R"({"id":"W-002","policy":"kunming-water-490","variant":"standard","status":"cancelled",)"
         R"("opened":"2026-09-30T11:00:00+08:00","closed":"2026-09-30T11:30:00+08:00",)"
         R"("clocks":[{"state":"idle","first_count":"1970-01-01T08:00:00+08:00",)"
         R"("run_from":"1970-01-01T08:00:00+08:00","mark":"1970-01-01T08:00:00+08:00",)"
         R"("due":"1970-01-01T08:00:00+08:00","elapsed":0,"provisional":false,"overran":false,)"
-        R"("commanded":null,"waiting":false,"completed":false,"fired":0}],"transitions":[]}]})");
+        R"("commanded":null,"waiting":false,"completed":false,"fired":0,"unit":0}],"transitions":[],)"
+        R"("district":0}]})");
   CHECK(parse_snapshot_json(text) == s);
+  // The same state as version 2 wrote it, before units: read with no names, every unit and district 0.
+  engine_state old = s;
+  old.names.clear();
+  old.cases[0].district = 0;
+  old.cases[0].clocks[0].unit = 0;
+  std::string v2 = text;
+  for (const auto& [from, to] : {std::pair<std::string, std::string>{R"("version":3)", R"("version":2)"},
+                                 {R"("names":["昆明自来水集团有限公司","五华区"],)", ""},
+                                 {R"(,"unit":1)", ""},
+                                 {R"(,"unit":0)", ""},
+                                 {R"(,"district":2)", ""},
+                                 {R"(,"district":0)", ""}}) {
+    const auto p = v2.find(from);
+    REQUIRE(p != std::string::npos);
+    v2.replace(p, from.size(), to);
+  }
+  CHECK(parse_snapshot_json(v2) == old);
 }
 
 TEST_CASE("snapshot: a state round-trips to an equal state and the same bytes") {
@@ -301,7 +325,8 @@ TEST_CASE("snapshot: every refusal is one line naming the place and the bad valu
       // duplicate keys, wherever they are
       {m(R"({"format")", R"({"format":"x","format")"), p + "top level: duplicate key 'format'"},
       {m(R"("id":"W-001")", R"("id":"W-001","id":"W-009")"), p + "cases[0]: duplicate key 'id'"},
-      {m(R"("fired":0})", R"("fired":0,"fired":0})", 1), p + "cases[0].clocks[2]: duplicate key 'fired'"},
+      {m(R"("fired":0,"unit":0})", R"("fired":0,"fired":0,"unit":0})", 1),
+       p + "cases[0].clocks[2]: duplicate key 'fired'"},
       {m(R"("step":0)", R"("step":0,"at":"2026-10-08T15:00:00+08:00")"),
        p + "cases[0].transitions[0]: duplicate key 'at'"},
       {m(R"("fired":1)", R"("fired":{"a":1,"a":1})"), p + "cases[0].clocks[0].fired: duplicate key 'a'"},
@@ -311,15 +336,26 @@ TEST_CASE("snapshot: every refusal is one line naming the place and the bad valu
       {"{}", p + "format: missing"},
       {m(R"("dueday-engine-snapshot")", R"("dueday-snapshot")"),
        p + "format: 'dueday-snapshot' is not the snapshot format (expected 'dueday-engine-snapshot')"},
-      {m(R"("version":2,)", ""), p + "version: missing"},
-      {m(R"("version":2)", R"("version":1)"), p + "version: 1 is not a supported version (expected 2)"},
-      {m(R"("version":2)", R"("version":2.0)"), p + "version: 2.0 is not a supported version (expected 2)"},
-      {m(R"("version":2)", R"("version":"2")"), p + "version: '2' is not a supported version (expected 2)"},
+      {m(R"("version":3,)", ""), p + "version: missing"},
+      {m(R"("version":3)", R"("version":1)"), p + "version: 1 is not a supported version (expected 2 or 3)"},
+      {m(R"("version":3)", R"("version":4)"), p + "version: 4 is not a supported version (expected 2 or 3)"},
+      {m(R"("version":3)", R"("version":3.0)"), p + "version: 3.0 is not a supported version (expected 2 or 3)"},
+      {m(R"("version":3)", R"("version":"3")"), p + "version: '3' is not a supported version (expected 2 or 3)"},
+      // version 2 has no names, units or districts; version 3 has them all
+      {m(R"("version":3)", R"("version":2)"), p + "top level: unknown field 'names'"},
+      {m(R"("names":["五华区","昆明自来水集团有限公司五华分公司"],)", ""), p + "names: missing"},
+      {m(R"(,"unit":2)", ""), p + "cases[0].clocks[0].unit: missing"},
+      {m(R"(,"district":1)", ""), p + "cases[0].district: missing"},
+      {m(R"("unit":2)", R"("unit":-1)"), p + "cases[0].clocks[0].unit: -1 is out of range (expected 0 to 4294967295)"},
+      {m(R"("district":1)", R"("district":4294967296)"),
+       p + "cases[0].district: 4294967296 is out of range (expected 0 to 4294967295)"},
+      {m(R"("五华区")", "5"), p + "names[0]: 5 is not a string"},
       // unknown fields
       {m(R"("now":)", R"("extra":1,"now":)"), p + "top level: unknown field 'extra'"},
       {m(R"("opened":)", R"("closing":"2026-10-01T00:00:00+08:00","opened":)"),
        p + "cases[0]: unknown field 'closing'"},
-      {m(R"("fired":0})", R"("fired":0,"flags":0})", 1), p + "cases[0].clocks[2]: unknown field 'flags'"},
+      {m(R"("fired":0,"unit":0})", R"("fired":0,"flags":0,"unit":0})", 1),
+       p + "cases[0].clocks[2]: unknown field 'flags'"},
       {m(R"("step":0)", R"("step":0,"x":null)"), p + "cases[0].transitions[0]: unknown field 'x'"},
       {m(R"("now":)", R"("a\nb":1,"now":)"), p + "top level: unknown field 'a\\nb'"},
       // missing fields

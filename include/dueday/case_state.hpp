@@ -19,7 +19,8 @@ enum class case_status : std::uint8_t { open, completed, cancelled, out_of_scope
 // One clock of a case: a step's or the overall one.
 struct clock_view {
   std::string name;   // step name, or "overall"
-  std::string party;  // who answers for it (empty for overall)
+  std::string party;  // who answers for it (overall: the policy's, else its counted steps' shared one)
+  std::string unit;   // the unit its events name (see event.hpp)
   std::string limit;  // "2wd", "14h"
   counting_rule rule = counting_rule::civil;
   step_timer::status state = step_timer::status::idle;
@@ -36,8 +37,9 @@ struct clock_view {
 
 struct case_view {
   std::string id;
-  std::string policy;   // "kunming-water-490@2020.2"
-  std::string variant;  // empty when out of scope
+  std::string policy;    // "kunming-water-490@2020.3"
+  std::string variant;   // empty when out of scope
+  std::string district;  // the open's, if it named one
   case_status status = case_status::open;
   instant opened{};
   std::optional<instant> closed;   // once completed, cancelled or out of scope

@@ -23,7 +23,8 @@
 //   one of its levels is reached raises that level at that instant, after the command; a clock
 //   completed at that instant raises nothing;
 // - an identical repeat of any accepted command is a no-op (outcome::status::duplicate), however
-//   the case changed since: an open with the same instant, policy and variant or works class, a
+//   the case changed since: an open with the same instant, policy and variant or works class
+//   (whatever district and units it names: the first open's stand), a
 //   start, pause, resume or complete of the same step at the same instant, a cancel at the
 //   cancellation's instant.
 //
@@ -49,12 +50,15 @@
 // must not call the engine from on_events: such a call throws std::logic_error.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "dueday/calendar.hpp"
 #include "dueday/case_state.hpp"
@@ -79,7 +83,17 @@ struct command {
   std::string variant;                 // open: a variant name ...
   std::optional<dueday::works> works;  // ... or the works, classified by the policy's scope rules
   std::string reason;                  // pause, cancel: free text carried into the event
+  // Who answers for the clocks (the monthly report names them; nothing else depends on them).
+  // Each name is non-empty, valid UTF-8 and at most max_unit_name bytes (the readers check).
+  std::string district;  // open: the case's district (区县), carried into case_opened
+  // open: unit per step name ("overall" for the overall clock), sorted by step name; a name that
+  // is neither a step of the case's variant nor "overall" refuses the open (unknown_step)
+  std::vector<std::pair<std::string, std::string>> units;
+  std::string unit;  // start: the unit the step is handed to, over the open's `units`
 };
+
+// The longest district or unit name a command may carry, in bytes.
+inline constexpr std::size_t max_unit_name = 200;
 
 // Why a command was refused.
 enum class reject_code : std::uint8_t {
@@ -93,7 +107,7 @@ enum class reject_code : std::uint8_t {
   case_closed,      // the case is completed, cancelled or out of scope
   unknown_policy,   // open names no policy of the set
   unknown_variant,  // open names no variant of the policy
-  unknown_step,     // the case's variant has no such step
+  unknown_step,     // the case's variant has no such step (a command's step, or a key of open's units)
   bad_transition,   // the step is not in a state the command applies to
 };
 // "none", "malformed", "out_of_order", ...: the `code` of a rejected event.
@@ -143,7 +157,8 @@ class engine {
 
   [[nodiscard]] outcome open(std::string_view case_id, instant at, std::string_view policy, std::string_view variant);
   [[nodiscard]] outcome open(std::string_view case_id, instant at, std::string_view policy, const works& w);
-  [[nodiscard]] outcome start(std::string_view case_id, std::string_view step, instant at);
+  // `unit`: who the step is handed to (empty: the open's units, else the policy's party).
+  [[nodiscard]] outcome start(std::string_view case_id, std::string_view step, instant at, std::string_view unit = {});
   [[nodiscard]] outcome pause(std::string_view case_id, std::string_view step, instant at,
                               std::string_view reason = {});
   [[nodiscard]] outcome resume(std::string_view case_id, std::string_view step, instant at);

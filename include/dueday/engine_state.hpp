@@ -24,6 +24,7 @@ struct clock_record {
   bool waiting = false;              // started by command; the steps it is after have not completed
   bool completed = false;            // stopped by a `complete` command (not by a cancel)
   std::uint8_t fired = 0;            // bit l: alert level l (policy order) was raised
+  std::uint32_t unit = 0;            // the unit a command named for it: engine_state::names[unit - 1]; 0 none
   friend bool operator==(const clock_record&, const clock_record&) = default;
 };
 
@@ -44,6 +45,7 @@ struct case_record {
   instant closed{};                  // completed or cancelled: when; out of scope: its opening; open: unused (0)
   std::vector<clock_record> clocks;  // one per clock of the variant
   std::vector<transition_record> transitions;  // pauses and resumes, in the order accepted
+  std::uint32_t district = 0;                  // the open's district: engine_state::names[district - 1]; 0 none
   friend bool operator==(const case_record&, const case_record&) = default;
 };
 
@@ -52,7 +54,10 @@ struct engine_state {
   std::optional<instant> retired_before;  // cases closed before it were retired (engine::retire)
   std::string calendar;                   // calendar::fingerprint() of the calendar in use
   std::vector<std::string> policies;      // "id@version" of every policy, in the set's order
-  std::vector<case_record> cases;         // in the order they were opened
+  // Every district and unit name commands gave (each once, non-empty, UTF-8, at most
+  // max_unit_name bytes), in the order first seen: clocks and cases refer to them by place + 1.
+  std::vector<std::string> names;
+  std::vector<case_record> cases;  // in the order they were opened
   friend bool operator==(const engine_state&, const engine_state&) = default;
 };
 

@@ -1,8 +1,11 @@
 // dueday/event.hpp — what the engine tells its host, and the one order it tells it in.
 //
 // Every event has a kind, an instant `at` and a case; events about a clock name its step
-// ("overall" for the overall clock) and carry the clock's due instant, the working time elapsed
-// and remaining (negative once past due) and whether the due instant is provisional.
+// ("overall" for the overall clock) and the unit that answers for it (the `start` command's unit,
+// else the `open`'s units for that step, else the title of the step's party in the policy, else the
+// party id, else ""), and carry the clock's due instant, the working time elapsed and remaining
+// (negative once past due) and whether the due instant is provisional. case_opened names the
+// variant, the policy and the district the `open` gave, if any.
 //
 // The order (engine.hpp): events come in non-decreasing `at`. A command's own events come at its
 // instant, in the order the command causes them. Alerts (warning, overdue, escalation) come at the
@@ -62,7 +65,7 @@ struct event {
   std::string detail;           // see event_kind
   std::int64_t line = 0;        // rejected: the input line
   std::string code;             // rejected: the reject_code, as in engine.hpp ("unknown_case", ...)
-  std::string unit;             // clock events: the unit that answers for the clock (report.hpp)
+  std::string unit;             // events with a step: the unit that answers for the clock (report.hpp)
   std::string district;         // case_opened: the district the `open` named, if any
   std::string policy;           // case_opened: the policy id
 

@@ -3,16 +3,24 @@
 // One JSON object per line both ways:
 //   {"type":"open","case":"W-001","at":"2026-09-28T10:00:00+08:00","policy":"kunming-water-490","variant":"no-external"}
 //   {"type":"open","case":"W-002","at":"...","policy":"kunming-water-490","works":{"meter_dn":40,"pipe_m":120,"crossings":[]}}
+//   {"type":"open",...,"district":"五华区","units":{"survey":"昆明自来水集团有限公司五华分公司","approval-planning":"昆明市自然资源和规划局五华分局","overall":"..."}}
 //   {"type":"start"|"pause"|"resume"|"complete","case":"W-001","step":"survey","at":"...","reason":"..."}
+//   {"type":"start",...,"unit":"..."}                 (hands the step to that unit, over the open's units)
 //   {"type":"cancel","case":"W-001","at":"..."}      {"type":"tick","at":"..."}
 // Fields not listed are ignored, so hosts may carry their own (valid JSON, as the whole line must
-// be; no key twice in the command or its works). Events:
-//   {"type":"warning","case":"W-001","step":"survey","level":"yellow","at":"2026-10-09T00:00:00+08:00",
-//    "due":"2026-10-10T00:00:00+08:00","elapsed_s":86400,"remaining_s":86400,"provisional":false}
-// with `type`, `case` and `at` always; `step`, `due`, `elapsed_s`, `remaining_s` and `provisional`
-// for clock events (working seconds: a civil working day is 86400, an office day 25200);
-// `level`, `on_time`, `previous_due`, `detail`, `line` where they apply. Timestamps are
-// YYYY-MM-DDTHH:MM:SS+08:00.
+// be; no key twice in the command, its works or its units). `district`, each value of `units` and
+// `unit` are non-empty strings of at most max_unit_name (200) bytes; a `units` key that is neither
+// a step of the case's variant nor "overall" refuses the open (unknown_step). Events:
+//   {"type":"warning","case":"W-001","step":"survey","unit":"供水企业","level":"yellow",
+//    "at":"2026-10-09T00:00:00+08:00","due":"2026-10-10T00:00:00+08:00","elapsed_s":86400,
+//    "remaining_s":86400,"provisional":false}
+//   {"type":"case_opened","case":"W-001","at":"...","variant":"no-external","policy":"kunming-water-490","district":"五华区"}
+// with `type`, `case` and `at` always; `step`, `unit` (right after `step`), `due`, `elapsed_s`,
+// `remaining_s` and `provisional` for clock events (working seconds: a civil working day is 86400,
+// an office day 25200); `unit` is the one the step's `start` named, else the open's `units`, else
+// the title of the step's party in the policy, else the party id, else "". case_opened ends with
+// `variant`, `policy` and, when the open named one, `district`. `level`, `on_time`,
+// `previous_due`, `detail`, `line` where they apply. Timestamps are YYYY-MM-DDTHH:MM:SS+08:00.
 #pragma once
 
 #include <cstdint>
@@ -34,8 +42,8 @@ class event_writer;
 
 // One command line. Throws parse_error "<source>:<line>: <why>" for malformed JSON (which includes
 // invalid UTF-8 and a number beyond a double's range, anywhere in the line), a key repeated in the
-// command or in its works ("duplicate key 'type'"), a missing or mistyped field, an unknown type or
-// a bad timestamp. Fields not listed above are ignored but must be valid JSON. Thread-safe (each
+// command or in its works or units ("duplicate key 'type'"), a missing or mistyped field, an empty
+// or over-long district or unit name, an unknown type or a bad timestamp. Fields not listed above are ignored but must be valid JSON. Thread-safe (each
 // thread reuses a parser of its own).
 [[nodiscard]] command parse_command(std::string_view line, const std::string& source, std::int64_t line_no);
 

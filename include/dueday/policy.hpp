@@ -5,10 +5,18 @@
 // "getting water" rule: without external pipe works, `survey` 2 WD then `connect` 2 WD, 4 WD
 // overall; with them, `survey` 4 WD, three road-works approvals in parallel (3 WD each, on the
 // departments' own clocks from their own `start`), then `connect` 5 WD once the survey is done,
-// all permits are in and the entry date is agreed, 9 WD overall. A step looks like this in TOML:
+// all permits are in and the entry date is agreed, 9 WD overall. Parts of it in TOML:
+//
+//   [parties]                     # who answers for clocks, with the title reports show
+//   utility = "供水企业"           # when no command names a unit (optional; when given, every
+//                                 # step's and overall clock's party must be one of them)
+//
+//   [[variant]]
+//   overall = { limit = "9wd", counts = ["survey", "connect"], party = "utility" }
 //
 //   [[variant.step]]
 //   name = "connect"
+//   title = "装表接水"             # display name (optional; empty: the name)
 //   limit = "5wd"                 # "<n>wd" working days, or "<n>h" hours of office time
 //   rule = "civil"                # civil | hours (see deadline.hpp)
 //   after = ["survey", "approval-planning", "approval-city-management", "approval-traffic-police"]
@@ -160,7 +168,8 @@ inline constexpr std::size_t max_alert_levels = 8;
 // under the civil rule), `after` (unknown step, a cycle), the overall clock (unknown counted
 // step, counted steps that may run at once, counted limits adding up to more than the overall
 // limit), alerts (bad anchor, duplicate level, more than max_alert_levels levels), scope
-// (unknown variant), and a variant with more than max_steps_per_variant steps (its `after` graph
+// (unknown variant), parties (an empty id or title, an id twice, a step's or overall clock's party
+// not declared when [parties] is given), and a variant with more than max_steps_per_variant steps (its `after` graph
 // is then not analysed: no cycle or concurrency check). Time and memory grow about linearly with
 // the size of p, and no check recurses, so untrusted input of any size is safe to validate.
 [[nodiscard]] std::vector<policy_problem> validate(const sla_policy& p);

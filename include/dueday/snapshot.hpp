@@ -1,22 +1,25 @@
 // dueday/snapshot.hpp — an engine's state (engine_state) as JSON text and back.
 //
 // One compact JSON object, keys always in the order below, so the same state gives the same bytes.
-// Format "dueday-engine-snapshot", version 2. A case with a 2 WD survey confirmed on Wednesday
+// Format "dueday-engine-snapshot", version 3 (version 2, written before units, is read too: it has
+// no `names`, `unit` or `district`, read as none). A case with a 2 WD survey confirmed on Wednesday
 // 2026-09-30 10:00 and paused 10-08 15:00 (15 h of the 48 used; 10-01..10-07 国庆节), and an out of
 // scope case (a snapshot is one line; broken here at the cases and clocks):
 //
-//   {"format":"dueday-engine-snapshot","version":2,"now":"2026-10-08T16:00:00+08:00",
+//   {"format":"dueday-engine-snapshot","version":3,"now":"2026-10-08T16:00:00+08:00",
 //    "retired_before":null,"calendar":"5b1c0e3f9a7d2468","policies":["kunming-water-490@2020.1"],
-//    "cases":[
+//    "names":["五华区","昆明自来水集团有限公司五华分公司"],"cases":[
 //     {"id":"W-001","policy":"kunming-water-490","variant":"standard","status":"open",
 //      "opened":"2026-09-30T10:00:00+08:00","closed":null,"clocks":[
 //       {"state":"paused","first_count":"2026-10-01T00:00:00+08:00","run_from":"2026-10-01T00:00:00+08:00",
 //        "mark":"2026-10-08T15:00:00+08:00","due":"2026-10-10T00:00:00+08:00","elapsed":54000,
-//        "provisional":false,"overran":false,"commanded":null,"waiting":false,"completed":false,"fired":0},
+//        "provisional":false,"overran":false,"commanded":null,"waiting":false,"completed":false,"fired":0,
+//        "unit":2},
 //       ...],
-//      "transitions":[{"step":0,"pause":true,"at":"2026-10-08T15:00:00+08:00"}]},
+//      "transitions":[{"step":0,"pause":true,"at":"2026-10-08T15:00:00+08:00"}],"district":1},
 //     {"id":"W-002","policy":"kunming-water-490","variant":"","status":"out_of_scope",
-//      "opened":"2026-09-30T11:00:00+08:00","closed":"2026-09-30T11:00:00+08:00","clocks":[],"transitions":[]}]}
+//      "opened":"2026-09-30T11:00:00+08:00","closed":"2026-09-30T11:00:00+08:00","clocks":[],"transitions":[],
+//      "district":0}]}
 //
 // Field by field (engine_state.hpp says what each means):
 //   now, opened, first_count, run_from, mark, due, at   instants, exactly YYYY-MM-DDTHH:MM:SS+08:00
@@ -25,6 +28,8 @@
 //                                                       null exactly when the status is open
 //   calendar, id, policy, variant                       strings; variant "" when out of scope
 //   policies                                            array of strings ("id@version")
+//   names         array of strings: the district and unit names commands gave, each once
+//   unit, district   integers 0..4294967295: a name's place in `names` + 1, 0 for none
 //   status        open, completed, cancelled or out_of_scope
 //   state         idle, running, paused or stopped
 //   elapsed       integer seconds of working time, 0..10^10

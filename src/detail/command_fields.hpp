@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "dueday/engine.hpp"
 
@@ -22,16 +23,28 @@ struct text_field {
   std::string_view text;
 };
 
+// One member of an open's `units` object: the step name and its value, as read.
+struct unit_entry {
+  std::string_view step;
+  text_field unit;
+};
+
 // The fields of one command line, as read (and checked to be JSON) by either reader.
 struct command_fields {
-  text_field type, at, case_id, policy, variant, step, reason;
+  text_field type, at, case_id, policy, variant, step, reason, district, unit;
+  bool has_units = false;
+  json_kind units_kind = json_kind::null;
+  std::vector<unit_entry> units;  // an object's members in the reader's order (build_command sorts them)
   bool has_works = false;
   std::string works_error;  // empty when `works` holds the works field, read without fault
   dueday::works works;
   std::string duplicate;  // the first key repeated ("type", "works.pipe_m"), if any
 
   void clear() {
-    for (text_field* f : {&type, &at, &case_id, &policy, &variant, &step, &reason}) *f = {};
+    for (text_field* f : {&type, &at, &case_id, &policy, &variant, &step, &reason, &district, &unit}) *f = {};
+    has_units = false;
+    units_kind = json_kind::null;
+    units.clear();
     has_works = false;
     works_error.clear();
     works.meter_dn = 0;
@@ -49,6 +62,7 @@ struct command_fields {
         if (key == "type") return &type;
         if (key == "case") return &case_id;
         if (key == "step") return &step;
+        if (key == "unit") return &unit;
         return nullptr;
       case 6:
         if (key == "policy") return &policy;
@@ -56,6 +70,8 @@ struct command_fields {
         return nullptr;
       case 7:
         return key == "variant" ? &variant : nullptr;
+      case 8:
+        return key == "district" ? &district : nullptr;
       default:
         return nullptr;
     }

@@ -39,7 +39,8 @@ class event_writer {
   // whole cache entry, which is copied as a block.
   static std::size_t bound(const event& e) noexcept {
     return 512 + sizeof(cached::text) +
-           6 * (e.case_id.size() + e.step.size() + e.level.size() + e.detail.size() + e.code.size());
+           6 * (e.case_id.size() + e.step.size() + e.level.size() + e.detail.size() + e.code.size() + e.unit.size() +
+                e.district.size() + e.policy.size());
   }
 
   // Each writes at `p` and returns the end of what it wrote (see event_writer.cpp).

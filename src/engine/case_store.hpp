@@ -33,9 +33,11 @@ struct clock_slot {
   std::uint8_t next_level = no_level;  // ... and its level, or no_level
   std::uint8_t fired = 0;              // alert levels raised, one bit each
   std::uint8_t flags = 0;
+  std::uint32_t unit = 0;  // the unit named for it (unit_names), 0: the policy's default; in padding
 };
+static_assert(sizeof(clock_slot) == sizeof(step_timer) + 2 * sizeof(instant) + 8, "unit sits in the padding");
 
-// A case id inside its record: up to 25 bytes in place (case numbers run to about 20), longer
+// A case id inside its record: up to 21 bytes in place (case numbers run to about 20), longer
 // ones on the heap. In place, a lookup that compares ids reads no memory beyond the record.
 class case_id_text {
  public:
@@ -59,7 +61,7 @@ class case_id_text {
   operator std::string_view() const noexcept { return view(); }
 
  private:
-  static constexpr std::size_t in_place = 25;
+  static constexpr std::size_t in_place = 21;      // 25 until the district took 4 bytes of the record
   static constexpr std::size_t tag_at = in_place;  // the size in place, or on_heap
   static constexpr std::uint8_t on_heap = 0xff;    // then: a char* and a std::size_t up front
   void release() noexcept;
@@ -78,6 +80,7 @@ struct case_rec {
   std::uint16_t variant = no_variant;  // no_variant: out of scope
   std::uint8_t clock_count = 0;
   case_status status = case_status::open;
+  std::uint32_t district = 0;  // the district the open named (unit_names), 0: none
 
   [[nodiscard]] std::span<clock_slot> slots() noexcept { return {clocks, clock_count}; }
   [[nodiscard]] std::span<const clock_slot> slots() const noexcept { return {clocks, clock_count}; }

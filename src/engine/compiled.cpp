@@ -29,6 +29,8 @@ working_time threshold(const alert_rule& a, const clock_rule& r, counting_rule r
 
 void compile_clock(compiled_clock& c, const sla_policy& p, counting_rule rule, const office_hours& hours) {
   c.rule = clock_rule::of(c.limit, rule, hours);
+  const party_policy* party = p.find_party(c.party);
+  c.unit = party && !party->title.empty() ? party->title : c.party;
   for (const auto& a : p.alerts) c.thresholds.push_back(threshold(a, c.rule, rule, hours));
 }
 
@@ -60,6 +62,18 @@ compiled_variant compile(const sla_policy& p, std::uint16_t policy_index, const 
   for (const auto& name : v.overall.counts) cv.clocks[*cv.step(name)].counted = true;
   compiled_clock overall;
   overall.name = "overall";
+  overall.party = v.overall.party;
+  if (overall.party.empty()) {  // the counted steps' party, when they all share one
+    for (const auto& name : v.overall.counts) {
+      const std::string& party = cv.clocks[*cv.step(name)].party;
+      if (&name == &v.overall.counts.front()) {
+        overall.party = party;
+      } else if (party != overall.party) {
+        overall.party.clear();
+        break;
+      }
+    }
+  }
   overall.limit = v.overall.limit;
   overall.pausable = false;
   compile_clock(overall, p, v.overall.rule, hours);

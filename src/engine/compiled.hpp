@@ -24,6 +24,7 @@ static_assert(max_alert_levels <= 8, "raised levels are the bits of one byte");
 struct compiled_clock {
   std::string name;  // step name, or "overall"
   std::string party;
+  std::string unit;  // when no command names one: the party's title, else the party id, else ""
   span_spec limit;
   clock_rule rule;
   std::vector<std::uint8_t> after;       // steps that must complete first
@@ -60,7 +61,7 @@ class compiled_policies {
     return static_cast<std::uint16_t>(first_variant_[p] + v);
   }
   [[nodiscard]] const sla_policy& policy(std::uint16_t p) const noexcept { return (*set_)[p]; }
-  // "kunming-water-490@2020.2" for every policy, in the set's order.
+  // "kunming-water-490@2020.3" for every policy, in the set's order.
   [[nodiscard]] std::vector<std::string> refs() const;
 
  private:
@@ -69,7 +70,7 @@ class compiled_policies {
   std::vector<std::uint16_t> first_variant_;  // per policy
 };
 
-// "kunming-water-490@2020.2": how views and snapshots name a policy and its version.
+// "kunming-water-490@2020.3": how views and snapshots name a policy and its version.
 [[nodiscard]] std::string policy_ref(const sla_policy& p);
 
 }  // namespace dueday::detail

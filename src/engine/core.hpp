@@ -19,6 +19,7 @@
 #include "engine/case_store.hpp"
 #include "engine/compiled.hpp"
 #include "engine/event_buffer.hpp"
+#include "engine/unit_names.hpp"
 
 namespace dueday::detail {
 
@@ -52,6 +53,7 @@ struct core {
   case_store cases;
   alert_queue queue;
   event_buffer events;
+  unit_names names;                   // districts and units the commands named
   std::vector<fire_record> fire_log;  // alerts raised in the current command
   instant now;
   std::optional<instant> retired_before;
@@ -79,6 +81,11 @@ struct core {
   event& clock_event(event_kind kind, const case_rec& r, std::size_t k, instant at);
   // A case event added to the buffer.
   event& case_event(event_kind kind, const case_rec& r, instant at);
+  // The unit that answers for clock k: the one a command named, else the policy's default.
+  [[nodiscard]] std::string_view unit_of(const case_rec& r, std::size_t k) const noexcept {
+    const std::uint32_t u = r.clocks[k].unit;
+    return u != 0 ? names[u] : std::string_view(spec(r, k).unit);
+  }
 
   // --- transitions.cpp -----------------------------------------------------------------------
   // Whether cmd repeats an accepted command of case c.

@@ -122,6 +122,7 @@ event& core::clock_event(event_kind kind, const case_rec& r, std::size_t k, inst
   const step_timer& t = r.clocks[k].timer;
   event& e = case_event(kind, r, at);
   e.step = s.name;
+  e.unit = unit_of(r, k);
   e.due = t.due();
   e.elapsed = t.elapsed(cal, s.rule, at);
   e.remaining = s.rule.budget - *e.elapsed;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "detail/utf8.hpp"
 #include "dueday/error.hpp"
 #include "dueday/format.hpp"
 #include "engine/core.hpp"
@@ -209,6 +210,8 @@ engine_state core::export_state() const {
   s.retired_before = retired_before;
   s.calendar = cal.fingerprint();
   s.policies = rules->refs();
+  s.names.reserve(names.size());
+  for (std::uint32_t n = 1; n <= names.size(); ++n) s.names.emplace_back(names[n]);
   s.cases.reserve(cases.size());
   for (std::uint32_t c = 0; c < cases.size(); ++c) {
     const case_rec& r = cases[c];
@@ -218,6 +221,7 @@ engine_state core::export_state() const {
     out.status = r.status;
     out.opened = r.opened;
     if (r.status != case_status::open) out.closed = r.closed;
+    out.district = r.district;
     if (r.variant == no_variant) continue;
     out.variant = variant_of(r).variant->name;
     for (const clock_slot& slot : r.slots()) {
@@ -227,6 +231,7 @@ engine_state core::export_state() const {
       k.waiting = (slot.flags & waiting_flag) != 0;
       k.completed = (slot.flags & completed_flag) != 0;
       k.fired = slot.fired;
+      k.unit = slot.unit;
     }
     if (r.transitions) out.transitions = *r.transitions;
   }
@@ -252,6 +257,17 @@ void core::import_state(const engine_state& s) {
                                     escape(fmt::format("{}", fmt::join(s.policies, ", ")), 200),
                                     escape(fmt::format("{}", fmt::join(rules->refs(), ", ")), 200)));
   }
+  for (std::size_t n = 0; n < s.names.size(); ++n) {
+    const std::string& name = s.names[n];
+    const std::string where = fmt::format("names[{}]", n);
+    if (name.empty()) invalid(where, "the name is empty");
+    if (name.size() > max_unit_name) invalid(where, fmt::format("{} bytes, more than {}", name.size(), max_unit_name));
+    if (!is_utf8(name)) invalid(where, fmt::format("{} is not UTF-8", quote(name)));
+    if (names.intern(name) != n + 1) invalid(where, fmt::format("{} is given twice", quote(name)));
+  }
+  const auto check_name = [&](std::uint32_t id, const std::string& where) {
+    if (id > names.size()) invalid(where, fmt::format("name {} is not among the {} names", id, names.size()));
+  };
   cases.reserve(s.cases.size());
   queue.reserve(s.cases.size());
   for (std::size_t n = 0; n < s.cases.size(); ++n) {
@@ -265,10 +281,14 @@ void core::import_state(const engine_state& s) {
       check.status_agrees(v);
       check.relations(v);
     }
+    check_name(cr.district, fmt::format("cases[{}].district", n));
+    for (std::size_t i = 0; i < cr.clocks.size(); ++i)
+      check_name(cr.clocks[i].unit, fmt::format("cases[{}].clocks[{}].unit", n, i));
     queue.add_case();
     const auto c = cases.add(cr.id, cr.opened, policy, variant, static_cast<std::uint8_t>(cr.clocks.size()));
     if (cr.status != case_status::out_of_scope) cases.set_status(c, cr.status, cr.closed);
     case_rec& r = cases[c];
+    r.district = cr.district;
     for (std::size_t i = 0; i < cr.clocks.size(); ++i) {
       const clock_record& k = cr.clocks[i];
       clock_slot& slot = r.clocks[i];
@@ -277,6 +297,7 @@ void core::import_state(const engine_state& s) {
       slot.flags = static_cast<std::uint8_t>((k.commanded ? commanded_flag : 0) | (k.waiting ? waiting_flag : 0) |
                                              (k.completed ? completed_flag : 0));
       slot.fired = k.fired;
+      slot.unit = k.unit;
     }
     if (!cr.transitions.empty()) r.transitions = std::make_unique<std::vector<transition_record>>(cr.transitions);
     if (r.status == case_status::open)

@@ -5,6 +5,7 @@
 
 #include <iterator>
 
+#include "detail/utf8.hpp"
 #include "dueday/error.hpp"
 #include "dueday/format.hpp"
 #include "engine/core.hpp"
@@ -131,15 +132,18 @@ void note_transition(case_rec& r, std::size_t i, bool pause, instant at) {
   r.transitions->push_back({static_cast<std::uint8_t>(i), pause, at});
 }
 
-maybe_rejection do_start(core& k, std::uint32_t c, std::size_t i, instant at) {
+maybe_rejection do_start(core& k, std::uint32_t c, std::size_t i, instant at, const std::string& unit) {
+  const std::uint32_t named = unit.empty() ? 0 : k.names.intern(unit);  // may throw: before any change
   case_rec& r = k.cases[c];
   clock_slot& slot = r.clocks[i];
+  if (named != 0) slot.unit = named;  // over the open's units
   slot.commanded = at;
   slot.flags |= commanded_flag;
   if (ready(k, r, i)) return start_clock(k, c, i, at);
   slot.flags |= waiting_flag;
   event& e = k.case_event(event_kind::step_waiting, r, at);
   e.step = k.spec(r, i).name;
+  e.unit = k.unit_of(r, i);
   e.detail = not_ready(k, r, i);
   return std::nullopt;
 }
@@ -215,9 +219,54 @@ void do_open(core& k, const command& cmd, const core::resolved& v) {
     k.queue.pop_case();
     throw;
   }
-  const case_rec& r = k.cases[c];
+  case_rec& r = k.cases[c];
+  // Names may throw: the transaction then takes the case and the names back.
+  if (!cmd.district.empty()) r.district = k.names.intern(cmd.district);
+  if (v.variant != no_variant) {
+    const compiled_variant& cv = k.rules->variant(v.variant);
+    for (const auto& [step, unit] : cmd.units)  // checked: steps of the variant, or "overall"
+      r.clocks[step == "overall" ? cv.overall : *cv.step(step)].unit = k.names.intern(unit);
+  }
   event& e = k.case_event(v.variant == no_variant ? event_kind::out_of_scope : event_kind::case_opened, r, cmd.at);
-  e.detail = v.variant == no_variant ? v.why : k.rules->variant(v.variant).variant->name;
+  if (v.variant == no_variant) {
+    e.detail = v.why;
+    return;
+  }
+  e.detail = k.rules->variant(v.variant).variant->name;
+  e.policy = k.rules->policy(v.policy).id;
+  if (r.district != 0) e.district = k.names[r.district];
+}
+
+// Why a name a command gives cannot be kept (the JSON readers refuse these before; a host calling
+// the engine directly may not): empty where it must name someone, longer than max_unit_name, or
+// not UTF-8, which no snapshot could hold.
+maybe_rejection bad_name(std::string_view field, std::string_view name) {
+  const auto malformed = [&](std::string why) { return rejection{reject_code::malformed, std::move(why)}; };
+  if (name.empty()) return malformed(fmt::format("{} is empty", field));
+  if (name.size() > max_unit_name)
+    return malformed(fmt::format("{} is {} bytes long (at most {})", field, name.size(), max_unit_name));
+  if (!is_utf8(name)) return malformed(fmt::format("{} is not UTF-8", field));
+  return std::nullopt;
+}
+
+// Why an open's district or units cannot be taken: a bad name, or a units key that is no step of
+// the variant nor "overall".
+maybe_rejection check_units(const core& k, const command& cmd, const core::resolved& v) {
+  if (!cmd.district.empty()) {
+    if (auto bad = bad_name("district", cmd.district)) return bad;
+  }
+  for (const auto& [step, unit] : cmd.units) {
+    if (auto bad = bad_name(quote(fmt::format("units.{}", step)), unit)) return bad;
+  }
+  if (v.variant == no_variant) return std::nullopt;  // out of scope: no clocks to hand to anyone
+  const compiled_variant& cv = k.rules->variant(v.variant);
+  for (const auto& entry : cmd.units) {
+    if (entry.first != "overall" && !cv.step(entry.first)) {
+      return rejection{reject_code::unknown_step, fmt::format("units names unknown step {} (expected {}, overall)",
+                                                              quote(entry.first), cv.step_names())};
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -246,10 +295,10 @@ std::optional<core::resolved> core::resolve(const command& cmd, rejection* why) 
   } else {
     v = pol.find_variant(cmd.variant);
     if (!v) {
-      std::string names;
-      for (const auto& x : pol.variants) names += (names.empty() ? "" : ", ") + escape(x.name);
+      std::string expected;
+      for (const auto& x : pol.variants) expected += (expected.empty() ? "" : ", ") + escape(x.name);
       return fail(reject_code::unknown_variant, fmt::format("unknown variant {} of policy {} (expected {})",
-                                                            quote(cmd.variant), quote(cmd.policy), names));
+                                                            quote(cmd.variant), quote(cmd.policy), expected));
     }
   }
   out.variant = rules->variant_index(*p, static_cast<std::size_t>(v - pol.variants.data()));
@@ -300,6 +349,7 @@ maybe_rejection core::apply_in_order(const command& cmd, std::optional<std::uint
     rejection why;
     const auto v = resolve(cmd, &why);
     if (!v) return why;
+    if (auto refused = check_units(*this, cmd, *v)) return refused;
     do_open(*this, cmd, *v);
     return std::nullopt;
   }
@@ -321,9 +371,12 @@ maybe_rejection core::apply_in_order(const command& cmd, std::optional<std::uint
                      fmt::format("unknown step {} (expected {})", quote(cmd.step), variant_of(r).step_names())};
   }
   if (auto refused = check_step(*this, r, *i, cmd.kind)) return refused;
+  if (cmd.kind == command_kind::start && !cmd.unit.empty()) {
+    if (auto bad = bad_name("unit", cmd.unit)) return bad;
+  }
   switch (cmd.kind) {
     case command_kind::start:
-      return do_start(*this, c, *i, cmd.at);
+      return do_start(*this, c, *i, cmd.at, cmd.unit);
     case command_kind::pause:
       do_pause(*this, c, *i, cmd.at, cmd.reason);
       return std::nullopt;

@@ -9,6 +9,7 @@ case_view core::view(const case_rec& r, instant at) const {
   v.policy = policy_ref(rules->policy(r.policy));
   v.status = r.status;
   v.opened = r.opened;
+  if (r.district != 0) v.district = names[r.district];
   if (r.status != case_status::open) v.closed = r.closed;
   if (r.variant == no_variant) return v;
   const compiled_variant& cv = variant_of(r);
@@ -19,6 +20,7 @@ case_view core::view(const case_rec& r, instant at) const {
     clock_view c;
     c.name = s.name;
     c.party = s.party;
+    c.unit = unit_of(r, k);
     c.limit = to_string(s.limit);
     c.rule = s.rule.rule;
     c.state = slot.timer.state();
