@@ -54,6 +54,8 @@ TEST_CASE("report: a month with no late unit names none and says so") {
   CHECK(r.named.empty());
   CHECK(r.late.empty());
   CHECK(r.no_late_sentence == "10月，各单位均无超期办结件和超期未办结件。");
+  // Reply by the 10th working day of November: Sun 11-01, then 02..06 and 09..13.
+  CHECK(r.reply_by == civil_day{std::chrono::year{2026} / 11 / 13});
 
   // Cases: the total first, then no-external, then external.
   REQUIRE(r.cases.size() == 3);
@@ -409,6 +411,15 @@ TEST_CASE("report: a month whose last day is a holiday") {
   CHECK(r.notices == std::vector<std::string>{"国办发明电〔2024〕12号"});
   // December 2024 is the month before: nothing there.
   CHECK(r.cases[0].opened_previous == 0);
+  // February 2025's 10th working day: 02-05, 06, 07, Sat 08 (make-up), 10..14, 17 (01-28..02-04 off).
+  CHECK(r.reply_by == civil_day{std::chrono::year{2025} / 2 / 17});
+}
+
+TEST_CASE("report: December's reply date waits for next year's notice") {
+  report_options o;
+  o.month = std::chrono::year{2026} / std::chrono::December;
+  const monthly_report r = make_report({}, cal(), policies(), o);
+  CHECK_FALSE(r.reply_by.has_value());  // the bundled notices end with 2026
 }
 
 TEST_CASE("report: an unknown policy and a month past the calendar are refused") {

@@ -155,6 +155,9 @@ monthly_report make_report(std::span<const event> events, const calendar& cal, c
       r.notices.push_back(n.citation());
   }
   r.calendar_fingerprint = cal.fingerprint();
+  // Part 六's reply date: the 10th working day of the next month, when the notices cover it (a
+  // December circular written before next year's notice says "下月第10个工作日" instead).
+  if (cal.covers(next - days{1} + days{31})) r.reply_by = cal.advance(next - days{1}, working_days{10});
 
   const detail::clock_set s = detail::read_clocks(events, *policy, cal, r.to);
   r.data_until = s.data_until;
