@@ -43,8 +43,8 @@ class event_writer;
 // One command line. Throws parse_error "<source>:<line>: <why>" for malformed JSON (which includes
 // invalid UTF-8 and a number beyond a double's range, anywhere in the line), a key repeated in the
 // command or in its works or units ("duplicate key 'type'"), a missing or mistyped field, an empty
-// or over-long district or unit name, an unknown type or a bad timestamp. Fields not listed above are ignored but must be valid JSON. Thread-safe (each
-// thread reuses a parser of its own).
+// or over-long district or unit name, an unknown type or a bad timestamp. Fields not listed above are ignored but must
+// be valid JSON. Thread-safe (each thread reuses a parser of its own).
 [[nodiscard]] command parse_command(std::string_view line, const std::string& source, std::int64_t line_no);
 
 // One event as a JSON object on one line (no newline), timestamps at `offset`.
