@@ -14,17 +14,18 @@ echo
 echo "first events of $events:"
 head -n 4 "$events"
 echo
-circular="${events%-events.jsonl}-circular.html"
-[ "$circular" = "$events" ] && circular="$events.circular.html"
+circular="${events%.jsonl}"
+circular="${circular%-events}-circular.html"
 echo "\$ dueday report --month 2026-10 --events $events --format html -o $circular"
 "$dueday" report --month 2026-10 --events "$events" --format html -o "$circular"
 echo "wrote $circular (A4, open it in a browser or print it)"
 echo
 echo "\$ dueday report --month 2026-10 --events $events    # the text form's headline: title, part 一, part 五"
+# awk reads to the end (no early exit): under pipefail, a report cut off by SIGPIPE would fail the job.
 "$dueday" report --month 2026-10 --events "$events" | awk '
   NR <= 2 || /^一、/ { print; if (/^一、/) { getline; print } next }
-  /^五、/ { named = 1 }
-  named && /^$/ { exit }
+  /^五、/ && !done { named = 1 }
+  named && /^$/ { named = 0; done = 1 }
   named { print }'
 echo
 run() { echo "\$ dueday $*"; "$dueday" "$@"; echo; }
