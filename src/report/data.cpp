@@ -100,7 +100,7 @@ ordered_json figures_json(const report_figures& f) {
   j["escalations"] = f.escalations;
   j["handovers"] = f.handovers;
   j["pauses"] = f.pauses;
-  j["paused_wd"] = number(static_cast<double>(f.paused.count()) / 86400.0);
+  j["paused_wd"] = number(paused_wd(f.paused));
   return j;
 }
 
@@ -275,7 +275,7 @@ void write_report_json(std::ostream& out, const monthly_report& r) {
                            {"unit", p.unit},
                            {"from", format_instant(p.from)},
                            {"to", opt_time(p.to)},
-                           {"paused_wd", number(static_cast<double>(p.paused.count()) / 86400.0)},
+                           {"paused_wd", number(paused_wd(p.paused))},
                            {"reason", p.reason}});
   j["days"] = ordered_json::array();
   for (const report_day& d : r.days)

@@ -46,8 +46,9 @@ inline const std::vector<figure_column>& figure_columns() {
   return columns;
 }
 
-// Working time in working days of 24 h (civil clocks) as numbers.hpp prints it.
-inline std::string paused_text(working_time w) { return wd_text(static_cast<double>(w.count()) / 86400.0); }
+// Paused working time in working days of 24 h (civil clocks): the number, and as numbers.hpp prints it.
+inline double paused_wd(working_time w) { return static_cast<double>(w.count()) / 86400.0; }
+inline std::string paused_text(working_time w) { return wd_text(paused_wd(w)); }
 
 // A group's figures as cells, in figure_columns() order.
 inline std::vector<std::string> figure_cells(const report_compared& f) {
