@@ -264,12 +264,13 @@ engine_state read_state(const node& root) {
 
 }  // namespace
 
-std::string to_snapshot_json(const engine_state& s) {
+namespace {
+
+// Everything but the cases, as a document whose "cases" is still empty.
+ordered_json header_json(const engine_state& s) {
   ordered_json policies = ordered_json::array();
   for (std::size_t k = 0; k < s.policies.size(); ++k)
     policies.push_back(checked_utf8(s.policies[k], fmt::format("policies[{}]", k)));
-  ordered_json cases = ordered_json::array();
-  for (std::size_t k = 0; k < s.cases.size(); ++k) cases.push_back(case_json(s.cases[k], fmt::format("cases[{}]", k)));
   ordered_json doc = ordered_json::object();
   doc["format"] = format_name;
   doc["version"] = format_version;
@@ -281,12 +282,39 @@ std::string to_snapshot_json(const engine_state& s) {
   for (std::size_t k = 0; k < s.names.size(); ++k)
     names.push_back(checked_utf8(s.names[k], fmt::format("names[{}]", k)));
   doc["names"] = std::move(names);
-  doc["cases"] = std::move(cases);
+  doc["cases"] = ordered_json::array();
+  return doc;
+}
+
+std::string dumped(const ordered_json& j) {
   try {
-    return doc.dump();
-  } catch (const json::exception& e) {  // not expected: every string was checked above
+    return j.dump();
+  } catch (const json::exception& e) {  // not expected: every string was checked before
     throw error(fmt::format("cannot write a snapshot: {}", escape(e.what(), 160)));
   }
+}
+
+}  // namespace
+
+std::string to_snapshot_json(const engine_state& s) {
+  ordered_json doc = header_json(s);
+  ordered_json& cases = doc["cases"];
+  for (std::size_t k = 0; k < s.cases.size(); ++k) cases.push_back(case_json(s.cases[k], fmt::format("cases[{}]", k)));
+  return dumped(doc);
+}
+
+void write_snapshot_json(const engine_state& s, const std::function<void(std::string_view)>& out) {
+  // The compact dump of the header ends in "[]}" (the empty cases, the object): the cases go
+  // between its brackets, so the bytes are to_snapshot_json's.
+  std::string text = dumped(header_json(s));
+  text.resize(text.size() - 2);  // keep "...,\"cases\":["
+  out(text);
+  for (std::size_t k = 0; k < s.cases.size(); ++k) {
+    text = dumped(case_json(s.cases[k], fmt::format("cases[{}]", k)));
+    if (k > 0) text.insert(text.begin(), ',');
+    out(text);
+  }
+  out("]}");
 }
 
 engine_state parse_snapshot_json(std::string_view text) {

@@ -55,6 +55,7 @@
 // the policy has) is for engine::from_state to check, against the calendar and the policies.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -70,6 +71,12 @@ namespace dueday {
 // status that is no enumerator, or an open case whose `closed` is not instant{} (it would come back
 // as instant{}). Thread-safe.
 [[nodiscard]] std::string to_snapshot_json(const engine_state& s);
+
+// The same bytes as to_snapshot_json(s), handed to `out` in pieces: the header (everything before
+// the first case), each case, then the closing "]}". The text is never whole in memory: at most one
+// case's JSON at a time (plus `s` itself, which the caller holds). Throws as to_snapshot_json; on a
+// throw `out` may have had part of the text. Thread-safe.
+void write_snapshot_json(const engine_state& s, const std::function<void(std::string_view)>& out);
 
 // The state written by to_snapshot_json. Throws dueday::error, one line "not a valid snapshot:
 // <where>: <what>", for anything that text could not be (see above). An open case's `closed` is
