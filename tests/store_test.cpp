@@ -325,3 +325,52 @@ TEST_CASE("store: a corrupted checkpoint is refused as any bad snapshot, naming 
   CHECK_THROWS_WITH_AS(durable_engine(open_db(file), test::cal(), builtin_policies()), doctest::Contains("journal:7:"),
                        parse_error);
 }
+
+TEST_CASE("store: a second writer is refused, by the lock or by the position it expected") {
+  temp_dir dir;
+  const fs::path file = dir.path / "s.db";
+  sqlite_storage a(file);
+  a.initialize({0, "cal", {"p@1"}});
+  const journal_entry one{1, "x", R"({"type":"tick","at":"2026-10-01T00:00:00+08:00"})"};
+  a.append(0, std::span(&one, 1), {});
+  // The same connection, as if another writer had moved on: the stale position is refused.
+  const journal_entry two{2, "y", R"({"type":"tick","at":"2026-10-02T00:00:00+08:00"})"};
+  CHECK_THROWS_WITH_AS(a.append(0, std::span(&two, 1), {}),
+                       doctest::Contains("another writer moved the journal to position 1 (this one expected 0)"),
+                       store_error);
+  CHECK_THROWS_WITH_AS(a.append(1, std::span(&one, 1), {}), doctest::Contains("journal position 1 does not follow 1"),
+                       store_error);
+  CHECK(a.position() == 1);
+  // A second connection: while SQLite has the WAL-reset bug the store is locked for it; with a
+  // fixed SQLite it opens, and its append with a stale position is refused.
+  sqlite_options quick;
+  quick.busy_timeout_ms = 50;
+  try {
+    sqlite_storage b(file, quick);
+    CHECK_THROWS_AS(b.append(0, std::span(&two, 1), {}), store_error);
+  } catch (const store_error& e) {
+    CHECK(std::string(e.what()).find("database is locked") != std::string::npos);
+  }
+  CHECK(a.position() == 1);
+}
+
+TEST_CASE("store: the database is in WAL mode, and synchronous=NORMAL is only an option") {
+  temp_dir dir;
+  const fs::path file = dir.path / "s.db";
+  sqlite_options normal;
+  normal.sync = sqlite_sync::normal;
+  {
+    durable_engine d(std::make_unique<sqlite_storage>(file, normal), test::cal(), builtin_policies());
+    feed(d, october_commands(), 0, 30, 30);
+  }
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(file.c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+  CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))) == "wal");
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  durable_engine d(open_db(file), test::cal(), builtin_policies());
+  CHECK(d.position() == 30);
+}
