@@ -56,6 +56,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -82,6 +83,31 @@ void write_snapshot_json(const engine_state& s, const std::function<void(std::st
 // <where>: <what>", for anything that text could not be (see above). An open case's `closed` is
 // instant{}. Thread-safe.
 [[nodiscard]] engine_state parse_snapshot_json(std::string_view text);
+
+// Reads snapshot text handed over in pieces (a store's checkpoint), holding the state read so far
+// and at most one case's text, never the whole text. Accepts and returns what parse_snapshot_json
+// of the whole text would, provided `cases` is the last field, as to_snapshot_json writes it (a
+// field after it is refused). Refuses with parse_snapshot_json's message, naming the same place
+// (tested on every refusal of its tests and on every cut of a valid text), except for a stray
+// byte between the cases or after them, refused at the same line and column in words of its own.
+// Not thread-safe; feed() after a refusal or after finish() is a logic error.
+class snapshot_reader {
+ public:
+  snapshot_reader();
+  snapshot_reader(snapshot_reader&&) noexcept;
+  snapshot_reader& operator=(snapshot_reader&&) noexcept;
+  ~snapshot_reader();
+
+  // The next piece of the text (any size, any boundary). Throws dueday::error as soon as the text
+  // read so far cannot begin a snapshot (in the header, once its `cases` begins; then case by case).
+  void feed(std::string_view piece);
+  // The state, once the whole text was fed.
+  [[nodiscard]] engine_state finish();
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> p_;
+};
 
 // An engine's snapshot text: to_snapshot_json(e.state()).
 [[nodiscard]] std::string snapshot(const engine& e);

@@ -161,21 +161,21 @@ struct durable_engine::impl {
   dueday::engine load() {
     check_identity();
     sink.keep = false;
-    std::string text;
-    const auto cp = store->read_checkpoint([&](std::string_view part) { text.append(part); });
     std::optional<dueday::engine> e;
-    if (cp) {
-      try {
-        e.emplace(restore(text, cal, policies, sink, options.engine));
-      } catch (const store_error&) {
-        throw;
-      } catch (const error& x) {
-        throw store_error(fmt::format("{}: checkpoint at position {}: {}", where(), *cp, x.what()));
-      }
-    } else {
-      e.emplace(cal, policies, sink, options.engine);
+    std::optional<std::uint64_t> cp;
+    try {
+      // Piece by piece: the checkpoint's text is never whole in memory (the state it gives is).
+      snapshot_reader reader;
+      cp = store->read_checkpoint([&](std::string_view part) { reader.feed(part); });
+      if (cp) e.emplace(engine::from_state(reader.finish(), cal, policies, sink, options.engine));
+    } catch (const store_error&) {
+      throw;
+    } catch (const error& x) {  // a refused snapshot (the store's own failures are store_error)
+      const auto at = store->checkpoint_position();
+      throw store_error(
+          fmt::format("{}: checkpoint at position {}: {}", where(), at ? std::to_string(*at) : "?", x.what()));
     }
-    text = std::string();
+    if (!cp) e.emplace(cal, policies, sink, options.engine);
     std::uint64_t pos = cp.value_or(0);
     const std::string source = fmt::format("{} journal", store->name());
     store->read_journal(pos, [&](const journal_entry& j) {
