@@ -374,3 +374,37 @@ TEST_CASE("store: the database is in WAL mode, and synchronous=NORMAL is only an
   durable_engine d(open_db(file), test::cal(), builtin_policies());
   CHECK(d.position() == 30);
 }
+
+TEST_CASE("store: SQLite refusing a write part-way through a batch stores none of it") {
+  temp_dir dir;
+  const fs::path file = dir.path / "s.db";
+  const auto commands = october_commands();
+  std::string before;
+  std::uint64_t events = 0;
+  {
+    durable_engine d(open_db(file), test::cal(), builtin_policies());
+    feed(d, commands, 0, 100, 100);
+    events = d.storage().last_sequence();
+  }
+  // The 11th event of the next batch fails, after ten were inserted in its transaction.
+  const std::string trigger = "CREATE TRIGGER full BEFORE INSERT ON outbox WHEN NEW.seq > " +
+                              std::to_string(events + 10) +
+                              " BEGIN SELECT RAISE(ABORT, 'database or disk is full (test)'); END";
+  poke(file, trigger.c_str());
+  {
+    durable_engine d(open_db(file), test::cal(), builtin_policies());
+    before = snapshot(d.engine());
+    CHECK_THROWS_WITH_AS(feed(d, commands, 100, 300, 200),
+                         doctest::Contains("cannot run a statement: database or disk is full (test)"), store_error);
+    CHECK(snapshot(d.engine()) == before);
+    CHECK(d.position() == 100);
+    CHECK(d.storage().position() == 100);
+    CHECK(d.storage().last_sequence() == events);
+    CHECK(d.storage().read_events(events, 10).empty());  // the ten inserted were rolled back
+    CHECK_FALSE(d.storage().has_command("c101"));
+  }
+  poke(file, "DROP TRIGGER full");
+  durable_engine d(open_db(file), test::cal(), builtin_policies());
+  feed(d, commands, 100, commands.size(), 200);
+  CHECK(outbox_text(d.storage()) == october_replayed());
+}
