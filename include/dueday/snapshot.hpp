@@ -87,9 +87,11 @@ void write_snapshot_json(const engine_state& s, const std::function<void(std::st
 // Reads snapshot text handed over in pieces (a store's checkpoint), holding the state read so far
 // and at most one case's text, never the whole text. Accepts and returns what parse_snapshot_json
 // of the whole text would, provided `cases` is the last field, as to_snapshot_json writes it (a
-// field after it is refused). Refuses with parse_snapshot_json's message, naming the same place
-// (tested on every refusal of its tests and on every cut of a valid text), except for a stray
-// byte between the cases or after them, refused at the same line and column in words of its own.
+// field after it is refused). A text with one fault is refused with parse_snapshot_json's message,
+// naming the same place (tested on every refusal of its tests and on every cut of a valid text),
+// except for a stray byte between the cases or after them, refused at the same line and column in
+// words of its own. With several faults the first in the text is named, where parse_snapshot_json
+// names a syntax error before any other fault.
 // Not thread-safe; feed() after a refusal or after finish() is a logic error.
 class snapshot_reader {
  public:
