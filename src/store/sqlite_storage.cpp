@@ -29,6 +29,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -53,6 +54,15 @@ bool has_wal_reset_fix() {
 struct sqlite_storage::impl {
   std::string name;  // the file, escaped, for messages
   sqlite3* db = nullptr;
+  // Prepared statements by their SQL (string literals: the pointer is the key), prepared once.
+  mutable std::unordered_map<const char*, sqlite3_stmt*> prepared;
+
+  void close() noexcept {
+    for (const auto& [sql, st] : prepared) sqlite3_finalize(st);
+    prepared.clear();
+    sqlite3_close(db);
+    db = nullptr;
+  }
 
   [[noreturn]] void fail(std::string_view what) const {
     throw store_error(fmt::format("store {}: {}: {}", name, what, escape(sqlite3_errmsg(db), 200)));
@@ -68,15 +78,24 @@ struct sqlite_storage::impl {
     }
   }
 
-  // A prepared statement, finalized on scope exit.
+  // A prepared statement (from the cache, prepared on first use), reset on scope exit. `sql` must
+  // be a string literal. One use of a statement at a time.
   class stmt {
    public:
     stmt(const impl& s, const char* sql) : s_(s) {
-      if (sqlite3_prepare_v2(s.db, sql, -1, &st_, nullptr) != SQLITE_OK) s.fail("cannot prepare a statement");
+      sqlite3_stmt*& cached = s.prepared[sql];
+      if (!cached && sqlite3_prepare_v3(s.db, sql, -1, SQLITE_PREPARE_PERSISTENT, &cached, nullptr) != SQLITE_OK) {
+        s.prepared.erase(sql);
+        s.fail("cannot prepare a statement");
+      }
+      st_ = cached;
     }
     stmt(const stmt&) = delete;
     stmt& operator=(const stmt&) = delete;
-    ~stmt() { sqlite3_finalize(st_); }
+    ~stmt() {
+      sqlite3_reset(st_);
+      sqlite3_clear_bindings(st_);
+    }
     stmt& bind(int i, std::int64_t v) {
       check(sqlite3_bind_int64(st_, i, v));
       return *this;
@@ -210,14 +229,13 @@ sqlite_storage::sqlite_storage(const std::filesystem::path& file, sqlite_options
     }
     // Older schemas would be migrated here, step by step (there is none before 1).
   } catch (...) {
-    sqlite3_close(p_->db);
-    p_->db = nullptr;
+    p_->close();
     throw;
   }
 }
 
 sqlite_storage::~sqlite_storage() {
-  if (p_ && p_->db) sqlite3_close(p_->db);
+  if (p_ && p_->db) p_->close();
 }
 
 const std::string& sqlite_storage::name() const noexcept { return p_->name; }
