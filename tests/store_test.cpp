@@ -408,3 +408,25 @@ TEST_CASE("store: SQLite refusing a write part-way through a batch stores none o
   feed(d, commands, 100, commands.size(), 200);
   CHECK(outbox_text(d.storage()) == october_replayed());
 }
+
+TEST_CASE("store: a command no JSON line can carry is refused as malformed, not journaled") {
+  temp_dir dir;
+  durable_engine d(open_db(dir.path / "s.db"), test::cal(), builtin_policies());
+  command bad;
+  bad.kind = command_kind::open;
+  bad.case_id = "W-\xff";  // not UTF-8
+  bad.at = test::at("2026-10-08T09:00");
+  bad.policy = "kunming-water-490";
+  bad.variant = "no-external";
+  const instant start = d.engine().now();  // the start of the calendar
+  const auto outs = d.apply(std::span(&bad, 1));
+  REQUIRE(outs.size() == 1);
+  CHECK(outs[0].rejected());
+  CHECK(outs[0].code == reject_code::malformed);
+  CHECK(d.position() == 0);
+  CHECK(d.engine().now() == start);  // time unchanged, as replay leaves it for an unreadable line
+  const auto events = d.storage().read_events(0, 10);
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].json.find(R"("type":"rejected")") != std::string::npos);
+  CHECK(events[0].json.find(R"("code":"malformed")") != std::string::npos);
+}

@@ -216,8 +216,11 @@ class durable_engine {
   // Applies the commands in order and stores them, their events and the new position in one
   // transaction; returns one outcome per command. `ids` is empty or one id per command ("" for
   // none). On a storage failure throws store_error with nothing of the batch stored and the engine
-  // as before the batch. Then a checkpoint when checkpoint_every commands were journaled since
-  // the last one (its failure does not undo the batch: see last_checkpoint_error()).
+  // as before the batch (reloaded from the storage; should that fail too, every later call throws
+  // store_error). Then a checkpoint when checkpoint_every commands were journaled since the last
+  // one (its failure does not undo the batch: see last_checkpoint_error()). A command that does
+  // not read back as itself from its JSON line (text that is not UTF-8, say) is refused as
+  // malformed without reaching the engine or the journal, as replay refuses an unreadable line.
   [[nodiscard]] std::vector<outcome> apply(std::span<const command> commands, std::span<const std::string> ids = {});
   // Writes a checkpoint of the engine at the current position (none if it has one already).
   void checkpoint();
