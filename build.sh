@@ -15,7 +15,7 @@ what=${1:-run}
 # Debian 12 packages only. apt-get runs only when something is missing.
 packages=(build-essential cmake git tzdata clang-format clang-tidy
           libfmt-dev libhowardhinnant-date-dev libboost-date-time-dev libtomlplusplus-dev
-          libcli11-dev nlohmann-json3-dev libsimdjson-dev doctest-dev libtsan2 clang libclang-rt-14-dev)
+          libcli11-dev nlohmann-json3-dev libsimdjson-dev libsqlite3-dev doctest-dev libtsan2 clang libclang-rt-14-dev)
 [ "$what" = bench ] && packages+=(libbenchmark-dev libquantlib0-dev)
 # The browser check of the HTML circular (tests/browser): Debian's Chromium, a CJK font for it,
 # pdftoppm for the PNG of its first printed page, and Node with npm for playwright-core. A Node from
@@ -45,7 +45,7 @@ case "$what" in
     ;;
   test)
     clang-format --dry-run -Werror include/dueday/*.hpp include/dueday/interop/*.hpp src/*.cpp src/detail/*.hpp \
-      src/engine/*.cpp src/engine/*.hpp src/report/*.cpp src/report/*.hpp tests/*.hpp \
+      src/engine/*.cpp src/engine/*.hpp src/store/*.cpp src/report/*.cpp src/report/*.hpp tests/*.hpp \
       examples/*.cpp examples/*.hpp tests/*.cpp tests/install/*.cpp tests/subproject/*.cpp bench/*.cpp \
       tests/fuzz/*.cpp tests/fuzz/*.hpp
     # Time enters the library only as arguments: nothing in it reads a clock or the host zone.
@@ -65,7 +65,7 @@ case "$what" in
     cmake --preset ci >/dev/null
     cmake --build --preset ci -j"$jobs"
     # GCC-only flags in compile_commands.json are not clang-tidy findings.
-    clang-tidy -p build/ci --quiet --extra-arg=-Wno-unknown-warning-option src/*.cpp src/engine/*.cpp src/report/*.cpp examples/*.cpp \
+    clang-tidy -p build/ci --quiet --extra-arg=-Wno-unknown-warning-option src/*.cpp src/engine/*.cpp src/store/*.cpp src/report/*.cpp examples/*.cpp \
       2>/dev/null
     ctest --preset ci -j"$jobs"
     # Every test again under AddressSanitizer and UndefinedBehaviorSanitizer (-O1, asserts on): the

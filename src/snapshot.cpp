@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "detail/snapshot_fields.hpp"
 #include "detail/snapshot_json.hpp"
 #include "detail/utf8.hpp"
 #include "dueday/error.hpp"
@@ -29,7 +30,6 @@ using namespace detail::snapshot_json;
 constexpr std::string_view format_name = "dueday-engine-snapshot";
 constexpr std::int64_t format_version = 3;            // 3: names, a clock's unit, a case's district
 constexpr std::int64_t first_version = 2;             // read too: no names, every unit and district 0
-constexpr std::size_t max_depth = 8;                  // arrays and objects; a snapshot uses 5
 constexpr std::int64_t max_elapsed = 10'000'000'000;  // seconds, about 317 years
 
 // In step_timer::status order.
@@ -193,7 +193,9 @@ transition_record read_transition(const node& n, std::string path) {
   return t;
 }
 
-case_record read_case(const node& n, std::string path, std::int64_t version) {
+}  // namespace
+
+case_record detail::read_snapshot_case(const node& n, std::string path, std::int64_t version) {
   const object_reader o(n, std::move(path));
   if (version == first_version) {
     o.only({"id", "policy", "variant", "status", "opened", "closed", "clocks", "transitions"});
@@ -219,7 +221,7 @@ case_record read_case(const node& n, std::string path, std::int64_t version) {
   return r;
 }
 
-engine_state read_state(const node& root) {
+engine_state detail::read_snapshot_header(const node& root, std::int64_t& version_out) {
   const object_reader o(root, "");
   // Format and version first: another version's fields are not "unknown", they are another format.
   const node& format = o.field("format");
@@ -255,21 +257,32 @@ engine_state read_state(const node& root) {
     for (std::size_t k = 0; k < names.size(); ++k)
       s.names.push_back(read_string(names[k], fmt::format("names[{}]", k)));
   }
-  const auto& cases = o.array("cases");
+  (void)o.array("cases");
+  version_out = version;
+  return s;
+}
+
+namespace {
+
+engine_state read_state(const node& root) {
+  std::int64_t version = 0;
+  engine_state s = detail::read_snapshot_header(root, version);
+  const auto& cases = object_reader(root, "").array("cases");
   s.cases.reserve(cases.size());
   for (std::size_t k = 0; k < cases.size(); ++k)
-    s.cases.push_back(read_case(cases[k], fmt::format("cases[{}]", k), version));
+    s.cases.push_back(detail::read_snapshot_case(cases[k], fmt::format("cases[{}]", k), version));
   return s;
 }
 
 }  // namespace
 
-std::string to_snapshot_json(const engine_state& s) {
+namespace {
+
+// Everything but the cases, as a document whose "cases" is still empty.
+ordered_json header_json(const engine_state& s) {
   ordered_json policies = ordered_json::array();
   for (std::size_t k = 0; k < s.policies.size(); ++k)
     policies.push_back(checked_utf8(s.policies[k], fmt::format("policies[{}]", k)));
-  ordered_json cases = ordered_json::array();
-  for (std::size_t k = 0; k < s.cases.size(); ++k) cases.push_back(case_json(s.cases[k], fmt::format("cases[{}]", k)));
   ordered_json doc = ordered_json::object();
   doc["format"] = format_name;
   doc["version"] = format_version;
@@ -281,16 +294,43 @@ std::string to_snapshot_json(const engine_state& s) {
   for (std::size_t k = 0; k < s.names.size(); ++k)
     names.push_back(checked_utf8(s.names[k], fmt::format("names[{}]", k)));
   doc["names"] = std::move(names);
-  doc["cases"] = std::move(cases);
+  doc["cases"] = ordered_json::array();
+  return doc;
+}
+
+std::string dumped(const ordered_json& j) {
   try {
-    return doc.dump();
-  } catch (const json::exception& e) {  // not expected: every string was checked above
+    return j.dump();
+  } catch (const json::exception& e) {  // not expected: every string was checked before
     throw error(fmt::format("cannot write a snapshot: {}", escape(e.what(), 160)));
   }
 }
 
+}  // namespace
+
+std::string to_snapshot_json(const engine_state& s) {
+  ordered_json doc = header_json(s);
+  ordered_json& cases = doc["cases"];
+  for (std::size_t k = 0; k < s.cases.size(); ++k) cases.push_back(case_json(s.cases[k], fmt::format("cases[{}]", k)));
+  return dumped(doc);
+}
+
+void write_snapshot_json(const engine_state& s, const std::function<void(std::string_view)>& out) {
+  // The compact dump of the header ends in "[]}" (the empty cases, the object): the cases go
+  // between its brackets, so the bytes are to_snapshot_json's.
+  std::string text = dumped(header_json(s));
+  text.resize(text.size() - 2);  // keep "...,\"cases\":["
+  out(text);
+  for (std::size_t k = 0; k < s.cases.size(); ++k) {
+    text = dumped(case_json(s.cases[k], fmt::format("cases[{}]", k)));
+    if (k > 0) text.insert(text.begin(), ',');
+    out(text);
+  }
+  out("]}");
+}
+
 engine_state parse_snapshot_json(std::string_view text) {
-  return read_state(detail::snapshot_json::parse(text, max_depth));
+  return read_state(detail::snapshot_json::parse(text, detail::snapshot_max_depth));
 }
 
 std::string snapshot(const engine& e) { return to_snapshot_json(e.state()); }

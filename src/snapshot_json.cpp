@@ -58,7 +58,8 @@ namespace {
 // deeper than max_depth levels as they come. A refusal stops the parse; problem() says why.
 class tree_builder {
  public:
-  tree_builder(std::string_view text, std::size_t max_depth) : text_(text), max_depth_(max_depth) {}
+  tree_builder(std::string_view text, std::size_t max_depth, const text_origin& origin)
+      : text_(text), max_depth_(max_depth), origin_(origin) {}
 
   bool null() { return add(node{}); }
   bool boolean(bool b) {
@@ -107,13 +108,14 @@ class tree_builder {
     const std::string_view before = text_.substr(0, std::min(position, text_.size()));
     const std::size_t newline = before.rfind('\n');
     const std::size_t line_start = newline == std::string_view::npos ? 0 : newline + 1;
-    const auto lines = std::count(before.begin(), before.end(), '\n');
+    const auto lines = static_cast<std::size_t>(std::count(before.begin(), before.end(), '\n'));
+    const std::size_t column = lines == 0 ? origin_.column + position : position - line_start;
     std::string_view what = e.what();
     if (const auto p = what.find("] "); p != std::string_view::npos) what.remove_prefix(p + 2);
     if (what.starts_with("parse error at line ")) {
       if (const auto p = what.find(": "); p != std::string_view::npos) what.remove_prefix(p + 2);
     }
-    problem_ = fmt::format("not a valid snapshot: line {}, column {}: {}", lines + 1, position - line_start,
+    problem_ = fmt::format("not a valid snapshot: line {}, column {}: {}", origin_.line + lines + 1, column,
                            escape(what, 160));
     return false;
   }
@@ -131,7 +133,7 @@ class tree_builder {
 
   // The path of the next value: the member's key in an object, the next index in an array.
   [[nodiscard]] std::string child_path() const {
-    if (stack_.empty()) return {};
+    if (stack_.empty()) return origin_.path;
     const frame& f = stack_.back();
     if (f.value.type == node::kind::object) return join(f.path, escape(f.key, max_shown));
     return fmt::format("{}[{}]", f.path, f.value.items.size());
@@ -142,7 +144,8 @@ class tree_builder {
   }
   bool open(node::kind k) {
     std::string path = child_path();
-    if (stack_.size() == max_depth_) return fail(path, fmt::format("nested deeper than {} levels", max_depth_));
+    if (origin_.depth + stack_.size() == max_depth_)
+      return fail(path, fmt::format("nested deeper than {} levels", max_depth_));
     frame f;
     f.value.type = k;
     f.path = std::move(path);
@@ -170,6 +173,7 @@ class tree_builder {
 
   std::string_view text_;
   std::size_t max_depth_;
+  const text_origin& origin_;
   std::vector<frame> stack_;
   node root_;
   std::string problem_;
@@ -177,8 +181,10 @@ class tree_builder {
 
 }  // namespace
 
-node parse(std::string_view text, std::size_t max_depth) {
-  tree_builder tree(text, max_depth);
+node parse(std::string_view text, std::size_t max_depth) { return parse(text, max_depth, text_origin{}); }
+
+node parse(std::string_view text, std::size_t max_depth, const text_origin& origin) {
+  tree_builder tree(text, max_depth, origin);
   bool parsed = false;
   try {
     parsed = json::sax_parse(text.data(), text.data() + text.size(), &tree);

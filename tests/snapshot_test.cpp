@@ -105,6 +105,18 @@ std::string refusal(const std::string& text) {
   return "accepted";
 }
 
+// The same through snapshot_reader, fed `piece` bytes at a time.
+std::string streamed_refusal(const std::string& text, std::size_t piece) {
+  try {
+    snapshot_reader r;
+    for (std::size_t k = 0; k < text.size(); k += piece) r.feed(std::string_view(text).substr(k, piece));
+    (void)r.finish();
+  } catch (const error& e) {
+    return e.what();
+  }
+  return "accepted";
+}
+
 }  // namespace
 
 TEST_CASE("snapshot: an open and a cancelled case, byte for byte") {
@@ -209,6 +221,40 @@ TEST_CASE("snapshot: whitespace between tokens is read") {
     if (!in_string && (text[i] == ',' || text[i] == '{' || text[i] == ':')) spaced += "\n  ";
   }
   CHECK(parse_snapshot_json(spaced) == sample_state());
+  for (const std::size_t piece : {std::size_t{1}, std::size_t{5}, std::size_t{4096}}) {
+    snapshot_reader r;
+    for (std::size_t k = 0; k < spaced.size(); k += piece) r.feed(std::string_view(spaced).substr(k, piece));
+    CHECK(r.finish() == sample_state());
+  }
+  // Line breaks before the bad value: the reader names the line and column the whole parse names.
+  const std::string broken = mutate(spaced, "54000", "1.5");
+  CHECK(streamed_refusal(broken, 3) == refusal(broken));
+  const std::string bad_syntax = mutate(spaced, "54000", "5x");
+  REQUIRE(refusal(bad_syntax).starts_with("not a valid snapshot: line "));
+  CHECK(streamed_refusal(bad_syntax, 3) == refusal(bad_syntax));
+}
+
+TEST_CASE("snapshot: the reader in pieces refuses text between and after the cases, and fields after them") {
+  const std::string good = to_snapshot_json(sample_state());
+  const std::string p = "not a valid snapshot: ";
+  // `"cases":[` ends at this byte offset (0-based); columns count from 1.
+  const std::size_t open = good.find(R"("cases":[)") + 9;
+  const std::size_t first_end = good.find(R"(},{"id")", open) + 1;  // after the first case's '}'
+  CHECK(streamed_refusal(good.substr(0, first_end) + ";" + good.substr(first_end), 4) ==
+        p + "line 1, column " + std::to_string(first_end + 1) +
+            ": syntax error in cases: unexpected ';' after cases[0]");
+  CHECK(streamed_refusal(good.substr(0, open) + "," + good.substr(open), 4) ==
+        p + "line 1, column " + std::to_string(open + 1) + ": syntax error in cases: unexpected ',' after '['");
+  CHECK(streamed_refusal(good + "x", 4) ==
+        p + "line 1, column " + std::to_string(good.size() + 1) +
+            ": syntax error: unexpected text after the snapshot; expected end of input");
+  CHECK(streamed_refusal(good.substr(0, good.size() - 1) + ",\"names\":[]}", 4) ==
+        p + "line 1, column " + std::to_string(good.size()) +
+            ": unexpected ',' after cases (a snapshot ends with them)");
+  // A case that is no object is refused as parse_snapshot_json refuses it.
+  const std::string scalar = good.substr(0, open) + "17," + good.substr(open);
+  CHECK(streamed_refusal(scalar, 4) == refusal(scalar));
+  CHECK(refusal(scalar) == p + "cases[0]: 17 is not an object");
 }
 
 TEST_CASE("snapshot: what could not be read back is not written") {
@@ -455,6 +501,8 @@ TEST_CASE("snapshot: every refusal is one line naming the place and the bad valu
   for (const row& r : rows) {
     CAPTURE(r.text.substr(0, 300));
     CHECK(refusal(r.text) == r.message);
+    CHECK(streamed_refusal(r.text, 7) == r.message);  // the same place and words, read piece by piece
+    CHECK(streamed_refusal(r.text, 1) == r.message);
   }
 }
 
@@ -478,5 +526,6 @@ TEST_CASE("snapshot: every cut of a valid text is refused with a dueday::error o
     CAPTURE(n);
     CHECK(message.starts_with("not a valid snapshot: line 1, column "));
     CHECK(message.find('\n') == std::string::npos);
+    CHECK(streamed_refusal(good.substr(0, n), 5) == message);
   }
 }

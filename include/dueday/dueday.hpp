@@ -13,6 +13,7 @@
 #include "dueday/policy.hpp"
 #include "dueday/report.hpp"
 #include "dueday/span.hpp"
+#include "dueday/store.hpp"
 #include "dueday/timer.hpp"
 #include "dueday/units.hpp"
 #include "dueday/working_time.hpp"

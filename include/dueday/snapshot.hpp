@@ -55,6 +55,8 @@
 // the policy has) is for engine::from_state to check, against the calendar and the policies.
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -71,10 +73,43 @@ namespace dueday {
 // as instant{}). Thread-safe.
 [[nodiscard]] std::string to_snapshot_json(const engine_state& s);
 
+// The same bytes as to_snapshot_json(s), handed to `out` in pieces: the header (everything before
+// the first case), each case, then the closing "]}". The text is never whole in memory: at most one
+// case's JSON at a time (plus `s` itself, which the caller holds). Throws as to_snapshot_json; on a
+// throw `out` may have had part of the text. Thread-safe.
+void write_snapshot_json(const engine_state& s, const std::function<void(std::string_view)>& out);
+
 // The state written by to_snapshot_json. Throws dueday::error, one line "not a valid snapshot:
 // <where>: <what>", for anything that text could not be (see above). An open case's `closed` is
 // instant{}. Thread-safe.
 [[nodiscard]] engine_state parse_snapshot_json(std::string_view text);
+
+// Reads snapshot text handed over in pieces (a store's checkpoint), holding the state read so far
+// and at most one case's text, never the whole text. Accepts and returns what parse_snapshot_json
+// of the whole text would, provided `cases` is the last field, as to_snapshot_json writes it (a
+// field after it is refused). A text with one fault is refused with parse_snapshot_json's message,
+// naming the same place (tested on every refusal of its tests and on every cut of a valid text),
+// except for a stray byte between the cases or after them, refused at the same line and column in
+// words of its own. With several faults the first in the text is named, where parse_snapshot_json
+// names a syntax error before any other fault.
+// Not thread-safe; feed() after a refusal or after finish() is a logic error.
+class snapshot_reader {
+ public:
+  snapshot_reader();
+  snapshot_reader(snapshot_reader&&) noexcept;
+  snapshot_reader& operator=(snapshot_reader&&) noexcept;
+  ~snapshot_reader();
+
+  // The next piece of the text (any size, any boundary). Throws dueday::error as soon as the text
+  // read so far cannot begin a snapshot (in the header, once its `cases` begins; then case by case).
+  void feed(std::string_view piece);
+  // The state, once the whole text was fed.
+  [[nodiscard]] engine_state finish();
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> p_;
+};
 
 // An engine's snapshot text: to_snapshot_json(e.state()).
 [[nodiscard]] std::string snapshot(const engine& e);

@@ -61,6 +61,17 @@ struct member {
 // arrays or objects nested more than `max_depth` deep (at the path of the one too deep).
 [[nodiscard]] node parse(std::string_view text, std::size_t max_depth);
 
+// Where a value's text starts inside a larger text that is read piece by piece (snapshot_reader):
+// its path, how deeply it is nested, its line (from 0) and the bytes before it on that line. Its
+// refusals then name the places parse() of the whole text names.
+struct text_origin {
+  std::string path;
+  std::size_t depth = 0;
+  std::size_t line = 0;
+  std::size_t column = 0;
+};
+[[nodiscard]] node parse(std::string_view text, std::size_t max_depth, const text_origin& origin);
+
 // --- typed reads: each refuses anything else, naming `where` and the value found -----------------
 
 // An integer in lo..hi; no fraction or exponent, however whole (1.0, 1e3 are refused).

@@ -4,6 +4,10 @@
 // Input: any bytes (seeds/snapshot/ holds snapshots the engine wrote after lines of the October
 // example). Properties:
 // - parse_snapshot_json and restore throw nothing but dueday::error, and refuse or take alike;
+// - snapshot_reader, fed the text in pieces (of 1 to 16 bytes, by the text's length), takes what
+//   parse_snapshot_json takes, as an equal state, and refuses what it refuses (it also refuses a
+//   field after `cases`, which parse_snapshot_json takes: a field read before it may then be
+//   missing);
 // - a parsed state is written again without throwing, and that text reads back to an equal state
 //   and the same bytes;
 // - a restored engine's state is the state it was restored from (its snapshot is that text); it
@@ -14,6 +18,9 @@
 #include <dueday/snapshot.hpp>
 
 #include <fmt/format.h>
+
+#include <iterator>
+#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -58,12 +65,33 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       restored = false;
     }
 
+    std::optional<engine_state> streamed;
+    std::string streamed_refusal;
+    try {
+      snapshot_reader reader;
+      const std::size_t piece = 1 + size % 16;
+      for (std::size_t k = 0; k < text.size(); k += piece) reader.feed(text.substr(k, piece));
+      streamed = reader.finish();
+    } catch (const error& x) {
+      streamed_refusal = x.what();
+      fuzz::check(streamed_refusal.find('\n') == std::string::npos, "a refusal in pieces is not one line");
+    }
+
     engine_state state;
     try {
       state = parse_snapshot_json(text);
     } catch (const error&) {
       fuzz::check(!restored, "restore took a text parse_snapshot_json refuses");
+      fuzz::check(!streamed, "snapshot_reader took a text parse_snapshot_json refuses");
       return;
+    }
+    if (streamed) {
+      fuzz::check(*streamed == state, "snapshot_reader read another state than parse_snapshot_json");
+    } else {
+      // Only a text whose last field is not `cases` (valid JSON here: parse_snapshot_json took it).
+      const auto doc = nlohmann::ordered_json::parse(text);
+      fuzz::check(!doc.empty() && std::prev(doc.end()).key() != "cases",
+                  "snapshot_reader refused a text parse_snapshot_json takes", streamed_refusal);
     }
     const std::string canonical = to_snapshot_json(state);
     fuzz::check(parse_snapshot_json(canonical) == state, "a state written and read back is another state");
