@@ -153,9 +153,20 @@ struct engine::impl : detail::core {
     now = cmd.at;
     if (c) t.guard(*c);
     const std::size_t alerts = events.size();
-    auto rejection = apply_in_order(cmd, c);
+    auto rejection = [&] {
+      // The case's queue entry once, after all its clocks changed (nothing in between reads it).
+      struct defer {
+        core& k;
+        defer(core& kk, std::optional<std::uint32_t> cc) : k(kk) { k.deferred = cc ? *cc : no_case; }
+        defer(const defer&) = delete;
+        defer& operator=(const defer&) = delete;
+        ~defer() { k.deferred = no_case; }
+      } scope(*this, c);
+      return apply_in_order(cmd, c);
+    }();
+    if (c && !rejection) refresh(*c);
     if (rejection) {  // the alerts before it stand; the command's own changes and events go
-      t.undo_case();
+      t.undo_case();  // which refreshes the case
       events.truncate(alerts);
     }
     t.commit();
