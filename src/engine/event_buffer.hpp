@@ -29,17 +29,17 @@ class event_buffer {
   void truncate(std::size_t n) noexcept { size_ = std::min(size_, n); }
   // Forgets the events. The room of a burst (a late tick, or the midnight of a busy day, raising
   // half a million alerts) is kept while bursts keep coming, and given back once as many commands
-  // in a row as `quiet` times its events (at least `quiet_min`) have needed no more than the usual
-  // room: regrowing the room of n events costs about n events' construction and moves, so waiting
-  // `quiet` * n commands bounds that to a fraction of an event per command (a daily tick raising
-  // thousands of alerts no longer regrows it every day), while keeping it for ever would pin
-  // memory a quiet engine never uses.
+  // in a row as `quiet` times its events have needed no more than the usual room: regrowing the
+  // room of n events costs about n events' construction and moves, so waiting `quiet` * n commands
+  // bounds that to a fraction of an event per command (a daily tick raising thousands of alerts no
+  // longer regrows it every day), while keeping it for ever would pin memory a quiet engine never
+  // uses.
   void clear() noexcept {
     const std::size_t used = size_;
     size_ = 0;
     if (events_.size() <= retained) return;
     quiet_ = used > retained ? 0 : quiet_ + 1;
-    if (quiet_ < std::max(quiet_min, quiet * events_.size())) return;
+    if (quiet_ < quiet * events_.size()) return;
     quiet_ = 0;
     events_.erase(events_.begin() + retained, events_.end());
     try {
@@ -63,9 +63,8 @@ class event_buffer {
   };
 
  private:
-  static constexpr std::size_t retained = 4096;   // events whose room is always kept
-  static constexpr std::size_t quiet = 8;         // commands within it, per event of the room, ...
-  static constexpr std::size_t quiet_min = 1024;  // ... and at least these, before a burst's room goes
+  static constexpr std::size_t retained = 4096;  // events whose room is always kept
+  static constexpr std::size_t quiet = 8;        // commands within it, per event of the room, before it goes
 
   static void reset(event& e) noexcept {
     e.kind = event_kind::case_opened;
