@@ -153,9 +153,20 @@ struct engine::impl : detail::core {
     now = cmd.at;
     if (c) t.guard(*c);
     const std::size_t alerts = events.size();
-    auto rejection = apply_in_order(cmd, c);
+    auto rejection = [&] {
+      // The case's queue entry once, after all its clocks changed (nothing in between reads it).
+      struct defer {
+        core& k;
+        defer(core& kk, std::optional<std::uint32_t> cc) : k(kk) { k.deferred = cc ? *cc : no_case; }
+        defer(const defer&) = delete;
+        defer& operator=(const defer&) = delete;
+        ~defer() { k.deferred = no_case; }
+      } scope(*this, c);
+      return apply_in_order(cmd, c);
+    }();
+    if (c && !rejection) refresh(*c);
     if (rejection) {  // the alerts before it stand; the command's own changes and events go
-      t.undo_case();
+      t.undo_case();  // which refreshes the case
       events.truncate(alerts);
     }
     t.commit();
@@ -283,7 +294,8 @@ engine::~engine() = default;
 outcome engine::apply(const command& c) { return p_->apply(c); }
 
 // Four stages a command apart, each reading only what the one before brought in: the id's hash
-// and index slot; the record the slot names; the record's clocks and heap place; the heap entry.
+// and index slot; the record the slot names; the record's clocks, heap place and pause history;
+// the heap entry and the history's records.
 // A command applies a microsecond or so, several times the latency of a miss, so one command's
 // distance per stage is enough. The ring keeps each command's hash and case number between
 // stages; it holds hints only (apply() looks the case up itself), so a stale entry costs a
@@ -308,7 +320,10 @@ void engine::prefetch_ahead(std::span<const command> commands, std::size_t i) no
         p_->cases.prefetch_contents(a.c);
         p_->queue.prefetch_position(a.c);
       }
-      if (s == 4) p_->queue.prefetch_entry(a.c);
+      if (s == 4) {
+        p_->queue.prefetch_entry(a.c);
+        p_->cases.prefetch_history(a.c);
+      }
     }
   };
   if (i == 0) {

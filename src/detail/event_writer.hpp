@@ -19,7 +19,7 @@ namespace dueday::detail {
 // written in place through a pointer, into room reserved for its longest form.
 class event_writer {
  public:
-  explicit event_writer(utc_offset offset) : offset_(offset) {}
+  explicit event_writer(utc_offset offset);
 
   fmt::memory_buffer& buffer() noexcept { return buf_; }
 
@@ -35,32 +35,33 @@ class event_writer {
  private:
   // A JSON string is at most 6 bytes per byte of text (a control character as \u00xx; an
   // ill-formed byte becomes U+FFFD, 3) and its quotes; the rest of an event, with three instants
-  // at up to 50 bytes each and three integers, stays below 512. Past that, room for an instant's
-  // whole cache entry, which is copied as a block.
+  // at up to 50 bytes each and three integers, stays below 512.
   static std::size_t bound(const event& e) noexcept {
-    return 512 + sizeof(cached::text) +
-           6 * (e.case_id.size() + e.step.size() + e.level.size() + e.detail.size() + e.code.size() + e.unit.size() +
-                e.district.size() + e.policy.size());
+    return 512 + 6 * (e.case_id.size() + e.step.size() + e.level.size() + e.detail.size() + e.code.size() +
+                      e.unit.size() + e.district.size() + e.policy.size());
   }
 
   // Each writes at `p` and returns the end of what it wrote (see event_writer.cpp).
   static char* copy(char* p, std::string_view s) noexcept;
   static char* integer(char* p, std::int64_t v);
-  static char* string(char* p, std::string_view s);
-  char* instant_text(char* p, instant t);
-  char* format(char* p, instant t) const;
+  char* string(char* p, std::string_view s);
+  char* instant_text(char* p, instant t) const;
   char* write(char* p, const event& e);
+  // Whether `s` is well-formed UTF-8: one of the last texts found so (units and step names
+  // repeat from event to event), else asked of simdjson.
+  bool utf8(std::string_view s);
 
-  struct cached {
-    instant t{};
+  struct known_text {
     std::uint8_t size = 0;  // 0: empty
-    std::array<char, 64> text{};
+    std::array<char, 47> text{};
   };
 
   utc_offset offset_;
+  bool plain_offset_;                  // whole minutes within a day: instants are written here, not by format_instant
+  std::array<char, 8> offset_text_{};  // "+08:00" and the closing quote
   fmt::memory_buffer buf_;
-  std::array<cached, 4> cache_{};
-  std::size_t next_ = 0;
+  std::array<known_text, 8> utf8_{};  // texts known to be UTF-8
+  std::size_t next_utf8_ = 0;
 };
 
 }  // namespace dueday::detail

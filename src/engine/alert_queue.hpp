@@ -1,5 +1,5 @@
 // The engine's alert queue: one entry per case that has an alert pending (its earliest over its
-// clocks), in an indexed 4-ary min-heap, so that changing or removing a case's entry is
+// clocks), in an indexed 8-ary min-heap, so that changing or removing a case's entry is
 // O(log n) and a tick pops only what falls due.
 //
 // Entries are ordered by (at, case, clock, level): cases are numbered in the order they were
@@ -78,7 +78,7 @@ class alert_queue {
     if (c >= pos_.size() || pos_[c] == absent) return;
     const std::size_t i = pos_[c];
     prefetch(&at(i));
-    if (first_child(i) < size()) prefetch(&at(first_child(i)));
+    if (first_child(i) < size()) prefetch(&at(first_child(i)), group);
   }
 
   // Sets case e.c's entry to e.
@@ -113,12 +113,16 @@ class alert_queue {
 
  private:
   // The heap's entry i sits at heap_[i + pad]: with heap_'s storage aligned to a cache line, the
-  // children of entry i, 4i + 1 .. 4i + 4, sit at 4(i + 1) + 0 .. 3, one line of four 16-byte
-  // entries, so that each level of a sift down reads one line, not two.
-  static constexpr std::size_t pad = 3;
-  static_assert(sizeof(alert_entry) * 4 == cache_line, "four entries to a cache line");
+  // children of entry i, 8i + 1 .. 8i + 8, sit at 8(i + 1) + 0 .. 7, two whole lines of four
+  // 16-byte entries (a pair the hardware fetches together), so that each level of a sift down
+  // reads one group; eight children rather than four make the heap a third less deep (200,000
+  // cases: 6 levels instead of 9), which a sift pays in misses.
+  static constexpr std::size_t fanout = 8;
+  static constexpr std::size_t pad = fanout - 1;
+  static constexpr std::size_t group = fanout * sizeof(alert_entry);
+  static_assert(group == 2 * cache_line, "eight entries to two cache lines");
 
-  static constexpr std::size_t first_child(std::size_t i) noexcept { return 4 * i + 1; }
+  static constexpr std::size_t first_child(std::size_t i) noexcept { return fanout * i + 1; }
   [[nodiscard]] alert_entry& at(std::size_t i) noexcept { return heap_[i + pad]; }
   [[nodiscard]] const alert_entry& at(std::size_t i) const noexcept { return heap_[i + pad]; }
 
@@ -129,24 +133,24 @@ class alert_queue {
   void sift_up(std::size_t i) noexcept {
     const alert_entry e = at(i);
     while (i > 0) {
-      const std::size_t parent = (i - 1) / 4;
+      const std::size_t parent = (i - 1) / fanout;
       if (!alert_before(e, at(parent))) break;
       place(i, at(parent));
       i = parent;
     }
     place(i, e);
   }
-  // Each level asks for the next level's lines first (the children's children, four lines) so
-  // that they are on their way while this level's four are compared.
+  // Each level asks for the next level's lines first (the children's children, eight groups) so
+  // that they are on their way while this level's eight are compared.
   void sift_down(std::size_t i) noexcept {
     const alert_entry e = at(i);
     const std::size_t n = size();
     for (;;) {
       const std::size_t first = first_child(i);
       if (first >= n) break;
-      if (first_child(first) < n) prefetch(&at(first_child(first)), 4 * cache_line);
+      if (first_child(first) < n) prefetch(&at(first_child(first)), fanout * group);
       std::size_t best = first;
-      for (std::size_t ch = first + 1; ch < std::min(first + 4, n); ++ch)
+      for (std::size_t ch = first + 1; ch < std::min(first + fanout, n); ++ch)
         if (alert_before(at(ch), at(best))) best = ch;
       if (!alert_before(at(best), e)) break;
       place(i, at(best));
@@ -155,7 +159,7 @@ class alert_queue {
     place(i, e);
   }
 
-  std::vector<alert_entry, big_allocator<alert_entry>> heap_;     // pad, then a 4-ary min-heap
+  std::vector<alert_entry, big_allocator<alert_entry>> heap_;     // pad, then an 8-ary min-heap
   std::vector<std::uint32_t, big_allocator<std::uint32_t>> pos_;  // per case: its entry's place in the heap, or absent
 };
 

@@ -133,6 +133,14 @@ void case_store::prefetch_contents(std::uint32_t c) const noexcept {
   const case_rec& r = records_[c];
   prefetch(r.id.view().data());
   prefetch(r.clocks, r.clock_count * sizeof(clock_slot));
+  if (r.transitions) prefetch(r.transitions.get());
+}
+
+void case_store::prefetch_history(std::uint32_t c) const noexcept {
+  if (c >= records_.size()) return;
+  const case_rec& r = records_[c];
+  if (r.transitions && !r.transitions->empty())
+    prefetch(r.transitions->data(), r.transitions->size() * sizeof(transition_record));
 }
 
 std::uint32_t case_store::add(std::string_view id, instant opened, std::uint16_t policy, std::uint16_t variant,

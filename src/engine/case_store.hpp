@@ -162,6 +162,9 @@ class case_store {
   void prefetch_slot(std::uint32_t hash) const noexcept { index_.prefetch(hash); }
   [[nodiscard]] std::uint32_t prefetch_record(std::uint32_t hash) const noexcept;
   void prefetch_contents(std::uint32_t c) const noexcept;
+  // Once prefetch_contents' lines have arrived: the pauses and resumes of a case that paused
+  // (the duplicate check reads them, the guard their count).
+  void prefetch_history(std::uint32_t c) const noexcept;
   [[nodiscard]] case_rec& operator[](std::uint32_t c) noexcept { return records_[c]; }
   [[nodiscard]] const case_rec& operator[](std::uint32_t c) const noexcept { return records_[c]; }
   [[nodiscard]] std::size_t size() const noexcept { return records_.size(); }

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -57,6 +58,10 @@ struct core {
   std::vector<fire_record> fire_log;  // alerts raised in the current command
   instant now;
   std::optional<instant> retired_before;
+  // The case whose queue entry schedule() and unschedule() leave to the caller (the case a command
+  // changes: its clocks change up to four times, the queue takes their last state once).
+  std::uint32_t deferred = no_case;
+  static constexpr std::uint32_t no_case = std::numeric_limits<std::uint32_t>::max();
 
   // --- scheduler.cpp -------------------------------------------------------------------------
   [[nodiscard]] const compiled_variant& variant_of(const case_rec& r) const noexcept {
@@ -67,9 +72,10 @@ struct core {
   }
   // The last instant a command may carry under the current calendar.
   [[nodiscard]] instant horizon() const noexcept { return horizon_of(cal); }
-  // Computes clock k's next unraised alert (no earlier than `floor`) and updates the queue.
+  // Computes clock k's next unraised alert (no earlier than `floor`) and updates the queue (unless
+  // c is `deferred`).
   void schedule(std::uint32_t c, std::size_t k, instant floor);
-  // Clock k has no alert pending (it stopped).
+  // Clock k has no alert pending (it stopped); the queue as with schedule().
   void unschedule(std::uint32_t c, std::size_t k) noexcept;
   // Puts the case's earliest pending alert in the queue, or takes the case out.
   void refresh(std::uint32_t c) noexcept;

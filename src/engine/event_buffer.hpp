@@ -28,15 +28,18 @@ class event_buffer {
   // Drops the events after the first n (a refused command's own, keeping the alerts before it).
   void truncate(std::size_t n) noexcept { size_ = std::min(size_, n); }
   // Forgets the events. The room of a burst (a late tick, or the midnight of a busy day, raising
-  // half a million alerts) is kept while bursts keep coming, and given back once `quiet` commands
-  // in a row have needed no more than the usual room: regrowing the buffer for every burst costs
-  // more than the alerts themselves, and keeping it for ever pins memory a quiet engine never uses.
+  // half a million alerts) is kept while bursts keep coming, and given back once as many commands
+  // in a row as `quiet` times its events have needed no more than the usual room: regrowing the
+  // room of n events costs about n events' construction and moves, so waiting `quiet` * n commands
+  // bounds that to a fraction of an event per command (a daily tick raising thousands of alerts no
+  // longer regrows it every day), while keeping it for ever would pin memory a quiet engine never
+  // uses.
   void clear() noexcept {
     const std::size_t used = size_;
     size_ = 0;
     if (events_.size() <= retained) return;
     quiet_ = used > retained ? 0 : quiet_ + 1;
-    if (quiet_ < quiet) return;
+    if (quiet_ < quiet * events_.size()) return;
     quiet_ = 0;
     events_.erase(events_.begin() + retained, events_.end());
     try {
@@ -61,7 +64,7 @@ class event_buffer {
 
  private:
   static constexpr std::size_t retained = 4096;  // events whose room is always kept
-  static constexpr std::size_t quiet = 1024;     // commands within it before a burst's room goes
+  static constexpr std::size_t quiet = 8;        // commands within it, per event of the room, before it goes
 
   static void reset(event& e) noexcept {
     e.kind = event_kind::case_opened;

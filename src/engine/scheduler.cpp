@@ -59,12 +59,12 @@ void core::schedule(std::uint32_t c, std::size_t k, instant floor) {
       }
     }
   }
-  refresh(c);
+  if (c != deferred) refresh(c);
 }
 
 void core::unschedule(std::uint32_t c, std::size_t k) noexcept {
   cases[c].clocks[k].next_level = no_level;
-  refresh(c);
+  if (c != deferred) refresh(c);
 }
 
 void core::refresh(std::uint32_t c) noexcept {
