@@ -32,6 +32,17 @@ class event_writer {
     buf_.resize(static_cast<std::size_t>(end - buf_.data()) + (newline ? 1 : 0));
   }
 
+  // The pieces, for other JSON written the same way (the store's journal lines and keys). Each
+  // writes at `p`, into room the caller made, and returns the end of what it wrote.
+  // An integer: at most 20 bytes.
+  static char* integer(char* p, std::int64_t v);
+  // A JSON string as nlohmann dumps it (ensure_ascii off, error_handler_t::replace): at most
+  // 6 * s.size() + 2 bytes.
+  static char* string(char* p, std::string_view s);
+  // format_instant(t, offset), quoted; needs instant_room bytes of room (it copies a block).
+  char* instant_text(char* p, instant t);
+  static constexpr std::size_t instant_room = 64;
+
  private:
   // A JSON string is at most 6 bytes per byte of text (a control character as \u00xx; an
   // ill-formed byte becomes U+FFFD, 3) and its quotes; the rest of an event, with three instants
@@ -45,16 +56,13 @@ class event_writer {
 
   // Each writes at `p` and returns the end of what it wrote (see event_writer.cpp).
   static char* copy(char* p, std::string_view s) noexcept;
-  static char* integer(char* p, std::int64_t v);
-  static char* string(char* p, std::string_view s);
-  char* instant_text(char* p, instant t);
   char* format(char* p, instant t) const;
   char* write(char* p, const event& e);
 
   struct cached {
     instant t{};
     std::uint8_t size = 0;  // 0: empty
-    std::array<char, 64> text{};
+    std::array<char, instant_room> text{};
   };
 
   utc_offset offset_;
