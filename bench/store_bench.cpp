@@ -112,6 +112,14 @@ void reset_resident_peak() { std::ofstream("/proc/self/clear_refs") << "5"; }
 
 double mb(double bytes) { return bytes / 1e6; }
 
+// The load average over the last minute (/proc/loadavg), or -1.
+double load_average() {
+  std::ifstream in("/proc/loadavg");
+  double one = -1;
+  in >> one;
+  return one;
+}
+
 // A storage that forwards to another, counting the checkpoint's bytes and marking when the
 // checkpoint and the journal are read, for the breakdown of a recovery.
 class metered_storage final : public dueday::storage {
@@ -291,9 +299,11 @@ int main(int argc, char** argv) {
   const dueday::policy_set& policies = dueday::builtin_policies();
   bool tmpfs = false;
   const std::string where = file_system(dir, tmpfs);
-  fmt::print("durable store (SQLite {}, WAL, synchronous=FULL), {} cores, stores in {} on {}{}\n", sqlite3_libversion(),
-             sysconf(_SC_NPROCESSORS_ONLN), dir.string(), where,
-             tmpfs ? " [a tmpfs: fsync costs nothing there, these are no disk figures]" : "");
+  fmt::print(
+      "durable store (SQLite {}, WAL, synchronous=FULL), {} cores (load average {:.2f} at the start), stores in "
+      "{} on {}{}\n",
+      sqlite3_libversion(), sysconf(_SC_NPROCESSORS_ONLN), load_average(), dir.string(), where,
+      tmpfs ? " [a tmpfs: fsync costs nothing there, these are no disk figures]" : "");
   fmt::print(
       "  (wall clock, held against the goals; this thread's CPU time in brackets; one run each on a shared, "
       "noisy machine)\n");
