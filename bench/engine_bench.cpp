@@ -9,14 +9,15 @@
 // Commands are built before timing: the figure is the engine's, not the JSON parser's; `dueday
 // replay` adds parsing and printing on top.
 //
-// Memory is counted by replacing the global operator new and delete, every form, so that every
-// allocation of the engine is seen whatever its size (glibc's mallinfo2, used before, leaves out
-// the blocks malloc maps with mmap), plus the big blocks the engine maps itself on huge pages
+// Memory is counted by replacing the global operator new and delete, every form
+// (counting_new.hpp), so that every allocation of the engine is seen whatever its size, plus the
+// big blocks the engine maps itself on huge pages
 // (detail/big_memory.hpp). The resident set's growth is printed next to it as a cross-check.
 #include <fmt/format.h>
 #include <unistd.h>
 #include <dueday/dueday.hpp>
 
+#include "counting_new.hpp"       // every operator new and delete, counted
 #include "detail/big_memory.hpp"  // the engine's own mapped blocks, for the memory figure
 
 #include <algorithm>
@@ -32,103 +33,6 @@
 #include <random>
 #include <string>
 #include <vector>
-
-namespace counting {
-
-// Bytes requested through operator new and not yet deleted, and the number of such blocks.
-// Relaxed atomics: the bench has one thread, but a counter must not become a data race if it grows
-// a second.
-std::atomic<std::size_t> live_bytes{0};
-std::atomic<std::size_t> live_blocks{0};
-// Bytes requested in all, freed or not.
-std::atomic<std::size_t> requested_bytes{0};
-
-// Each block is preceded by a header whose last 8 bytes hold the size requested, so that every
-// delete, sized or not, subtracts what its new added. The header keeps the block's alignment:
-// 16 bytes (what malloc and new guarantee), or the alignment asked for when that is larger.
-constexpr std::size_t default_alignment = __STDCPP_DEFAULT_NEW_ALIGNMENT__;
-constexpr std::size_t header(std::size_t alignment) { return std::max(alignment, default_alignment); }
-
-// n bytes aligned to `alignment` (0: the default), or nullptr.
-void* allocate(std::size_t n, std::size_t alignment) noexcept {
-  const std::size_t h = header(alignment);
-  if (n > SIZE_MAX - 2 * h) return nullptr;
-  // aligned_alloc wants a size that is a multiple of the alignment.
-  void* base = alignment <= default_alignment
-                   ? std::malloc(n + h)
-                   : std::aligned_alloc(alignment, (n + h + alignment - 1) / alignment * alignment);
-  if (base == nullptr) return nullptr;
-  std::byte* p = static_cast<std::byte*>(base) + h;
-  std::memcpy(p - sizeof n, &n, sizeof n);
-  live_bytes.fetch_add(n, std::memory_order_relaxed);
-  live_blocks.fetch_add(1, std::memory_order_relaxed);
-  requested_bytes.fetch_add(n, std::memory_order_relaxed);
-  return p;
-}
-
-// As allocate, calling the new-handler until it succeeds; throws std::bad_alloc when there is none.
-void* allocate_or_throw(std::size_t n, std::size_t alignment) {
-  for (;;) {
-    if (void* p = allocate(n, alignment)) return p;
-    const std::new_handler handler = std::get_new_handler();
-    if (handler == nullptr) throw std::bad_alloc();
-    handler();
-  }
-}
-
-// The nothrow forms behave as the throwing ones, with nullptr for the exception.
-void* allocate_or_null(std::size_t n, std::size_t alignment) noexcept {
-  try {
-    return allocate_or_throw(n, alignment);
-  } catch (...) {
-    return nullptr;
-  }
-}
-
-void release(void* p, std::size_t alignment) noexcept {
-  if (p == nullptr) return;
-  std::byte* block = static_cast<std::byte*>(p);
-  std::size_t n = 0;
-  std::memcpy(&n, block - sizeof n, sizeof n);
-  live_bytes.fetch_sub(n, std::memory_order_relaxed);
-  live_blocks.fetch_sub(1, std::memory_order_relaxed);
-  std::free(block - header(alignment));
-}
-
-constexpr std::size_t size_of(std::align_val_t a) { return static_cast<std::size_t>(a); }
-
-}  // namespace counting
-
-void* operator new(std::size_t n) { return counting::allocate_or_throw(n, 0); }
-void* operator new[](std::size_t n) { return counting::allocate_or_throw(n, 0); }
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return counting::allocate_or_null(n, 0); }
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return counting::allocate_or_null(n, 0); }
-void* operator new(std::size_t n, std::align_val_t a) { return counting::allocate_or_throw(n, counting::size_of(a)); }
-void* operator new[](std::size_t n, std::align_val_t a) { return counting::allocate_or_throw(n, counting::size_of(a)); }
-void* operator new(std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
-  return counting::allocate_or_null(n, counting::size_of(a));
-}
-void* operator new[](std::size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
-  return counting::allocate_or_null(n, counting::size_of(a));
-}
-void operator delete(void* p) noexcept { counting::release(p, 0); }
-void operator delete[](void* p) noexcept { counting::release(p, 0); }
-void operator delete(void* p, std::size_t) noexcept { counting::release(p, 0); }
-void operator delete[](void* p, std::size_t) noexcept { counting::release(p, 0); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { counting::release(p, 0); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { counting::release(p, 0); }
-void operator delete(void* p, std::align_val_t a) noexcept { counting::release(p, counting::size_of(a)); }
-void operator delete[](void* p, std::align_val_t a) noexcept { counting::release(p, counting::size_of(a)); }
-void operator delete(void* p, std::size_t, std::align_val_t a) noexcept { counting::release(p, counting::size_of(a)); }
-void operator delete[](void* p, std::size_t, std::align_val_t a) noexcept {
-  counting::release(p, counting::size_of(a));
-}
-void operator delete(void* p, std::align_val_t a, const std::nothrow_t&) noexcept {
-  counting::release(p, counting::size_of(a));
-}
-void operator delete[](void* p, std::align_val_t a, const std::nothrow_t&) noexcept {
-  counting::release(p, counting::size_of(a));
-}
 
 namespace {
 

@@ -2,13 +2,9 @@
 // 200,000 cases of kunming-water-490 (issue 8, "replay at engine speed"): goals >= 1 M commands/s
 // end to end on one core, within 2x of the engine alone.
 //
-// The stream: cases opened over the working days from 2026-10-08 on, with 18-character case
-// numbers ("KM-2026-10-0000001"), most without external works (open, start and complete survey,
-// start and complete connect; a tenth pause the survey for the customer), some with them (the
-// three approvals in parallel too), some given by their works rather than the variant's name,
-// a few out of scope or cancelled; steps take up to a working day more than their limit, so
-// warnings, overdue and escalations come too. A tick closes each working day. All in time order,
-// cut at 1,000,000 commands (cases opened last are still running then).
+// The stream (command_stream.hpp): 200,000 cases opened over 10 working days from 2026-10-08,
+// whole lifecycles with pauses, late steps and their alerts, a few out of scope or cancelled, a
+// tick each working day, in time order, cut at 1,000,000 commands.
 //
 // End to end: the CLI (`dueday replay --input F --output G`) run as a process, best of 3, wall time
 // including its start (loading the bundled calendar and policies). Engine alone: the same lines
@@ -21,6 +17,8 @@
 #include <sys/resource.h>
 #include <dueday/dueday.hpp>
 
+#include "command_stream.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -28,9 +26,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <string>
-#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -41,128 +37,6 @@
 namespace {
 
 using namespace std::chrono;
-using dueday::civil_day;
-using dueday::instant;
-
-constexpr std::size_t commands_wanted = 1'000'000;
-constexpr std::size_t cases = 200'000;
-constexpr int opening_days = 10;  // working days over which the cases are opened
-
-struct line {
-  int day;     // index of the working day
-  int minute;  // minutes after 09:00
-  std::size_t seq;
-  std::string json;
-};
-
-class stream_builder {
- public:
-  explicit stream_builder(const dueday::calendar& cal) : cal_(cal) {
-    for (civil_day d{2026y / October / 8}; d <= civil_day{2026y / December / 31}; d = d + days{1})
-      if (cal.is_working_day(d)) days_.push_back(d);
-  }
-
-  // Commands generated before the cut.
-  [[nodiscard]] std::size_t generated() const noexcept { return generated_; }
-
-  std::vector<line> build() {
-    for (std::size_t i = 0; i < cases; ++i) one_case(fmt::format("KM-2026-10-{:07}", i + 1));
-    for (int d = 0; d < static_cast<int>(days_.size()); ++d)
-      add(d, 9 * 60, fmt::format(R"({{"type":"tick","at":"{}"}})", iso(d, 9 * 60)));
-    std::sort(lines_.begin(), lines_.end(), [](const line& a, const line& b) {
-      return std::tie(a.day, a.minute, a.seq) < std::tie(b.day, b.minute, b.seq);
-    });
-    generated_ = lines_.size();
-    if (lines_.size() > commands_wanted) lines_.resize(commands_wanted);
-    return std::move(lines_);
-  }
-
- private:
-  std::uint32_t below(std::uint32_t n) { return static_cast<std::uint32_t>(rng_() % n); }
-
-  std::string iso(int day, int minute) const {
-    return dueday::format_instant(cal_.at(days_[static_cast<std::size_t>(day)], hours{9} + minutes{minute}));
-  }
-
-  void add(int day, int minute, std::string json) { lines_.push_back({day, minute, lines_.size(), std::move(json)}); }
-
-  // A point `wd` working days (and some minutes) after (day, minute), in office hours (09:00-17:00).
-  std::pair<int, int> after(std::pair<int, int> from, int wd) {
-    int day = from.first + wd;
-    int minute = from.second + 10 * static_cast<int>(below(12));
-    if (minute >= 8 * 60) {
-      ++day;
-      minute -= 8 * 60;
-    }
-    return {day, minute};
-  }
-
-  void step(const std::string& id, const char* type, const char* name, std::pair<int, int> at,
-            const char* reason = nullptr) {
-    add(at.first, at.second,
-        fmt::format(R"({{"type":"{}","case":"{}","step":"{}","at":"{}"{}}})", type, id, name, iso(at.first, at.second),
-                    reason ? fmt::format(R"(,"reason":"{}")", reason) : std::string()));
-  }
-
-  // A step that starts at `start` and takes up to one working day more than its limit.
-  std::pair<int, int> run(const std::string& id, const char* name, std::pair<int, int> start, int limit) {
-    step(id, "start", name, start);
-    std::pair<int, int> done = after(start, static_cast<int>(below(static_cast<std::uint32_t>(limit + 2))));
-    if (below(10) == 0) {  // paused for the customer (补正) for a day or two
-      const auto pause = after(start, 0);
-      step(id, "pause", name, pause, "customer");
-      const auto resume = after(pause, 1 + static_cast<int>(below(2)));
-      step(id, "resume", name, resume);
-      done = after(resume, static_cast<int>(below(static_cast<std::uint32_t>(limit + 1))));
-    }
-    step(id, "complete", name, done);
-    return done;
-  }
-
-  void one_case(const std::string& id) {
-    std::pair<int, int> t{static_cast<int>(below(opening_days)), static_cast<int>(below(48)) * 10};
-    const std::uint32_t kind = below(100);
-    bool external = false;
-    std::string how;
-    if (kind < 75 || kind >= 98) {  // 98, 99: cancelled later
-      how = R"("variant":"no-external")";
-    } else if (kind < 85) {
-      how = R"("variant":"external")";
-      external = true;
-    } else if (kind < 91) {
-      how = R"("works":{"meter_dn":25,"pipe_m":0,"crossings":[]})";
-    } else if (kind < 96) {
-      how = R"("works":{"meter_dn":40,"pipe_m":120.5,"crossings":[]})";
-      external = true;
-    } else {  // out of scope: nothing follows
-      how = R"("works":{"meter_dn":80,"pipe_m":300,"crossings":[]})";
-    }
-    add(t.first, t.second,
-        fmt::format(R"({{"type":"open","case":"{}","at":"{}","policy":"kunming-water-490",{}}})", id,
-                    iso(t.first, t.second), how));
-    if (kind >= 96 && kind < 98) return;
-    t = after(t, static_cast<int>(below(2)));
-    if (kind >= 98) {  // cancelled while surveying
-      step(id, "start", "survey", t);
-      const auto c = after(t, 1);
-      add(c.first, c.second,
-          fmt::format(R"({{"type":"cancel","case":"{}","at":"{}","reason":"withdrawn"}})", id, iso(c.first, c.second)));
-      return;
-    }
-    std::pair<int, int> ready = run(id, "survey", t, external ? 4 : 2);
-    if (external) {
-      for (const char* a : {"approval-planning", "approval-city-management", "approval-traffic-police"})
-        ready = std::max(ready, run(id, a, after(t, static_cast<int>(below(2))), 3));
-    }
-    run(id, "connect", after(ready, 0), external ? 5 : 2);
-  }
-
-  const dueday::calendar& cal_;
-  std::vector<civil_day> days_;
-  std::vector<line> lines_;
-  std::mt19937 rng_{8490};
-  std::size_t generated_ = 0;
-};
 
 // Seconds of CPU, user and system: this process's, or its waited-for children's (rusage).
 double cpu_seconds(int who) {
@@ -213,11 +87,11 @@ int main(int argc, char** argv) {
   const dueday::calendar cal = dueday::builtin_calendar();
   std::size_t written = 0, opens = 0, generated = 0;
   {
-    stream_builder builder(cal);
-    const std::vector<line> lines = builder.build();  // freed before timing: a clean heap for each run
+    bench::stream_builder builder(cal, 200'000, 1'000'000, 10);
+    const std::vector<bench::line> lines = builder.build();  // freed before timing: a clean heap for each run
     generated = builder.generated();
     std::ofstream out(input, std::ios::binary | std::ios::trunc);
-    for (const line& l : lines) {
+    for (const bench::line& l : lines) {
       out << l.json << '\n';
       opens += l.json.starts_with(R"({"type":"open")");
     }

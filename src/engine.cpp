@@ -407,6 +407,15 @@ std::optional<case_view> engine::inspect(std::string_view case_id, instant now) 
 }
 
 engine_state engine::state() const { return p_->export_state(); }
+void engine::state(const std::function<void(const engine_state&)>& header,
+                   const std::function<void(const case_record&, std::size_t)>& each) const {
+  header(p_->export_header());
+  case_record r;
+  for (std::uint32_t c = 0; c < p_->cases.size(); ++c) {
+    p_->export_case(c, r);
+    each(r, c);
+  }
+}
 
 engine engine::from_state(const engine_state& state, calendar cal, policy_set policies, event_sink& sink,
                           engine_options options) {

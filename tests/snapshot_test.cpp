@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "support.hpp"
 
@@ -209,6 +210,42 @@ TEST_CASE("snapshot: a state round-trips to an equal state and the same bytes") 
   CHECK(to_snapshot_json(parse_snapshot_json(text2)) == text2);
 
   CHECK(parse_snapshot_json(to_snapshot_json(engine_state{})) == engine_state{});
+}
+
+TEST_CASE("snapshot: the reader given whole cases reads what parse_snapshot_json reads") {
+  // Cases whole in a piece, written as the writer writes them, go the reader's fast path; a case
+  // cut by a piece's end goes the tree reader's way. Both give the state written.
+  engine_state s = sample_state();
+  s.cases[0].clocks[0].timer.elapsed = working_time{10'000'000'000};  // the largest elapsed
+  s.cases[0].clocks[0].fired = 255;
+  s.cases[0].district = 0xffffffff;
+  const std::string text = to_snapshot_json(s);
+  REQUIRE(parse_snapshot_json(text) == s);
+  for (const std::size_t piece : {text.size(), text.size() / 2, std::size_t{300}}) {
+    CAPTURE(piece);
+    snapshot_reader r;
+    for (std::size_t k = 0; k < text.size(); k += piece) r.feed(std::string_view(text).substr(k, piece));
+    CHECK(r.finish() == s);
+  }
+  // Just past a limit, or in another form than the writer's: read as parse_snapshot_json reads it
+  // (refused, naming the same place; the escaped id is the same id).
+  for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"10000000000", "10000000001"},
+           {"\"fired\":255", "\"fired\":256"},
+           {"\"district\":4294967295", "\"district\":4294967296"},
+           {"\"waiting\":false", "\"waiting\":0"},
+           {"\"elapsed\":0", "\"elapsed\":00"},
+           {"\"elapsed\":0", "\"elapsed\":0.0"},
+           {"2026-09-30T10:00:00+08:00", "2026-09-31T10:00:00+08:00"},
+           {"2026-09-30T10:00:00+08:00", "2026-09-30T24:00:00+08:00"},
+           {"2026-09-30T10:00:00+08:00", "2026-09-30T10:00:00+09:00"},
+           {"\"id\":\"水-004\"", "\"id\":\"\\u6c34-004\""},
+       }) {
+    CAPTURE(to);
+    const std::string changed = mutate(text, from, to);
+    CHECK(streamed_refusal(changed, changed.size()) == refusal(changed));
+    CHECK(streamed_refusal(changed, 5) == refusal(changed));
+  }
 }
 
 TEST_CASE("snapshot: whitespace between tokens is read") {
@@ -503,6 +540,7 @@ TEST_CASE("snapshot: every refusal is one line naming the place and the bad valu
     CHECK(refusal(r.text) == r.message);
     CHECK(streamed_refusal(r.text, 7) == r.message);  // the same place and words, read piece by piece
     CHECK(streamed_refusal(r.text, 1) == r.message);
+    CHECK(streamed_refusal(r.text, r.text.size()) == r.message);  // whole cases: the reader's fast path
   }
 }
 

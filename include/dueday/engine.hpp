@@ -52,6 +52,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -200,6 +201,12 @@ class engine {
   // The whole state as plain values (snapshot.hpp writes it as JSON). An engine rebuilt from it
   // with the same calendar and policies continues exactly as this one would.
   [[nodiscard]] engine_state state() const;
+  // The same state a case at a time, for a writer that must not hold a copy of it all (a
+  // checkpoint of a million cases): `header` gets state() without its cases, then `each` gets
+  // every case of state().cases in order, with its index. The record handed over is reused from
+  // call to call.
+  void state(const std::function<void(const engine_state&)>& header,
+             const std::function<void(const case_record&, std::size_t)>& each) const;
   // Rebuilds an engine from a state, trusting nothing in it: throws dueday::error, "not a valid
   // snapshot: <where>: <what>", for anything an engine could not have produced, and when the state
   // names another calendar or other policy versions (restore with those, then replace_calendar).

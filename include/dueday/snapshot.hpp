@@ -78,6 +78,10 @@ namespace dueday {
 // case's JSON at a time (plus `s` itself, which the caller holds). Throws as to_snapshot_json; on a
 // throw `out` may have had part of the text. Thread-safe.
 void write_snapshot_json(const engine_state& s, const std::function<void(std::string_view)>& out);
+// The same bytes as write_snapshot_json(e.state(), out), in the same pieces, taking the engine's
+// state a case at a time (engine::state(header, each)): no copy of the whole state is made. Throws
+// as to_snapshot_json. Not thread-safe with changes to `e`.
+void write_snapshot_json(const engine& e, const std::function<void(std::string_view)>& out);
 
 // The state written by to_snapshot_json. Throws dueday::error, one line "not a valid snapshot:
 // <where>: <what>", for anything that text could not be (see above). An open case's `closed` is

@@ -32,6 +32,17 @@ class event_writer {
     buf_.resize(static_cast<std::size_t>(end - buf_.data()) + (newline ? 1 : 0));
   }
 
+  // The pieces, for other JSON written the same way (the store's journal lines and keys). Each
+  // writes at `p`, into room the caller made, and returns the end of what it wrote.
+  // An integer: at most 20 bytes.
+  static char* integer(char* p, std::int64_t v);
+  // A JSON string as nlohmann dumps it (ensure_ascii off, error_handler_t::replace): at most
+  // 6 * s.size() + 2 bytes.
+  char* string(char* p, std::string_view s);
+  // format_instant(t, offset), quoted: at most instant_room bytes.
+  char* instant_text(char* p, instant t) const;
+  static constexpr std::size_t instant_room = 64;
+
  private:
   // A JSON string is at most 6 bytes per byte of text (a control character as \u00xx; an
   // ill-formed byte becomes U+FFFD, 3) and its quotes; the rest of an event, with three instants
@@ -43,9 +54,6 @@ class event_writer {
 
   // Each writes at `p` and returns the end of what it wrote (see event_writer.cpp).
   static char* copy(char* p, std::string_view s) noexcept;
-  static char* integer(char* p, std::int64_t v);
-  char* string(char* p, std::string_view s);
-  char* instant_text(char* p, instant t) const;
   char* write(char* p, const event& e);
   // Whether `s` is well-formed UTF-8: one of the last texts found so (units and step names
   // repeat from event to event), else asked of simdjson.

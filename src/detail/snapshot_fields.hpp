@@ -2,14 +2,25 @@
 // reader that takes it piece by piece (snapshot_reader.cpp).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "detail/snapshot_json.hpp"
 #include "dueday/engine_state.hpp"
 
 namespace dueday::detail {
+
+inline constexpr std::string_view snapshot_format_name = "dueday-engine-snapshot";
+inline constexpr std::int64_t snapshot_format_version = 3;            // 3: names, a clock's unit, a case's district
+inline constexpr std::int64_t snapshot_first_version = 2;             // read too: no names, every unit and district 0
+inline constexpr std::int64_t snapshot_max_elapsed = 10'000'000'000;  // seconds, about 317 years
+// In step_timer::status order.
+inline constexpr std::array<std::string_view, 4> snapshot_timer_states = {"idle", "running", "paused", "stopped"};
+inline constexpr std::array<case_status, 4> snapshot_case_statuses = {
+    case_status::open, case_status::completed, case_status::cancelled, case_status::out_of_scope};
 
 // Arrays and objects in a snapshot: a snapshot uses 5 (top, cases, a case, its clocks, a clock).
 inline constexpr std::size_t snapshot_max_depth = 8;

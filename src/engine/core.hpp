@@ -112,6 +112,9 @@ struct core {
   // --- view.cpp, state.cpp -------------------------------------------------------------------
   [[nodiscard]] case_view view(const case_rec& r, instant at) const;
   [[nodiscard]] engine_state export_state() const;
+  // export_state() without its cases, and its case `c` into `out` (reusing out's storage).
+  [[nodiscard]] engine_state export_header() const;
+  void export_case(std::uint32_t c, case_record& out) const;
   // Rebuilds the cases of an empty core; throws dueday::error "not a valid snapshot: ...".
   void import_state(const engine_state& s);
 };

@@ -20,13 +20,29 @@ using status = step_timer::status;
   throw error(fmt::format("not a valid snapshot: {}: {}", where, what));
 }
 
+// A place in a message, formatted only when a message names it: a million cases are checked on a
+// restore, and the places of the ones that pass are never shown.
+template <class F>
+struct lazy {
+  F make;
+  operator std::string() const { return make(); }  // NOLINT(google-explicit-constructor): for invalid()
+};
+template <class F>
+lazy(F) -> lazy<F>;
+
 // The checks of one case, with its place for messages.
 class case_checker {
  public:
-  case_checker(const core& k, const case_record& c, std::size_t n)
-      : k_(k), c_(c), where_(fmt::format("cases[{}] ({})", n, quote(c.id))) {}
+  case_checker(const core& k, const case_record& c, std::size_t n) : k_(k), c_(c), n_(n) {}
 
-  void instant_in(const std::string& where, std::string_view field, instant t, instant lo, instant hi) const {
+  // The case's place, and the same formatted only when a message needs it.
+  [[nodiscard]] std::string where() const { return fmt::format("cases[{}] ({})", n_, quote(c_.id)); }
+  [[nodiscard]] auto here() const {
+    return lazy{[this] { return where(); }};
+  }
+
+  template <class Where>
+  void instant_in(const lazy<Where>& where, std::string_view field, instant t, instant lo, instant hi) const {
     if (t < lo || t > hi) {
       invalid(where, fmt::format("{} {} is outside {} .. {}", field, k_.iso(t), k_.iso(lo), k_.iso(hi)));
     }
@@ -35,39 +51,39 @@ class case_checker {
   // A closed case held must have closed at or after the retirement instant.
   void not_retired() const {
     if (k_.retired_before && c_.closed < *k_.retired_before)
-      invalid(where_, "it closed before retired_before, so it was retired");
+      invalid(where(), "it closed before retired_before, so it was retired");
   }
 
   // The case as a whole; returns its policy and variant.
   std::pair<std::uint16_t, std::uint16_t> header() const {
-    if (c_.id.empty()) invalid(where_, "the case id is empty");
-    if (k_.cases.find(c_.id)) invalid(where_, "the case id is given twice");
+    if (c_.id.empty()) invalid(where(), "the case id is empty");
+    if (k_.cases.find(c_.id)) invalid(where(), "the case id is given twice");
     if (static_cast<unsigned>(c_.status) > static_cast<unsigned>(case_status::out_of_scope))
-      invalid(where_, "the status is not a case status");
+      invalid(where(), "the status is not a case status");
     const auto p = k_.rules->find_policy(c_.policy);
-    if (!p) invalid(where_, fmt::format("unknown policy {}", quote(c_.policy)));
+    if (!p) invalid(where(), fmt::format("unknown policy {}", quote(c_.policy)));
     const instant first = k_.cal.at(k_.cal.first_covered(), {});
-    instant_in(where_, "opened", c_.opened, first, k_.now);
+    instant_in(here(), "opened", c_.opened, first, k_.now);
     if (c_.variant.empty()) {
-      if (c_.status != case_status::out_of_scope) invalid(where_, "a case with no variant must be out of scope");
-      if (!c_.clocks.empty() || !c_.transitions.empty()) invalid(where_, "an out-of-scope case has no clocks");
-      if (c_.closed != c_.opened) invalid(where_, "an out-of-scope case closes when it opens");
+      if (c_.status != case_status::out_of_scope) invalid(where(), "a case with no variant must be out of scope");
+      if (!c_.clocks.empty() || !c_.transitions.empty()) invalid(where(), "an out-of-scope case has no clocks");
+      if (c_.closed != c_.opened) invalid(where(), "an out-of-scope case closes when it opens");
       not_retired();
       return {*p, no_variant};
     }
-    if (c_.status == case_status::out_of_scope) invalid(where_, "an out-of-scope case has no variant");
+    if (c_.status == case_status::out_of_scope) invalid(where(), "an out-of-scope case has no variant");
     const sla_policy& pol = k_.rules->policy(*p);
     const variant_policy* v = pol.find_variant(c_.variant);
-    if (!v) invalid(where_, fmt::format("policy {} has no variant {}", quote(c_.policy), quote(c_.variant)));
+    if (!v) invalid(where(), fmt::format("policy {} has no variant {}", quote(c_.policy), quote(c_.variant)));
     if (c_.status == case_status::open) {
-      if (c_.closed != instant{}) invalid(where_, "an open case has no closing instant");
+      if (c_.closed != instant{}) invalid(where(), "an open case has no closing instant");
     } else {
-      instant_in(where_, "closed", c_.closed, c_.opened, k_.now);
+      instant_in(here(), "closed", c_.closed, c_.opened, k_.now);
       not_retired();
     }
     const std::uint16_t vi = k_.rules->variant_index(*p, static_cast<std::size_t>(v - pol.variants.data()));
     if (c_.clocks.size() != k_.rules->variant(vi).clocks.size()) {
-      invalid(where_,
+      invalid(where(),
               fmt::format("{} clocks, the variant has {}", c_.clocks.size(), k_.rules->variant(vi).clocks.size()));
     }
     return {*p, vi};
@@ -76,7 +92,7 @@ class case_checker {
   void clock(const compiled_variant& v, std::size_t i) const {
     const clock_record& r = c_.clocks[i];
     const compiled_clock& s = v.clocks[i];
-    const std::string at = fmt::format("{}, clock {}", where_, quote(s.name));
+    const lazy at{[&] { return fmt::format("{}, clock {}", where(), quote(s.name)); }};
     const step_timer::raw& t = r.timer;
     const bool overall = i == v.overall;
     if (static_cast<unsigned>(t.state) > static_cast<unsigned>(status::stopped))
@@ -128,7 +144,7 @@ class case_checker {
     instant last = c_.opened;
     for (std::size_t n = 0; n < c_.transitions.size(); ++n) {
       const transition_record& t = c_.transitions[n];
-      const std::string at = fmt::format("{}, transitions[{}]", where_, n);
+      const lazy at{[&] { return fmt::format("{}, transitions[{}]", where(), n); }};
       if (t.step >= v.overall) invalid(at, fmt::format("step {} is not a step of the variant", t.step));
       if (!v.clocks[t.step].pausable) invalid(at, fmt::format("step {} cannot pause", quote(v.clocks[t.step].name)));
       if (t.at < last || t.at > k_.now) invalid(at, fmt::format("{} is out of order", k_.iso(t.at)));
@@ -139,14 +155,14 @@ class case_checker {
   // How the clocks and transitions of the case stand to one another, as commands leave them.
   void relations(const compiled_variant& v) const {
     const auto state = [&](std::size_t i) { return c_.clocks[i].timer.state; };
-    const auto clock_at = [&](std::size_t i) { return fmt::format("{}, clock {}", where_, quote(v.clocks[i].name)); };
+    const auto clock_at = [&](std::size_t i) { return fmt::format("{}, clock {}", where(), quote(v.clocks[i].name)); };
     // Per step, pauses and resumes alternate, a pause first; a paused step's last is its pause.
     std::vector<int> last(v.overall, -1);  // -1 none, 1 pause, 0 resume
     std::vector<instant> last_at(v.overall);
     for (std::size_t n = 0; n < c_.transitions.size(); ++n) {
       const transition_record& t = c_.transitions[n];
       if (t.pause != (last[t.step] != 1)) {
-        invalid(fmt::format("{}, transitions[{}]", where_, n),
+        invalid(fmt::format("{}, transitions[{}]", where(), n),
                 t.pause ? "a second pause with no resume between" : "a resume with no pause before it");
       }
       last[t.step] = t.pause ? 1 : 0;
@@ -155,7 +171,7 @@ class case_checker {
     bool counted_running = false;
     for (std::size_t i = 0; i < v.overall; ++i) {
       const clock_record& r = c_.clocks[i];
-      const std::string at = clock_at(i);
+      const lazy at{[&] { return clock_at(i); }};
       if (state(i) == status::paused && (last[i] != 1 || last_at[i] != r.timer.mark))
         invalid(at, "paused, but its last transition is no pause at that instant");
       if (state(i) == status::running && last[i] == 1) invalid(at, "running, but its last transition is a pause");
@@ -172,7 +188,7 @@ class case_checker {
     if (c_.status == case_status::open && counted_running != (state(o) == status::running))
       invalid(clock_at(o), "the overall clock runs exactly while a counted step runs");
     if (c_.status == case_status::completed && c_.closed != c_.clocks[o].timer.mark)
-      invalid(where_, "a completed case closes when its overall clock stops");
+      invalid(where(), "a completed case closes when its overall clock stops");
   }
 
   void status_agrees(const compiled_variant& v) const {
@@ -181,15 +197,15 @@ class case_checker {
     for (std::size_t i = 0; i < v.overall; ++i) all_stopped = all_stopped && state(i) == status::stopped;
     switch (c_.status) {
       case case_status::open:
-        if (state(v.overall) == status::stopped) invalid(where_, "an open case's overall clock is stopped");
+        if (state(v.overall) == status::stopped) invalid(where(), "an open case's overall clock is stopped");
         break;
       case case_status::completed:
-        if (!all_stopped || state(v.overall) != status::stopped) invalid(where_, "a completed case has open clocks");
+        if (!all_stopped || state(v.overall) != status::stopped) invalid(where(), "a completed case has open clocks");
         break;
       case case_status::cancelled:
         for (std::size_t i = 0; i < c_.clocks.size(); ++i)
           if (state(i) == status::running || state(i) == status::paused)
-            invalid(where_, "a cancelled case has running clocks");
+            invalid(where(), "a cancelled case has running clocks");
         break;
       case case_status::out_of_scope:
         break;
@@ -199,12 +215,12 @@ class case_checker {
  private:
   const core& k_;
   const case_record& c_;
-  std::string where_;
+  std::size_t n_;
 };
 
 }  // namespace
 
-engine_state core::export_state() const {
+engine_state core::export_header() const {
   engine_state s;
   s.now = now;
   s.retired_before = retired_before;
@@ -212,29 +228,38 @@ engine_state core::export_state() const {
   s.policies = rules->refs();
   s.names.reserve(names.size());
   for (std::uint32_t n = 1; n <= names.size(); ++n) s.names.emplace_back(names[n]);
-  s.cases.reserve(cases.size());
-  for (std::uint32_t c = 0; c < cases.size(); ++c) {
-    const case_rec& r = cases[c];
-    case_record& out = s.cases.emplace_back();
-    out.id = r.id.view();
-    out.policy = rules->policy(r.policy).id;
-    out.status = r.status;
-    out.opened = r.opened;
-    if (r.status != case_status::open) out.closed = r.closed;
-    out.district = r.district;
-    if (r.variant == no_variant) continue;
-    out.variant = variant_of(r).variant->name;
-    for (const clock_slot& slot : r.slots()) {
-      clock_record& k = out.clocks.emplace_back();
-      k.timer = slot.timer.save();
-      if (slot.flags & commanded_flag) k.commanded = slot.commanded;
-      k.waiting = (slot.flags & waiting_flag) != 0;
-      k.completed = (slot.flags & completed_flag) != 0;
-      k.fired = slot.fired;
-      k.unit = slot.unit;
-    }
-    if (r.transitions) out.transitions = *r.transitions;
+  return s;
+}
+
+void core::export_case(std::uint32_t c, case_record& out) const {
+  const case_rec& r = cases[c];
+  out.id = r.id.view();
+  out.policy = rules->policy(r.policy).id;
+  out.status = r.status;
+  out.opened = r.opened;
+  out.closed = r.status != case_status::open ? r.closed : instant{};
+  out.district = r.district;
+  out.variant.clear();
+  out.clocks.clear();
+  out.transitions.clear();
+  if (r.variant == no_variant) return;
+  out.variant = variant_of(r).variant->name;
+  for (const clock_slot& slot : r.slots()) {
+    clock_record& k = out.clocks.emplace_back();
+    k.timer = slot.timer.save();
+    if (slot.flags & commanded_flag) k.commanded = slot.commanded;
+    k.waiting = (slot.flags & waiting_flag) != 0;
+    k.completed = (slot.flags & completed_flag) != 0;
+    k.fired = slot.fired;
+    k.unit = slot.unit;
   }
+  if (r.transitions) out.transitions = *r.transitions;
+}
+
+engine_state core::export_state() const {
+  engine_state s = export_header();
+  s.cases.resize(cases.size());
+  for (std::uint32_t c = 0; c < cases.size(); ++c) export_case(c, s.cases[c]);
   return s;
 }
 
@@ -265,7 +290,7 @@ void core::import_state(const engine_state& s) {
     if (!is_utf8(name)) invalid(where, fmt::format("{} is not UTF-8", quote(name)));
     if (names.intern(name) != n + 1) invalid(where, fmt::format("{} is given twice", quote(name)));
   }
-  const auto check_name = [&](std::uint32_t id, const std::string& where) {
+  const auto check_name = [&](std::uint32_t id, const auto& where) {
     if (id > names.size()) invalid(where, fmt::format("name {} is not among the {} names", id, names.size()));
   };
   cases.reserve(s.cases.size());
@@ -281,9 +306,9 @@ void core::import_state(const engine_state& s) {
       check.status_agrees(v);
       check.relations(v);
     }
-    check_name(cr.district, fmt::format("cases[{}].district", n));
+    check_name(cr.district, lazy{[&] { return fmt::format("cases[{}].district", n); }});
     for (std::size_t i = 0; i < cr.clocks.size(); ++i)
-      check_name(cr.clocks[i].unit, fmt::format("cases[{}].clocks[{}].unit", n, i));
+      check_name(cr.clocks[i].unit, lazy{[&] { return fmt::format("cases[{}].clocks[{}].unit", n, i); }});
     queue.add_case();
     const auto c = cases.add(cr.id, cr.opened, policy, variant, static_cast<std::uint8_t>(cr.clocks.size()));
     if (cr.status != case_status::out_of_scope) cases.set_status(c, cr.status, cr.closed);

@@ -104,6 +104,12 @@ struct sqlite_storage::impl {
       check(sqlite3_bind_text(st_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
       return *this;
     }
+    // Without a copy: `v` must stay unchanged until the statement is reset (the bulk inserts of
+    // append(), whose strings the caller holds for the whole call).
+    stmt& bind_static(int i, std::string_view v) {
+      check(sqlite3_bind_text(st_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC));
+      return *this;
+    }
     stmt& bind_blob(int i, std::string_view v) {
       check(sqlite3_bind_blob(st_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
       return *this;
@@ -274,11 +280,11 @@ void sqlite_storage::append(std::uint64_t after, std::span<const journal_entry> 
   impl::stmt put(*p_, "INSERT INTO journal(position, id, command) VALUES(?1, ?2, ?3)");
   for (const journal_entry& c : commands) {
     if (c.position != ++pos) p_->refuse(fmt::format("journal position {} does not follow {}", c.position, pos - 1));
-    put.bind(1, static_cast<std::int64_t>(c.position)).bind(3, c.command);
+    put.bind(1, static_cast<std::int64_t>(c.position)).bind_static(3, c.command);
     if (c.id.empty()) {
       put.bind_null(2);
     } else {
-      put.bind(2, c.id);
+      put.bind_static(2, c.id);
     }
     put.run();
     put.reset();
@@ -286,7 +292,7 @@ void sqlite_storage::append(std::uint64_t after, std::span<const journal_entry> 
   impl::stmt out(*p_, "INSERT INTO outbox(seq, key, event) VALUES(?1, ?2, ?3)");
   for (const outbox_event& e : events) {
     if (e.sequence != ++seq) p_->refuse(fmt::format("event sequence {} does not follow {}", e.sequence, seq - 1));
-    out.bind(1, static_cast<std::int64_t>(e.sequence)).bind(2, e.key).bind(3, e.json).run();
+    out.bind(1, static_cast<std::int64_t>(e.sequence)).bind_static(2, e.key).bind_static(3, e.json).run();
     out.reset();
   }
   p_->set_meta("position", std::to_string(pos));
