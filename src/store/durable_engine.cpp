@@ -279,6 +279,7 @@ struct durable_engine::impl {
     const engine_state state = eng.state();
     store->write_checkpoint(position, [&](const chunk_sink& out) { write_snapshot_json(state, out); });
     checkpointed = position;
+    if (options.trim_journal) (void)store->trim_journal(position);  // its failure: the next checkpoint's trim
   }
 };
 
