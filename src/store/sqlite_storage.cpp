@@ -111,6 +111,12 @@ struct sqlite_storage::impl : detail::sqlite_db {
       }
       return;
     }
+    if (version == 0) {
+      // A new file, or a SQLite database of something else: only an empty one becomes a store
+      // (and another one is left as it was, in its own journal mode).
+      stmt tables(*this, "SELECT count(*) FROM sqlite_schema");
+      if (tables.step() && tables.integer(0) != 0) refuse("not a dueday store (a SQLite database with other tables)");
+    }
     exec("PRAGMA journal_mode=WAL");
     exec(options.sync == sqlite_sync::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
     if (options.max_page_count > 0) {
@@ -118,10 +124,6 @@ struct sqlite_storage::impl : detail::sqlite_db {
       exec(pragma.c_str());
     }
     if (version == 0) {
-      // A new file, or a SQLite database of something else: only an empty one becomes a store.
-      stmt tables(*this, "SELECT count(*) FROM sqlite_schema");
-      if (tables.step() && tables.integer(0) != 0) refuse("not a dueday store (a SQLite database with other tables)");
-      tables.reset();
       detail::create_schema(*this);
     } else if (version < schema_version) {
       detail::migrate_schema(*this, version);
