@@ -250,3 +250,14 @@ TEST_CASE("store readers: a reader of a missing or empty file says so") {
   CHECK_THROWS_WITH_AS(sqlite_storage(empty, reader_options()),
                        (store_of(empty) + ": not a dueday store (no schema version)").c_str(), store_error);
 }
+
+TEST_CASE("store schema: a SQLite database of something else is refused and left as it was") {
+  store_dir dir;
+  const fs::path other = dir.path / "other.db";
+  run_sql(other, "CREATE TABLE t(x); INSERT INTO t VALUES(1)");
+  CHECK_THROWS_WITH_AS(sqlite_storage{other},
+                       (store_of(other) + ": not a dueday store (a SQLite database with other tables)").c_str(),
+                       store_error);
+  CHECK(rows(other, "PRAGMA journal_mode") == "3:delete|\n");  // not switched to WAL
+  CHECK(rows(other, "SELECT x FROM t") == "1:1|\n");
+}
