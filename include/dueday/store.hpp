@@ -113,8 +113,16 @@ class storage {
                       std::span<const outbox_event> events) = 0;
   // Whether a command with this (non-empty) id is in the journal.
   [[nodiscard]] virtual bool has_command(std::string_view id) = 0;
-  // Each journal entry after `position`, in order.
+  // Each journal entry after `position`, in order. Refused when entries after `position` were
+  // trimmed.
   virtual void read_journal(std::uint64_t position, const std::function<void(const journal_entry&)>& each) = 0;
+  // Deletes the journal entries up to position `upto`, which must not be past the latest
+  // checkpoint (else refused); their ids stay known to has_command, and position() is unchanged.
+  // Returns how many were deleted. A storage may keep its whole journal (the default: returns 0).
+  virtual std::uint64_t trim_journal(std::uint64_t upto) {
+    (void)upto;
+    return 0;
+  }
 
   // At most `max` events after `sequence`, in order.
   [[nodiscard]] virtual std::vector<outbox_event> read_events(std::uint64_t sequence, std::size_t max) = 0;
@@ -153,13 +161,29 @@ enum class sqlite_sync : std::uint8_t {
 
 struct sqlite_options {
   sqlite_sync sync = sqlite_sync::full;
-  // How long a write waits for another connection's lock before failing, in milliseconds.
+  // How long a write waits for another program's lock on the database before failing, in
+  // milliseconds.
   int busy_timeout_ms = 2000;
+  // A reader: opens an existing store read-only, beside its writer. The queries work; every
+  // write is refused with store_error "store <file>: opened read-only, cannot <what>". A reader
+  // never commits, checkpoints or migrates.
+  bool read_only = false;
+  // For tests of a full disk: the database may grow to at most this many pages of 4 KiB
+  // (PRAGMA max_page_count); 0: SQLite's own limit.
+  std::int64_t max_page_count = 0;
 };
 
-// The storage in one SQLite database file (WAL mode), created when missing. Throws store_error,
-// "store <file>: <what>", when the file cannot be opened, is not a dueday store, or was written
-// by a newer schema.
+// The storage in one SQLite database file (WAL mode), created when missing (not for a reader).
+// Throws store_error, "store <file>: <what>", when the file cannot be opened, is not a dueday
+// store, or was written by a newer schema. A store of an older schema is migrated by its writer
+// in one transaction; a reader refuses it ("store schema 1 needs migrating to 2: open it for
+// writing once").
+//
+// One writer, any number of readers: a writer holds the lock file `<file>-writer` (with its pid)
+// while open, and a second writer, in this process or another, is refused at once: "store
+// <file>: another process is writing to it (pid N)". Readers (sqlite_options::read_only) need no
+// lock and see each batch once committed. (SQLite before 3.51.3 has the WAL-reset bug, which
+// needs two connections that write or checkpoint: there is only ever one.)
 class sqlite_storage final : public storage {
  public:
   explicit sqlite_storage(const std::filesystem::path& file, sqlite_options options = {});
@@ -167,8 +191,9 @@ class sqlite_storage final : public storage {
   sqlite_storage& operator=(const sqlite_storage&) = delete;
   ~sqlite_storage() override;
 
-  // The schema this build writes (PRAGMA user_version).
-  static constexpr std::int64_t schema_version = 1;
+  // The schema this build writes (PRAGMA user_version). 2: the ids in a table of their own, so
+  // that the journal can be trimmed behind checkpoints.
+  static constexpr std::int64_t schema_version = 2;
 
   const std::string& name() const noexcept override;
   std::optional<store_identity> identity() override;
@@ -179,6 +204,7 @@ class sqlite_storage final : public storage {
               std::span<const outbox_event> events) override;
   bool has_command(std::string_view id) override;
   void read_journal(std::uint64_t position, const std::function<void(const journal_entry&)>& each) override;
+  std::uint64_t trim_journal(std::uint64_t upto) override;
   std::vector<outbox_event> read_events(std::uint64_t sequence, std::size_t max) override;
   void register_consumer(std::string_view name) override;
   void acknowledge(std::string_view name, std::uint64_t sequence) override;
@@ -197,6 +223,11 @@ struct durable_options {
   // A checkpoint after every this many journaled commands (0: only when checkpoint() is called).
   // Checkpoints every M seconds are the host's: the library reads no clock (call checkpoint()).
   std::uint64_t checkpoint_every = 100'000;
+  // After each checkpoint, delete the journal entries it covers (storage::trim_journal): the
+  // store stops growing with every command ever applied, and ids already applied are still
+  // answered as duplicates, but the commands before the latest checkpoint are gone (no audit
+  // trail, no rebuild from the first command should that checkpoint be lost).
+  bool trim_journal = false;
   engine_options engine{};
 };
 

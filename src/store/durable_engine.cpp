@@ -418,6 +418,7 @@ struct durable_engine::impl {
     // ever whole in memory.
     store->write_checkpoint(position, [&](const chunk_sink& out) { write_snapshot_json(eng, out); });
     checkpointed = position;
+    if (options.trim_journal) (void)store->trim_journal(position);  // its failure: the next checkpoint's trim
   }
 };
 

@@ -1,40 +1,40 @@
-// sqlite_storage: the storage interface (store.hpp) over one SQLite database file.
+// sqlite_storage: the storage interface (store.hpp) over one SQLite database file. The tables and
+// their migration: sqlite_schema.cpp; the connection's helpers: sqlite_db.hpp.
 //
-// Tables (schema 1, PRAGMA user_version = 1):
-//   meta(key, value)                          identity (calendar, policies), position, sequence
-//   journal(position, id, command)            id NULL for none, UNIQUE otherwise
-//   outbox(seq, key, event)
-//   consumers(name, acked)
-//   checkpoint(position, part, bytes)         the latest checkpoint, in parts of up to 1 MiB
 // A checkpoint is stored as rows of parts rather than one blob written with sqlite3_blob_write:
 // incremental blob I/O needs the blob's size up front (zeroblob), and the snapshot's size is known
 // only once written; rows of 1 MiB stream both ways with no multi-GB value in SQLite or here.
 //
 // Durability: WAL mode, synchronous=FULL unless the options say NORMAL (see store.hpp). Every
-// write is one BEGIN IMMEDIATE transaction: it takes the write lock at its start, so a second
-// writer waits busy_timeout_ms and then fails at BEGIN with SQLITE_BUSY, before anything is read
-// or written, instead of failing later when a read transaction would be upgraded.
+// write is one BEGIN IMMEDIATE transaction: it takes the write lock at its start, so another
+// program holding it makes the write wait busy_timeout_ms and then fail at BEGIN with SQLITE_BUSY,
+// before anything is read or written, instead of failing later when a read transaction would be
+// upgraded.
 //
-// The WAL-reset bug (https://sqlite.org/wal.html#walresetbug): in SQLite 3.7.0 through 3.51.2
-// (fixed in 3.51.3, backported to 3.44.6 and 3.50.7) a checkpoint racing a commit that resets the
-// WAL in another connection can skip committed pages. It needs two connections to the same
-// database writing or checkpointing at once. Debian 12 ships 3.40.1, so on a library older than
-// the fix this storage opens the database in locking_mode=EXCLUSIVE: the first access takes the
-// lock until close, no wal-index is shared, and no other connection (of this or another process)
-// can write or checkpoint while the store is open. The price: other processes cannot read the
-// store while it is open. With a fixed library, normal locking lets readers in.
+// One writer, any number of readers (see writer_lock.hpp for why: SQLite's WAL-reset bug). The
+// writer holds the lock file for the life of its connection, commits and checkpoints; a reader
+// (sqlite_options::read_only) opens the file SQLITE_OPEN_READONLY with
+// SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, so it never commits nor checkpoints, also not as the last
+// connection to close, and it never migrates: a store of an older schema must be opened for
+// writing once.
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <string>
-#include <unordered_map>
+#include <system_error>
 #include <utility>
 #include <vector>
 
 #include "dueday/error.hpp"
 #include "dueday/store.hpp"
+#include "store/sqlite_db.hpp"
+#include "store/writer_lock.hpp"
 
 namespace dueday {
 
@@ -42,207 +42,103 @@ namespace {
 
 constexpr std::size_t part_size = 1 << 20;
 
-// Whether this SQLite library has the WAL-reset fix (by its version number; a distribution's
-// backport of the fix into an older version is not seen here, and then the store stays exclusive).
-bool has_wal_reset_fix() {
-  const int v = sqlite3_libversion_number();
-  return v >= 3051003 || (v >= 3050007 && v < 3051000) || (v >= 3044006 && v < 3045000);
-}
-
 }  // namespace
 
-struct sqlite_storage::impl {
-  std::string name;  // the file, escaped, for messages
-  sqlite3* db = nullptr;
-  // Prepared statements by their SQL (string literals: the pointer is the key), prepared once.
-  mutable std::unordered_map<const char*, sqlite3_stmt*> prepared;
+struct sqlite_storage::impl : detail::sqlite_db {
+  impl() = default;
+  impl(const impl&) = delete;
+  impl& operator=(const impl&) = delete;
+  // The connection closes (and checkpoints) before the writer's lock is let go: see writer_lock.hpp.
+  ~impl() { close(); }
 
-  void close() noexcept {
-    for (const auto& [sql, st] : prepared) sqlite3_finalize(st);
-    prepared.clear();
-    sqlite3_close(db);
-    db = nullptr;
-  }
+  detail::writer_lock lock;
 
-  [[noreturn]] void fail(std::string_view what) const {
-    throw store_error(fmt::format("store {}: {}: {}", name, what, escape(sqlite3_errmsg(db), 200)));
-  }
-  [[noreturn]] void refuse(std::string_view what) const { throw store_error(fmt::format("store {}: {}", name, what)); }
-
-  void exec(const char* sql) const {
-    char* msg = nullptr;
-    if (sqlite3_exec(db, sql, nullptr, nullptr, &msg) != SQLITE_OK) {
-      const std::string text = msg ? msg : "unknown error";
-      sqlite3_free(msg);
-      throw store_error(fmt::format("store {}: {}", name, escape(text, 200)));
-    }
-  }
-
-  // A prepared statement (from the cache, prepared on first use), reset on scope exit. `sql` must
-  // be a string literal. One use of a statement at a time.
-  class stmt {
+  // A read transaction for several statements that must see one state, unless one is open.
+  class reading {
    public:
-    stmt(const impl& s, const char* sql) : s_(s) {
-      sqlite3_stmt*& cached = s.prepared[sql];
-      if (!cached && sqlite3_prepare_v3(s.db, sql, -1, SQLITE_PREPARE_PERSISTENT, &cached, nullptr) != SQLITE_OK) {
-        s.prepared.erase(sql);
-        s.fail("cannot prepare a statement");
-      }
-      st_ = cached;
+    explicit reading(const impl& s) : s_(s), mine_(sqlite3_get_autocommit(s.db) != 0) {
+      if (mine_) s.exec("BEGIN");
     }
-    stmt(const stmt&) = delete;
-    stmt& operator=(const stmt&) = delete;
-    ~stmt() {
-      sqlite3_reset(st_);
-      sqlite3_clear_bindings(st_);
-    }
-    stmt& bind(int i, std::int64_t v) {
-      check(sqlite3_bind_int64(st_, i, v));
-      return *this;
-    }
-    stmt& bind(int i, std::string_view v) {
-      check(sqlite3_bind_text(st_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
-      return *this;
-    }
-    // Without a copy: `v` must stay unchanged until the statement is reset (the bulk inserts of
-    // append(), whose strings the caller holds for the whole call).
-    stmt& bind_static(int i, std::string_view v) {
-      check(sqlite3_bind_text(st_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC));
-      return *this;
-    }
-    stmt& bind_blob(int i, std::string_view v) {
-      check(sqlite3_bind_blob(st_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
-      return *this;
-    }
-    stmt& bind_null(int i) {
-      check(sqlite3_bind_null(st_, i));
-      return *this;
-    }
-    // True while there is a row.
-    bool step() {
-      const int rc = sqlite3_step(st_);
-      if (rc == SQLITE_ROW) return true;
-      if (rc == SQLITE_DONE) return false;
-      s_.fail("cannot run a statement");
-    }
-    void run() {
-      while (step()) {
-      }
-      sqlite3_reset(st_);
-    }
-    void reset() {
-      sqlite3_reset(st_);
-      sqlite3_clear_bindings(st_);
-    }
-    [[nodiscard]] std::int64_t integer(int col) const { return sqlite3_column_int64(st_, col); }
-    [[nodiscard]] bool null(int col) const { return sqlite3_column_type(st_, col) == SQLITE_NULL; }
-    [[nodiscard]] std::string_view text(int col) const {
-      const auto* p = sqlite3_column_blob(st_, col);  // text or blob, as bytes
-      const int n = sqlite3_column_bytes(st_, col);
-      return p ? std::string_view(static_cast<const char*>(p), static_cast<std::size_t>(n)) : std::string_view();
-    }
-
-   private:
-    void check(int rc) const {
-      if (rc != SQLITE_OK) s_.fail("cannot bind a value");
-    }
-    const impl& s_;
-    sqlite3_stmt* st_ = nullptr;
-  };
-
-  // BEGIN IMMEDIATE ... COMMIT, rolled back unless committed.
-  class transaction {
-   public:
-    explicit transaction(const impl& s) : s_(s) { s.exec("BEGIN IMMEDIATE"); }
-    transaction(const transaction&) = delete;
-    transaction& operator=(const transaction&) = delete;
-    ~transaction() {
-      if (!done_) sqlite3_exec(s_.db, "ROLLBACK", nullptr, nullptr, nullptr);
-    }
-    void commit() {
-      s_.exec("COMMIT");
-      done_ = true;
+    reading(const reading&) = delete;
+    reading& operator=(const reading&) = delete;
+    ~reading() {
+      if (mine_) sqlite3_exec(s_.db, "COMMIT", nullptr, nullptr, nullptr);
     }
 
    private:
     const impl& s_;
-    bool done_ = false;
+    bool mine_;
   };
 
-  [[nodiscard]] std::optional<std::string> meta(std::string_view key) const {
-    stmt q(*this, "SELECT value FROM meta WHERE key = ?1");
-    q.bind(1, key);
-    if (!q.step()) return std::nullopt;
-    return std::string(q.text(0));
-  }
-  void set_meta(std::string_view key, std::string_view value) const {
-    stmt q(*this, "INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value = ?2");
-    q.bind(1, key).bind(2, value).run();
-  }
-  [[nodiscard]] std::uint64_t counter(std::string_view key) const {
-    const auto v = meta(key);
-    if (!v) return 0;
-    std::uint64_t n = 0;
-    for (const char c : *v) {
-      if (c < '0' || c > '9' || n > (UINT64_MAX - 9) / 10) refuse(fmt::format("meta {} is not a count", key));
-      n = n * 10 + static_cast<std::uint64_t>(c - '0');
+  void open(const std::filesystem::path& file, const sqlite_options& options) {
+    int flags = SQLITE_OPEN_NOMUTEX;
+    if (read_only) {
+      std::error_code ec;
+      if (!std::filesystem::exists(file, ec)) refuse("cannot open: no such file");
+      flags |= SQLITE_OPEN_READONLY;
+    } else {
+      // A file this user may not write is refused here, in words, rather than opened read-only
+      // by SQLite (which does that silently) to fail at the first write.
+      if (::faccessat(AT_FDCWD, file.c_str(), W_OK, AT_EACCESS) != 0 && errno != ENOENT) {
+        refuse(fmt::format("the file is read-only ({}); only a reader may open it", std::strerror(errno)));
+      }
+      lock.take(file, name);
+      flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
     }
-    return n;
-  }
-  [[nodiscard]] std::int64_t user_version() const {
-    stmt q(*this, "PRAGMA user_version");
-    return q.step() ? q.integer(0) : 0;
+    const int rc = sqlite3_open_v2(file.c_str(), &db, flags, nullptr);
+    if (rc != SQLITE_OK) {
+      const std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+      refuse(fmt::format("cannot open: {}", escape(msg, 200)));
+    }
+    sqlite3_extended_result_codes(db, 1);
+    sqlite3_busy_timeout(db, options.busy_timeout_ms);
+    if (read_only) {
+      if (sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, static_cast<int*>(nullptr)) != SQLITE_OK)
+        fail("cannot keep a reader from checkpointing");
+    } else if (sqlite3_db_readonly(db, "main") == 1) {
+      refuse("the file is read-only; only a reader may open it");
+    }
+    exec("PRAGMA cell_size_check = ON");          // a corrupted page is refused when read, not misread
+    const std::int64_t version = user_version();  // also the first read: "not a database" shows here
+    if (version > schema_version) {
+      refuse(fmt::format("written by a newer dueday (store schema {}, this build reads up to {})", version,
+                         schema_version));
+    }
+    if (read_only) {
+      if (version == 0) refuse("not a dueday store (no schema version)");
+      if (version < schema_version) {
+        refuse(fmt::format("store schema {} needs migrating to {}: open it for writing once", version, schema_version));
+      }
+      return;
+    }
+    if (version == 0) {
+      // A new file, or a SQLite database of something else: only an empty one becomes a store
+      // (and another one is left as it was, in its own journal mode).
+      stmt tables(*this, "SELECT count(*) FROM sqlite_schema");
+      if (tables.step() && tables.integer(0) != 0) refuse("not a dueday store (a SQLite database with other tables)");
+    }
+    exec("PRAGMA journal_mode=WAL");
+    exec(options.sync == sqlite_sync::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+    if (options.max_page_count > 0) {
+      const std::string pragma = fmt::format("PRAGMA max_page_count = {}", options.max_page_count);
+      exec(pragma.c_str());
+    }
+    if (version == 0) {
+      detail::create_schema(*this);
+    } else if (version < schema_version) {
+      detail::migrate_schema(*this, version);
+    }
   }
 };
 
 sqlite_storage::sqlite_storage(const std::filesystem::path& file, sqlite_options options)
     : p_(std::make_unique<impl>()) {
   p_->name = escape(file.string(), 1024);
-  const int rc =
-      sqlite3_open_v2(file.c_str(), &p_->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-  if (rc != SQLITE_OK) {
-    const std::string msg = p_->db ? sqlite3_errmsg(p_->db) : sqlite3_errstr(rc);
-    sqlite3_close(p_->db);
-    p_->db = nullptr;
-    throw store_error(fmt::format("store {}: cannot open: {}", p_->name, escape(msg, 200)));
-  }
-  try {
-    sqlite3_extended_result_codes(p_->db, 1);
-    sqlite3_busy_timeout(p_->db, options.busy_timeout_ms);
-    if (!has_wal_reset_fix()) p_->exec("PRAGMA locking_mode=EXCLUSIVE");  // see the top of this file
-    const std::int64_t version = p_->user_version();  // also the first read: "not a database" shows here
-    if (version > schema_version) {
-      p_->refuse(fmt::format("written by a newer dueday (store schema {}, this build reads up to {})", version,
-                             schema_version));
-    }
-    p_->exec("PRAGMA journal_mode=WAL");
-    p_->exec(options.sync == sqlite_sync::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
-    if (version == 0) {
-      // A new file, or a SQLite database of something else: only an empty one becomes a store.
-      impl::stmt tables(*p_, "SELECT count(*) FROM sqlite_schema");
-      if (tables.step() && tables.integer(0) != 0)
-        p_->refuse("not a dueday store (a SQLite database with other tables)");
-      impl::transaction t(*p_);
-      p_->exec(
-          "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
-          "CREATE TABLE journal(position INTEGER PRIMARY KEY, id TEXT UNIQUE, command TEXT NOT NULL);"
-          "CREATE TABLE outbox(seq INTEGER PRIMARY KEY, key TEXT NOT NULL, event TEXT NOT NULL);"
-          "CREATE TABLE consumers(name TEXT PRIMARY KEY, acked INTEGER NOT NULL) WITHOUT ROWID;"
-          "CREATE TABLE checkpoint(position INTEGER NOT NULL, part INTEGER NOT NULL, bytes BLOB NOT NULL,"
-          " PRIMARY KEY(position, part)) WITHOUT ROWID;"
-          "PRAGMA user_version = 1;");
-      t.commit();
-    }
-    // Older schemas would be migrated here, step by step (there is none before 1).
-  } catch (...) {
-    p_->close();
-    throw;
-  }
+  p_->read_only = options.read_only;
+  p_->open(file, options);  // on a throw, ~impl closes what was opened and lets go of the lock
 }
 
-sqlite_storage::~sqlite_storage() {
-  if (p_ && p_->db) p_->close();
-}
+sqlite_storage::~sqlite_storage() = default;
 
 const std::string& sqlite_storage::name() const noexcept { return p_->name; }
 
@@ -258,7 +154,7 @@ std::optional<store_identity> sqlite_storage::identity() {
 }
 
 void sqlite_storage::initialize(const store_identity& id) {
-  impl::transaction t(*p_);
+  impl::transaction t(*p_, "record its identity");
   if (p_->meta("calendar")) p_->refuse("has an identity already");
   p_->set_meta("calendar", id.calendar);
   for (std::size_t k = 0; k < id.policies.size(); ++k)
@@ -271,13 +167,14 @@ std::uint64_t sqlite_storage::last_sequence() { return p_->counter("sequence"); 
 
 void sqlite_storage::append(std::uint64_t after, std::span<const journal_entry> commands,
                             std::span<const outbox_event> events) {
-  impl::transaction t(*p_);
+  impl::transaction t(*p_, "append commands");
   std::uint64_t pos = p_->counter("position");
   std::uint64_t seq = p_->counter("sequence");
   if (pos != after) {
     p_->refuse(fmt::format("another writer moved the journal to position {} (this one expected {})", pos, after));
   }
   impl::stmt put(*p_, "INSERT INTO journal(position, id, command) VALUES(?1, ?2, ?3)");
+  impl::stmt id(*p_, "INSERT INTO ids(id, position) VALUES(?1, ?2)");  // a known id fails here
   for (const journal_entry& c : commands) {
     if (c.position != ++pos) p_->refuse(fmt::format("journal position {} does not follow {}", c.position, pos - 1));
     put.bind(1, static_cast<std::int64_t>(c.position)).bind_static(3, c.command);
@@ -285,6 +182,8 @@ void sqlite_storage::append(std::uint64_t after, std::span<const journal_entry> 
       put.bind_null(2);
     } else {
       put.bind_static(2, c.id);
+      id.bind_static(1, c.id).bind(2, static_cast<std::int64_t>(c.position)).run();
+      id.reset();
     }
     put.run();
     put.reset();
@@ -301,12 +200,18 @@ void sqlite_storage::append(std::uint64_t after, std::span<const journal_entry> 
 }
 
 bool sqlite_storage::has_command(std::string_view id) {
-  impl::stmt q(*p_, "SELECT 1 FROM journal WHERE id = ?1");
+  impl::stmt q(*p_, "SELECT 1 FROM ids WHERE id = ?1");
   q.bind(1, id);
   return q.step();
 }
 
 void sqlite_storage::read_journal(std::uint64_t position, const std::function<void(const journal_entry&)>& each) {
+  const impl::reading r(*p_);  // the trim point and the entries of one state
+  const std::uint64_t trimmed = p_->counter("trimmed");
+  if (position < trimmed) {
+    p_->refuse(fmt::format("the journal up to position {} was trimmed: it cannot be read from position {}", trimmed,
+                           position));
+  }
   impl::stmt q(*p_, "SELECT position, id, command FROM journal WHERE position > ?1 ORDER BY position");
   q.bind(1, static_cast<std::int64_t>(position));
   journal_entry e;
@@ -329,14 +234,14 @@ std::vector<outbox_event> sqlite_storage::read_events(std::uint64_t sequence, st
 }
 
 void sqlite_storage::register_consumer(std::string_view name) {
-  impl::transaction t(*p_);
+  impl::transaction t(*p_, "register a consumer");
   impl::stmt q(*p_, "INSERT INTO consumers(name, acked) VALUES(?1, 0) ON CONFLICT(name) DO NOTHING");
   q.bind(1, name).run();
   t.commit();
 }
 
 void sqlite_storage::acknowledge(std::string_view name, std::uint64_t sequence) {
-  impl::transaction t(*p_);
+  impl::transaction t(*p_, "acknowledge events");
   const std::uint64_t last = p_->counter("sequence");
   if (sequence > last) {
     p_->refuse(fmt::format("consumer {} acknowledges event {}, past the last one ({})", quote(name), sequence, last));
@@ -356,7 +261,7 @@ std::optional<std::uint64_t> sqlite_storage::acknowledged(std::string_view name)
 }
 
 std::uint64_t sqlite_storage::prune() {
-  impl::transaction t(*p_);
+  impl::transaction t(*p_, "prune events");
   impl::stmt q(*p_, "DELETE FROM outbox WHERE seq <= (SELECT min(acked) FROM consumers)");
   q.run();  // min() over no consumer is NULL: nothing is deleted
   const auto n = static_cast<std::uint64_t>(sqlite3_changes64(p_->db));
@@ -365,7 +270,12 @@ std::uint64_t sqlite_storage::prune() {
 }
 
 void sqlite_storage::write_checkpoint(std::uint64_t position, const std::function<void(const chunk_sink&)>& produce) {
-  impl::transaction t(*p_);
+  impl::transaction t(*p_, "write a checkpoint");
+  const std::uint64_t trimmed = p_->counter("trimmed");
+  if (position < trimmed) {
+    p_->refuse(fmt::format("a checkpoint at position {} would precede the trimmed journal (trimmed up to {})", position,
+                           trimmed));
+  }
   impl::stmt del(*p_, "DELETE FROM checkpoint");
   del.run();
   impl::stmt put(*p_, "INSERT INTO checkpoint(position, part, bytes) VALUES(?1, ?2, ?3)");
@@ -391,11 +301,7 @@ void sqlite_storage::write_checkpoint(std::uint64_t position, const std::functio
 
 std::optional<std::uint64_t> sqlite_storage::read_checkpoint(const chunk_sink& out) {
   // One read transaction, so that the parts are of one checkpoint.
-  p_->exec("BEGIN");
-  struct end {
-    sqlite3* db;
-    ~end() { sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr); }
-  } done{p_->db};
+  const impl::reading r(*p_);
   impl::stmt q(*p_, "SELECT position, part, bytes FROM checkpoint ORDER BY position, part");
   std::optional<std::uint64_t> position;
   std::int64_t expected = 0;
@@ -406,6 +312,26 @@ std::optional<std::uint64_t> sqlite_storage::read_checkpoint(const chunk_sink& o
     out(q.text(2));
   }
   return position;
+}
+
+std::uint64_t sqlite_storage::trim_journal(std::uint64_t upto) {
+  impl::transaction t(*p_, "trim the journal");
+  impl::stmt cp(*p_, "SELECT max(position) FROM checkpoint");
+  const bool some = cp.step() && !cp.null(0);
+  const auto latest = some ? static_cast<std::uint64_t>(cp.integer(0)) : 0;
+  cp.reset();
+  if (!some || upto > latest) {
+    p_->refuse(
+        some ? fmt::format("cannot trim the journal to position {}, past its latest checkpoint ({})", upto, latest)
+             : fmt::format("cannot trim the journal to position {} without a checkpoint", upto));
+  }
+  if (upto <= p_->counter("trimmed")) return 0;
+  impl::stmt del(*p_, "DELETE FROM journal WHERE position <= ?1");
+  del.bind(1, static_cast<std::int64_t>(upto)).run();
+  const auto n = static_cast<std::uint64_t>(sqlite3_changes64(p_->db));
+  p_->set_meta("trimmed", std::to_string(upto));
+  t.commit();
+  return n;
 }
 
 std::optional<std::uint64_t> sqlite_storage::checkpoint_position() {

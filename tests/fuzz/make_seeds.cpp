@@ -6,6 +6,8 @@
 //                    one kind each (paused, cancelled, out of scope, ...) and a closing tick; and
 //                    tests/data/replay/small.jsonl (repeats, a malformed line, refusals)
 // OUT_DIR/snapshot/  the engine's snapshot after each of those streams, and after half of one
+// OUT_DIR/checkpoint/ a store: the snapshot after the first half of each stream, its journal the
+//                    second half; and one without a checkpoint
 // OUT_DIR/notice/    notices from holidays/cn (plain, amending, a second national one) and an overlay
 // OUT_DIR/policy/    the shipped policy
 // Files it does not name (hand-written seeds) are left alone. Same data, same bytes.
@@ -130,6 +132,14 @@ int main(int argc, char** argv) try {
   write(out / "snapshot" / "external-half.json",
         snapshot_after(join(std::vector<std::string>(ext.begin(), ext.begin() + static_cast<long>(ext.size() / 2)))));
   write(out / "snapshot" / "empty.json", snapshot_after(""));
+  // A store: the checkpoint after the first half of a stream, then the second half as its journal.
+  for (const auto& [name, lines] : streams) {
+    const std::size_t half = lines.size() / 2;
+    const std::vector<std::string> head(lines.begin(), lines.begin() + static_cast<long>(half));
+    const std::vector<std::string> tail(lines.begin() + static_cast<long>(half), lines.end());
+    write(out / "checkpoint" / name, std::to_string(half) + "\n" + snapshot_after(join(head)) + '\0' + join(tail));
+  }
+  write(out / "checkpoint" / "journal-only", join(streams["paused"]));
 
   for (const char* name : {"2026.toml", "2020-2.toml", "2015-2.toml", "2008.toml"})
     write(out / "notice" / name, read(src / "holidays/cn" / name));
