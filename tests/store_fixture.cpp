@@ -1,0 +1,73 @@
+// Writes a durable store from a file of JSON Lines commands through the library (not through
+// `dueday run`), for the CLI tests of `dueday events` and `dueday status` (cli_store.cmake).
+//
+//   store_fixture DB COMMANDS [--from N] [--to N] [--checkpoint-at N] [--delay-ms D]
+//
+// Applies lines N..M of COMMANDS (1-based, inclusive; default all) to the store in DB (created when
+// missing), each with the id "line-<n>", in batches of 100, under the bundled calendar and
+// policies. --checkpoint-at N writes a checkpoint once line N is applied. --delay-ms waits that
+// long before opening the store (a writer that comes while `events --follow` polls). Exit 0, or 1
+// with one line on stderr.
+#include <dueday/dueday.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+int main(int argc, char** argv) {
+  try {
+    if (argc < 3)
+      throw std::runtime_error(
+          "usage: store_fixture DB COMMANDS [--from N] [--to N] [--checkpoint-at N] [--delay-ms D]");
+    long from = 1, to = -1, checkpoint_at = -1, delay = 0;
+    for (int i = 3; i + 1 < argc; i += 2) {
+      const std::string_view opt = argv[i];
+      const long v = std::stol(argv[i + 1]);
+      if (opt == "--from")
+        from = v;
+      else if (opt == "--to")
+        to = v;
+      else if (opt == "--checkpoint-at")
+        checkpoint_at = v;
+      else if (opt == "--delay-ms")
+        delay = v;
+      else
+        throw std::runtime_error("unknown option " + std::string(opt));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds{delay});
+    std::ifstream in(argv[2]);
+    if (!in) throw std::runtime_error(std::string("cannot open ") + argv[2]);
+    dueday::durable_options options;
+    options.checkpoint_every = 0;
+    dueday::durable_engine d(std::make_unique<dueday::sqlite_storage>(argv[1]), dueday::builtin_calendar(),
+                             dueday::builtin_policies(), options);
+    std::vector<dueday::command> batch;
+    std::vector<std::string> ids;
+    const auto flush = [&] {
+      (void)d.apply(batch, ids);
+      batch.clear();
+      ids.clear();
+    };
+    std::string line;
+    for (long n = 1; std::getline(in, line); ++n) {
+      if (n < from || (to >= 0 && n > to) || line.empty()) continue;
+      batch.push_back(dueday::parse_command(line, argv[2], n));
+      ids.push_back("line-" + std::to_string(n));
+      if (n == checkpoint_at) {
+        flush();
+        d.checkpoint();
+      }
+      if (batch.size() == 100) flush();
+    }
+    flush();
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "store_fixture: %s\n", e.what());
+    return 1;
+  }
+}
