@@ -228,7 +228,7 @@ void print_text(std::FILE* out, const report& r, bool colour) {
   } else {
     fmt::print(out, "checkpoint: none ({} commands to replay on opening)\n", r.position);
   }
-  fmt::print(out, "events: {}; consumers: {}\n", r.last_sequence, r.consumers.empty() ? "none" : "");
+  fmt::print(out, "events: {}; consumers:{}\n", r.last_sequence, r.consumers.empty() ? " none" : "");
   std::vector<std::vector<std::string>> consumers;
   for (const auto& c : r.consumers)
     consumers.push_back(
