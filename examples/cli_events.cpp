@@ -10,7 +10,7 @@
 // none, up to 2 s. The
 // store is open only while it is read, so a writer that locks it while open (store.hpp) is held
 // up at most for one read. SIGINT and SIGTERM end the loop after the batch in hand (printed and
-// acknowledged), exit 0.
+// acknowledged), exit 0; --follow-for ends it with one last poll.
 #include "cli_events.hpp"
 
 #include <fmt/format.h>
@@ -22,6 +22,7 @@
 #include <cerrno>
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
@@ -64,7 +65,7 @@ std::optional<milliseconds> follow_for(const std::string& text) {
   if (r.ec != std::errc{} || r.ptr != text.data() + text.size() || !(s > 0) || s > most_seconds)
     throw dueday::error(fmt::format("--follow-for: {} is not a number of seconds (more than 0, at most {})",
                                     dueday::quote(text), most_seconds));
-  return milliseconds{static_cast<std::int64_t>(s * 1000 + 0.5)};
+  return milliseconds{std::llround(s * 1000)};
 }
 
 // The line for one stored event: {"seq":N,"key":KEY, then the event's own fields. A row that is
@@ -131,6 +132,7 @@ int run_events(const events_args& a) {
   if (a.follow) install_stop_handlers();
   const auto until = bound ? std::optional(steady_clock::now() + *bound) : std::nullopt;
   milliseconds interval = first_interval;
+  bool last_poll = false;
   std::string out;
   while (left > 0) {
     if (!store) store = open_store(a.db, access);
@@ -146,13 +148,14 @@ int run_events(const events_args& a) {
       interval = first_interval;
       if (batch.size() == batch_size && !stop_requested) continue;  // more may be waiting
     }
-    if (!a.follow || stop_requested || left == 0) break;
+    if (!a.follow || stop_requested || left == 0 || last_poll) break;
     store.reset();  // not held open between polls
     const auto wake = steady_clock::now() + interval;
     if (batch.empty()) interval = std::min(interval * 2, longest_interval);
     while (!stop_requested && steady_clock::now() < wake && !(until && steady_clock::now() >= *until))
       std::this_thread::sleep_for(milliseconds{20});
-    if (stop_requested || (until && steady_clock::now() >= *until)) break;
+    if (stop_requested) break;
+    last_poll = until && steady_clock::now() >= *until;  // --follow-for is over: one more poll
   }
   return 0;
 }
