@@ -7,9 +7,8 @@
 // once), and tells repeats apart by the key.
 //
 // --follow polls: 200 ms after a poll that found events, then twice as long after each that found
-// none, up to 2 s. The
-// store is open only while it is read, so a writer that locks it while open (store.hpp) is held
-// up at most for one read. SIGINT and SIGTERM end the loop after the batch in hand (printed and
+// none, up to 2 s. The store is open only while it is read, so a writer that locks it while open
+// (store.hpp) is held up at most for one read. SIGINT and SIGTERM end the loop after the batch in hand (printed and
 // acknowledged), exit 0; --follow-for ends it with one last poll.
 #include "cli_events.hpp"
 
@@ -27,7 +26,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <iterator>
 #include <optional>
 #include <thread>

@@ -4,6 +4,7 @@
 # write have stores of their own. Scenarios: tests/cmake/store_cli.cmake.
 add_executable(store_fixture store_fixture.cpp)
 dueday_test_settings(store_fixture)
+target_link_libraries(store_fixture PRIVATE SQLite::SQLite3)  # --break-event damages a store
 
 set(S ${CMAKE_CURRENT_BINARY_DIR}/cli-store)
 file(MAKE_DIRECTORY ${S})
@@ -45,6 +46,7 @@ if(TIMEOUT)
                    -P ${CMAKE_CURRENT_SOURCE_DIR}/cmake/store_cli.cmake)
 endif()
 store_scenario("a missing store is named and not created" missing)
+store_scenario("events refuses a damaged outbox row, printing nothing of its batch" damaged DB ${S}/damaged.db)
 
 # The text forms. KM-2026-0128 comes first (store_cli.cmake works out its figures); KM-2026-0145's
 # survey was paused 10-27 11:00 to 10-29 12:20 and is due 11-04 01:20 with 145200 s = 1.68 WD left.

@@ -1,6 +1,6 @@
 # Scenarios of `dueday events` and `dueday status` over stores that store_fixture writes
 # (cli_store.cmake). Every number checked is worked out in the comments, not copied from output.
-#   -DMODE=<write|events|consumer|follow|signal|status|missing> -DCLI=<dueday> -DFIXTURE=<store_fixture>
+#   -DMODE=<write|events|consumer|follow|signal|status|damaged|missing> -DCLI=<dueday> -DFIXTURE=<store_fixture>
 #   -DCOMMANDS=<october commands.jsonl> -DWORK=<folder> [-DDB=<store>] [-DARGS=a|b] [-DTIMEOUT=<timeout program>]
 
 # Runs the CLI; sets `out` and `err`, fails unless it exits `expect`.
@@ -295,6 +295,22 @@ elseif(MODE STREQUAL "status")
   expect_json("${c}" overall case clocks 5 clock)
   expect_json("${c}" 577200 case clocks 5 remaining_s)
   expect_json("${c}" 2026-11-11T01:20:00+08:00 case clocks 5 due)
+
+elseif(MODE STREQUAL "damaged")
+  # Event 3 of a store of 10 commands no longer holds JSON: events names it and exits 2; the batch
+  # it is in (events 1..) is not printed, and a consumer acknowledges nothing.
+  write_store(${DB} --to 10 --break-event 3)
+  cli(2 events --db ${DB} --consumer c --ack)
+  if(NOT out STREQUAL "" OR NOT err MATCHES "^dueday: store [^\n]*damaged.db: outbox event 3: the event is not a JSON object\n$")
+    message(FATAL_ERROR "stdout: ${out}\nstderr: ${err}")
+  endif()
+  cli(0 events --db ${DB} --limit 2)
+  seqs("${out}" s)
+  expect_range("before the damaged event" "${s}" 1 2)
+  cli(0 status --db ${DB} --at 2026-10-01T00:00 --json)
+  if(NOT out MATCHES "\"consumers\":\\[{\"name\":\"c\",\"acknowledged\":0,")
+    message(FATAL_ERROR "status: ${out}")
+  endif()
 
 elseif(MODE STREQUAL "missing")
   # A missing store is named and not created, by either command.
