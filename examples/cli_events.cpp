@@ -128,7 +128,7 @@ int run_events(const events_args& a) {
     next = store->acknowledged(a.consumer).value_or(0);
   }
   if (a.follow) install_stop_handlers();
-  const auto until = bound ? std::optional(steady_clock::now() + *bound) : std::nullopt;
+  const auto until = bound ? steady_clock::now() + *bound : steady_clock::time_point::max();
   milliseconds interval = first_interval;
   bool last_poll = false;
   std::string out;
@@ -150,10 +150,10 @@ int run_events(const events_args& a) {
     store.reset();  // not held open between polls
     const auto wake = steady_clock::now() + interval;
     if (batch.empty()) interval = std::min(interval * 2, longest_interval);
-    while (!stop_requested && steady_clock::now() < wake && !(until && steady_clock::now() >= *until))
+    while (!stop_requested && steady_clock::now() < wake && steady_clock::now() < until)
       std::this_thread::sleep_for(milliseconds{20});
     if (stop_requested) break;
-    last_poll = until && steady_clock::now() >= *until;  // --follow-for is over: one more poll
+    last_poll = steady_clock::now() >= until;  // --follow-for is over: one more poll
   }
   return 0;
 }
