@@ -16,7 +16,7 @@ set(store_script ${CMAKE_COMMAND} -DCLI=$<TARGET_FILE:dueday_cli> -DFIXTURE=$<TA
 # A scenario of store_cli.cmake: store_scenario(NAME MODE [DB file] [ARGS a|b]).
 function(store_scenario name mode)
   cmake_parse_arguments(A "" "DB;ARGS" "" ${ARGN})
-  add_test(NAME "cli store: ${name}" COMMAND ${store_script} -DMODE=${mode} -DDB=${A_DB} "-DARGS=${A_ARGS}" ${A_EXTRA}
+  add_test(NAME "cli store: ${name}" COMMAND ${store_script} -DMODE=${mode} -DDB=${A_DB} "-DARGS=${A_ARGS}"
                                               -P ${CMAKE_CURRENT_SOURCE_DIR}/cmake/store_cli.cmake)
 endfunction()
 
