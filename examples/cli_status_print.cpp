@@ -156,7 +156,7 @@ std::string colour_of(const std::optional<std::string>& level, bool colour) {
 
 void print_case(std::FILE* out, const case_line& c, bool colour) {
   const auto& v = c.view;
-  fmt::print(out, "case {} ({}, {}{}{}): {} since {}{}\n", cell(v.id), cell(v.policy), cell(v.variant),
+  fmt::print(out, "case {} ({}, {}{}{}): {}, opened {}{}\n", cell(v.id), cell(v.policy), cell(v.variant),
              v.district.empty() ? "" : ", ", v.district.empty() ? "" : cell(v.district), dueday::to_string(v.status),
              short_time(v.opened), v.closed ? ", closed " + short_time(v.closed) : "");
   std::vector<std::vector<std::string>> rows{

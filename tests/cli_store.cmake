@@ -70,6 +70,8 @@ store_case("status gives no coverage warning in mid-October" EXIT 0 ARGS status 
 file(WRITE ${S}/text.db "not a database\n")
 store_case("status names an unknown case" EXIT 2 ARGS status --db ${ODB} --case KM-NONE
            STDERR "--case 'KM-NONE': no such case in store .*october.db")
+store_case("status refuses --case with --at-risk" EXIT 2 ARGS status --db ${ODB} --case KM-2026-0145 --at-risk
+           STDERR "--case and --at-risk exclude each other")
 store_case("status refuses a bad --at" EXIT 2 ARGS status --db ${ODB} --at soon STDERR "--at: bad date-time 'soon'")
 store_case("status refuses --at past the calendar's projection" EXIT 2 ARGS status --db ${ODB} --at 2200-01-01T00:00
            STDERR "--at 2200-01-01T00:00:00\\+08:00 is past the calendar's projection")
