@@ -8,6 +8,8 @@
 //   dueday add --batch < pairs.csv             one date per "DATE,N" line
 //   dueday replay --summary < commands.jsonl > events.jsonl
 //   dueday report --month 2026-10 --events events.jsonl --format html -o circular.html
+//   dueday events --db monitor.db --consumer sms --ack --follow
+//   dueday status --db monitor.db --at-risk
 //
 // Every command takes --holidays DIR (default: the notices compiled into the library), --region
 // NAME|FILE (a local overlay: DIR/regions/NAME.toml, or a file) and --provisional (project days
@@ -31,7 +33,9 @@
 #include <string>
 #include <vector>
 
+#include "cli_events.hpp"
 #include "cli_report.hpp"
+#include "cli_status.hpp"
 
 namespace {
 
@@ -458,6 +462,10 @@ int run(int argc, char** argv) {
   replay->add_flag("--summary", o.summary, "print a short summary to stderr once the events are written");
   dueday_cli::report_args report_args;
   auto* report_command = dueday_cli::add_report_command(app, report_args);
+  dueday_cli::events_args events_args;
+  auto* events_command = dueday_cli::add_events_command(app, events_args);
+  dueday_cli::status_args status_args;
+  auto* status_command = dueday_cli::add_status_command(app, status_args);
 
   // "day, add, between, deadline, coverage, replay", for the message on a missing or unknown command.
   std::string commands;
@@ -488,6 +496,9 @@ int run(int argc, char** argv) {
     refuse_empty(report_command, "--events", {report_args.events}, "a file of events");
     refuse_empty(report_command, "--output", {report_args.output}, "a file for the report");
     refuse_empty(report_command, "--policy", report_args.policies, "a policy file");
+    refuse_empty(events_command, "--db", {events_args.db}, "a store file");
+    refuse_empty(status_command, "--db", {status_args.db}, "a store file");
+    refuse_empty(status_command, "--policy", status_args.policies, "a policy file");
     const int rc = [&] {
       if (*day) return run_day(o);
       if (*add) {
@@ -506,6 +517,8 @@ int run(int argc, char** argv) {
       if (*coverage) return run_coverage(o);
       if (*replay) return run_replay(o);
       if (*report_command) return dueday_cli::run_report(report_args, load(o), load_policies(report_args.policies));
+      if (*events_command) return dueday_cli::run_events(events_args);
+      if (*status_command) return dueday_cli::run_status(status_args, load(o), load_policies(status_args.policies));
       return 0;
     }();
     // Output that never reached its file (a full disk, a closed pipe) is no success.

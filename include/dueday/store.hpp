@@ -48,6 +48,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "dueday/calendar.hpp"
@@ -145,6 +146,16 @@ class storage {
   virtual std::optional<std::uint64_t> read_checkpoint(const chunk_sink& out) = 0;
   // The latest checkpoint's position, if any.
   [[nodiscard]] virtual std::optional<std::uint64_t> checkpoint_position() = 0;
+
+  // Queries for status displays (dueday status). Defaults built on the calls above; a storage may
+  // answer faster.
+  // Every registered consumer and what it acknowledged last (0: nothing), by name in byte order.
+  // The default throws store_error: the calls above cannot list consumers.
+  [[nodiscard]] virtual std::vector<std::pair<std::string, std::uint64_t>> consumers();
+  // The last journal entry that carries an id, or nullopt when none does; its command is "" when
+  // the journal was trimmed past it (its id and position are kept). The default reads the whole
+  // journal.
+  [[nodiscard]] virtual std::optional<journal_entry> last_identified();
 };
 
 // How a SQLite store trades durability for speed.
@@ -213,6 +224,8 @@ class sqlite_storage final : public storage {
   void write_checkpoint(std::uint64_t position, const std::function<void(const chunk_sink&)>& produce) override;
   std::optional<std::uint64_t> read_checkpoint(const chunk_sink& out) override;
   std::optional<std::uint64_t> checkpoint_position() override;
+  std::vector<std::pair<std::string, std::uint64_t>> consumers() override;
+  std::optional<journal_entry> last_identified() override;
 
  private:
   struct impl;

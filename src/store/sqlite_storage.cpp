@@ -341,3 +341,37 @@ std::optional<std::uint64_t> sqlite_storage::checkpoint_position() {
 }
 
 }  // namespace dueday
+
+// --- Queries for status displays (storage::consumers, storage::last_identified) ----------------
+
+namespace dueday {
+
+std::vector<std::pair<std::string, std::uint64_t>> storage::consumers() {
+  throw store_error(fmt::format("store {}: this storage does not list its consumers", name()));
+}
+
+std::optional<journal_entry> storage::last_identified() {
+  std::optional<journal_entry> last;
+  read_journal(0, [&](const journal_entry& e) {
+    if (!e.id.empty()) last = e;
+  });
+  return last;
+}
+
+std::vector<std::pair<std::string, std::uint64_t>> sqlite_storage::consumers() {
+  impl::stmt q(*p_, "SELECT name, acked FROM consumers ORDER BY name");
+  std::vector<std::pair<std::string, std::uint64_t>> out;
+  while (q.step()) out.emplace_back(std::string(q.text(0)), static_cast<std::uint64_t>(q.integer(1)));
+  return out;
+}
+
+// From the ids, which outlive the journal rows a checkpoint trimmed (their command is then "").
+std::optional<journal_entry> sqlite_storage::last_identified() {
+  impl::stmt q(*p_,
+               "SELECT ids.position, ids.id, journal.command FROM ids LEFT JOIN journal USING(position) "
+               "ORDER BY ids.position DESC LIMIT 1");
+  if (!q.step()) return std::nullopt;
+  return journal_entry{static_cast<std::uint64_t>(q.integer(0)), std::string(q.text(1)), std::string(q.text(2))};
+}
+
+}  // namespace dueday
