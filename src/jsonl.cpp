@@ -67,10 +67,6 @@ namespace {
 // Buffered output is written once it reaches this size.
 constexpr std::size_t flush_at = std::size_t{1} << 16;
 
-}  // namespace
-
-namespace {
-
 // One reader per thread, for both forms of parse_command.
 command parse_with_id(std::string_view line, const std::string& source, std::int64_t line_no, std::string* id) {
   thread_local detail::command_reader reader;
