@@ -48,7 +48,7 @@ case "$what" in
     clang-format --dry-run -Werror include/dueday/*.hpp include/dueday/interop/*.hpp src/*.cpp src/detail/*.hpp \
       src/engine/*.cpp src/engine/*.hpp src/store/*.cpp src/report/*.cpp src/report/*.hpp tests/*.hpp \
       examples/*.cpp examples/*.hpp tests/*.cpp tests/install/*.cpp tests/subproject/*.cpp bench/*.cpp \
-      tests/fuzz/*.cpp tests/fuzz/*.hpp
+      tests/fuzz/*.cpp tests/fuzz/*.hpp tests/crash/*.cpp
     # Time enters the library only as arguments: nothing in it reads a clock or the host zone.
     if grep -rnE 'system_clock::now|steady_clock::now|std::time\(|localtime|getenv' include src; then
       echo "the library must not read a clock or the environment" >&2

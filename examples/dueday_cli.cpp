@@ -8,6 +8,8 @@
 //   dueday add --batch < pairs.csv             one date per "DATE,N" line
 //   dueday replay --summary < commands.jsonl > events.jsonl
 //   dueday report --month 2026-10 --events events.jsonl --format html -o circular.html
+//   dueday run --db monitor.db --input commands.jsonl    (cli_run.hpp)
+//   dueday tick --db monitor.db --now
 //   dueday events --db monitor.db --consumer sms --ack --follow
 //   dueday status --db monitor.db --at-risk
 //
@@ -19,6 +21,8 @@
 #include <CLI/CLI.hpp>
 #include <dueday/dueday.hpp>
 #include <nlohmann/json.hpp>
+
+#include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
@@ -34,7 +38,9 @@
 #include <vector>
 
 #include "cli_events.hpp"
+#include "cli_progress.hpp"
 #include "cli_report.hpp"
+#include "cli_run.hpp"
 #include "cli_status.hpp"
 
 namespace {
@@ -411,7 +417,14 @@ int run_replay(const options& o) {
   dueday::jsonl_sink json(*out, cal.offset());
   tally_sink tally(json, policies);
   dueday::engine engine(cal, policies, tally);
-  const auto stats = dueday::replay(*in, source, engine, tally);
+  // On a terminal, progress over a file: its bytes pass through a counting buffer (else untouched).
+  std::error_code ec;
+  const auto size = in_file.is_open() ? std::filesystem::file_size(o.input, ec) : dueday_cli::file_size(STDIN_FILENO);
+  dueday_cli::progress shown(ec ? 0 : size);
+  dueday_cli::progress_buf counted(*in->rdbuf(), shown);
+  std::istream counted_in(&counted);
+  const auto stats = dueday::replay(shown.active() ? counted_in : *in, source, engine, tally);
+  shown.clear();
   json.flush();  // the sink writes in blocks
   out->flush();
   if (!*out)
@@ -462,6 +475,10 @@ int run(int argc, char** argv) {
   replay->add_flag("--summary", o.summary, "print a short summary to stderr once the events are written");
   dueday_cli::report_args report_args;
   auto* report_command = dueday_cli::add_report_command(app, report_args);
+  dueday_cli::run_args run_args;
+  auto* run_command = dueday_cli::add_run_command(app, run_args);
+  dueday_cli::tick_args tick_args;
+  auto* tick_command = dueday_cli::add_tick_command(app, tick_args);
   dueday_cli::events_args events_args;
   auto* events_command = dueday_cli::add_events_command(app, events_args);
   dueday_cli::status_args status_args;
@@ -496,6 +513,11 @@ int run(int argc, char** argv) {
     refuse_empty(report_command, "--events", {report_args.events}, "a file of events");
     refuse_empty(report_command, "--output", {report_args.output}, "a file for the report");
     refuse_empty(report_command, "--policy", report_args.policies, "a policy file");
+    refuse_empty(run_command, "--db", {run_args.db}, "a store file");
+    refuse_empty(run_command, "--input", {run_args.input}, "a file of commands");
+    refuse_empty(run_command, "--policy", run_args.policies, "a policy file");
+    refuse_empty(tick_command, "--db", {tick_args.db}, "a store file");
+    refuse_empty(tick_command, "--policy", tick_args.policies, "a policy file");
     refuse_empty(events_command, "--db", {events_args.db}, "a store file");
     refuse_empty(status_command, "--db", {status_args.db}, "a store file");
     refuse_empty(status_command, "--policy", status_args.policies, "a policy file");
@@ -517,6 +539,8 @@ int run(int argc, char** argv) {
       if (*coverage) return run_coverage(o);
       if (*replay) return run_replay(o);
       if (*report_command) return dueday_cli::run_report(report_args, load(o), load_policies(report_args.policies));
+      if (*run_command) return dueday_cli::run_run(run_args, load(o), load_policies(run_args.policies));
+      if (*tick_command) return dueday_cli::run_tick(tick_args, load(o), load_policies(tick_args.policies));
       if (*events_command) return dueday_cli::run_events(events_args);
       if (*status_command) return dueday_cli::run_status(status_args, load(o), load_policies(status_args.policies));
       return 0;

@@ -102,7 +102,8 @@ void read_units_dom(const json& j, command_fields& f) {
 
 }  // namespace
 
-bool read_command_dom(std::string_view line, command& c, std::string& why) {
+bool read_command_dom(std::string_view line, command& c, std::string& why, std::string* id) {
+  if (id) id->clear();
   // The first repeated key of the command object or of its works or units object, found as keys
   // are read.
   struct level {
@@ -165,7 +166,7 @@ bool read_command_dom(std::string_view line, command& c, std::string& why) {
       read_units_dom(*it, f);
     }
   }
-  return build_command(f, c, why);
+  return build_command(f, c, why, id);
 }
 
 std::string json_syntax_problem(std::string_view line) {

@@ -11,6 +11,7 @@
 
 #include "dueday/error.hpp"
 #include "dueday/io.hpp"
+#include "dueday/jsonl.hpp"
 
 namespace dueday::detail {
 
@@ -95,13 +96,40 @@ bool read_units(const command_fields& f, command& c, std::string& why) {
   return true;
 }
 
+// A command's id: a string of 1 to max_command_id bytes (UTF-8: the readers checked) without control
+// characters (U+0000-U+001F, U+007F-U+009F), so that it prints on one line as it is.
+bool command_id(const text_field& t, std::string& why) {
+  if (t.kind != json_kind::string) {
+    why = fmt::format("id must be a string, not {}", name_of(t.kind));
+    return false;
+  }
+  const std::string_view s = t.text;
+  if (s.empty()) {
+    why = "id is empty";
+    return false;
+  }
+  if (s.size() > max_command_id) {
+    why = fmt::format("id is {} bytes long (at most {})", s.size(), max_command_id);
+    return false;
+  }
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    const bool c1 = b == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) <= 0x9F;
+    if (b < 0x20 || b == 0x7F || c1) {
+      why = fmt::format("id {} holds a control character", quote(s));
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string unknown_works_field(std::string_view key) {
   return fmt::format("unknown field {} (expected meter_dn, pipe_m, crossings)", quote(fmt::format("works.{}", key)));
 }
 
-bool build_command(const command_fields& f, command& c, std::string& why) {
+bool build_command(const command_fields& f, command& c, std::string& why, std::string* id) {
   const auto string_field = [&](const text_field& t, std::string_view name, bool required) {
     if (!t.present) {
       if (required) why = fmt::format("missing field '{}'", name);
@@ -113,6 +141,11 @@ bool build_command(const command_fields& f, command& c, std::string& why) {
     }
     return true;
   };
+  if (id) id->clear();
+  if (f.id.present && f.duplicate != "id") {
+    if (!command_id(f.id, why)) return false;
+    if (id) id->assign(f.id.text);
+  }
   if (!f.duplicate.empty()) {
     why = fmt::format("duplicate key {}", quote(f.duplicate));
     return false;

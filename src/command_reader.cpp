@@ -304,7 +304,7 @@ command_reader::~command_reader() = default;
 
 std::size_t command_reader::fallbacks() const noexcept { return p_->fallbacks; }
 
-bool command_reader::read(std::string_view line, bool padded, command& c, std::string& why) {
+bool command_reader::read(std::string_view line, bool padded, command& c, std::string& why, std::string* id) {
   const char* data = line.data();
   if (!padded) {
     p_->copy.assign(line);
@@ -312,10 +312,10 @@ bool command_reader::read(std::string_view line, bool padded, command& c, std::s
     data = p_->copy.data();
   }
   if (p_->read(simdjson::padded_string_view(data, line.size(), line.size() + line_padding))) {
-    return build_command(p_->fields, c, why);
+    return build_command(p_->fields, c, why, id);
   }
   ++p_->fallbacks;
-  return read_command_dom(line, c, why);
+  return read_command_dom(line, c, why, id);
 }
 
 }  // namespace dueday::detail

@@ -67,14 +67,23 @@ namespace {
 // Buffered output is written once it reaches this size.
 constexpr std::size_t flush_at = std::size_t{1} << 16;
 
-}  // namespace
-
-command parse_command(std::string_view line, const std::string& source, std::int64_t line_no) {
+// One reader per thread, for both forms of parse_command.
+command parse_with_id(std::string_view line, const std::string& source, std::int64_t line_no, std::string* id) {
   thread_local detail::command_reader reader;
   command c;
   std::string why;
-  if (!reader.read(line, false, c, why)) throw parse_error(source, static_cast<int>(line_no), why);
+  if (!reader.read(line, false, c, why, id)) throw parse_error(source, static_cast<int>(line_no), why);
   return c;
+}
+
+}  // namespace
+
+command parse_command(std::string_view line, const std::string& source, std::int64_t line_no) {
+  return parse_with_id(line, source, line_no, nullptr);
+}
+
+command parse_command(std::string_view line, const std::string& source, std::int64_t line_no, std::string& id) {
+  return parse_with_id(line, source, line_no, &id);
 }
 
 std::string to_json(const event& e, utc_offset offset) {
@@ -123,7 +132,7 @@ void jsonl_sink::on_events(std::span<const event> batch) {
 // in runs of up to `run` (engine::apply over a span, which prefetches the cases of the commands
 // ahead); a malformed line ends a run, so that events and rejections keep the input's order.
 replay_stats replay(std::istream& in, const std::string& /*source*/, engine& e, event_sink& sink,
-                    std::int64_t lines_before) {
+                    std::int64_t lines_before, command_ids* ids) {
   constexpr std::size_t run = 64;
   e.set_sink(sink);
   replay_stats stats;
@@ -133,6 +142,9 @@ replay_stats replay(std::istream& in, const std::string& /*source*/, engine& e, 
   std::array<std::int64_t, run> batch_lines{};
   std::size_t size = 0;
   std::string why;
+  std::string id;   // the line's id, "" for none
+  command_ids own;  // the ids of the lines read as commands
+  command_ids& seen = ids ? *ids : own;
   std::int64_t line = lines_before;
   auto reject = [&](const command* cmd, std::int64_t at_line, instant at, reject_code code, std::string_view reason) {
     ++stats.rejected;
@@ -166,9 +178,13 @@ replay_stats replay(std::istream& in, const std::string& /*source*/, engine& e, 
     ++line;
     if (text->find_first_not_of(" \t\r") == std::string_view::npos) continue;
     ++stats.lines;
-    if (!reader.read(*text, true, batch[size], why)) {
+    if (!reader.read(*text, true, batch[size], why, &id)) {
       apply_batch();
       reject(nullptr, line, e.now(), reject_code::malformed, why);  // the event carries the line itself
+      continue;
+    }
+    if (!id.empty() && !seen.insert(id).second) {  // as the store answers a repeated id
+      ++stats.duplicates;
       continue;
     }
     batch_lines[size++] = line;

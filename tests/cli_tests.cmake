@@ -54,9 +54,9 @@ cli_case("missing holidays dir exits 2" EXIT 2 ARGS --holidays ${D}/no-such-dir 
 cli_case("batch names the bad line and keeps earlier output" EXIT 2 ARGS add --batch STDIN ${D}/batch-bad.csv
          STDOUT "2026-10-09\n" STDERR "stdin:2: bad line '2026-13-01,3'")
 cli_case("an unknown command is named with the commands" EXIT 2 ARGS frob 2026-10-10
-         STDERR "unknown command 'frob' \\(expected day, add, between, deadline, coverage, replay, report, events, status\\)")
+         STDERR "unknown command 'frob' \\(expected day, add, between, deadline, coverage, replay, report, run, tick, events, status\\)")
 cli_case("no command names the commands" EXIT 2 ARGS --provisional
-         STDERR "a command is required \\(expected day, add, between, deadline, coverage, replay, report, events, status\\)")
+         STDERR "a command is required \\(expected day, add, between, deadline, coverage, replay, report, run, tick, events, status\\)")
 cli_case("--json without --explain exits 2" EXIT 2 ARGS deadline 2026-09-30T10:00 2 --json
          STDERR "--json needs --explain")
 cli_case("an empty --holidays= exits 2" EXIT 2 ARGS --holidays= day 2026-10-10 STDERR "--holidays: empty")
@@ -224,3 +224,19 @@ cli_case("report names a missing events file" EXIT 2 ARGS report --month 2026-10
          STDERR "no-such.jsonl: cannot open file")
 cli_case("report refuses a month past the calendar" EXIT 2 ARGS report --month 2027-01 --events ${R}
          STDERR "the calendar does not cover 2027-01")
+
+# run and tick: commands applied durably to a store of each test's own (tests/cmake/cli_run.cmake),
+# its outbox read back through the library (tests/crash/store_outbox.cpp).
+function(cli_run_case name scenario)
+  add_test(NAME "cli: ${name}"
+           COMMAND ${CMAKE_COMMAND} -DCLI=$<TARGET_FILE:dueday_cli> -DOUTBOX=$<TARGET_FILE:store_outbox> -DDATA=${D}
+                   -DOCTOBER=${PROJECT_SOURCE_DIR}/examples/october-2026/commands.jsonl
+                   -DWORK=${CMAKE_CURRENT_BINARY_DIR}/cli_run/${scenario} -DSCENARIO=${scenario}
+                   -P ${CMAKE_CURRENT_SOURCE_DIR}/cmake/cli_run.cmake)
+endfunction()
+cli_run_case("run on the October example stores in its outbox what replay writes" october)
+cli_run_case("run twice with the same ids answers every line of the second run as a duplicate" twice)
+cli_run_case("run answers a bad line with a rejected outcome and goes on" bad-lines)
+cli_run_case("run and tick refuse a store made with other policies or another calendar, exit 2" foreign)
+cli_run_case("tick --at raises what is due and says how many events" tick)
+cli_run_case("run names a store that fails in one line, exit 1, and bad arguments exit 2" failure)

@@ -31,7 +31,7 @@ struct unit_entry {
 
 // The fields of one command line, as read (and checked to be JSON) by either reader.
 struct command_fields {
-  text_field type, at, case_id, policy, variant, step, reason, district, unit;
+  text_field type, at, case_id, policy, variant, step, reason, district, unit, id;
   bool has_units = false;
   json_kind units_kind = json_kind::null;
   std::vector<unit_entry> units;  // an object's members in the reader's order (build_command sorts them)
@@ -41,7 +41,7 @@ struct command_fields {
   std::string duplicate;  // the first key repeated ("type", "works.pipe_m"), if any
 
   void clear() {
-    for (text_field* f : {&type, &at, &case_id, &policy, &variant, &step, &reason, &district, &unit}) *f = {};
+    for (text_field* f : {&type, &at, &case_id, &policy, &variant, &step, &reason, &district, &unit, &id}) *f = {};
     has_units = false;
     units_kind = json_kind::null;
     units.clear();
@@ -57,7 +57,8 @@ struct command_fields {
   text_field* text(std::string_view key) noexcept {
     switch (key.size()) {
       case 2:
-        return key == "at" ? &at : nullptr;
+        if (key == "at") return &at;
+        return key == "id" ? &id : nullptr;
       case 4:
         if (key == "type") return &type;
         if (key == "case") return &case_id;
@@ -90,7 +91,9 @@ inline constexpr std::string_view works_incomplete = "works needs meter_dn and p
 std::string unknown_works_field(std::string_view key);
 
 // The rules over the fields of a well-formed line, in the order parse_command has always checked
-// them (so a line with several faults names the same one). False, with `why` set, for a refusal.
-bool build_command(const command_fields& f, command& c, std::string& why);
+// them (so a line with several faults names the same one), the id's first. False, with `why` set,
+// for a refusal. `id` (when given) is set to the line's id ("" for none), also when the line is
+// refused for another fault than its id (a refused id, or a repeated "id" key, leaves it "").
+bool build_command(const command_fields& f, command& c, std::string& why, std::string* id = nullptr);
 
 }  // namespace dueday::detail

@@ -34,7 +34,9 @@ class command_reader {
   // Reads one line into `c`, reusing its strings' storage. Returns false with `why` set (the
   // message parse_command puts after "<source>:<line>: ") when the line is refused. With
   // `padded`, line_padding readable bytes follow `line` in memory; without, the line is copied.
-  bool read(std::string_view line, bool padded, command& c, std::string& why);
+  // `id`, when given, is set to the line's id, "" for none (see build_command: also for a line
+  // refused for another fault, when its id was read).
+  bool read(std::string_view line, bool padded, command& c, std::string& why, std::string* id = nullptr);
 
   // Lines handed to read_command_dom so far (tests and benchmarks check the fast path is taken).
   [[nodiscard]] std::size_t fallbacks() const noexcept;
@@ -45,7 +47,7 @@ class command_reader {
 };
 
 // The same rules over an nlohmann DOM: the reference for command_reader, and its fallback.
-bool read_command_dom(std::string_view line, command& c, std::string& why);
+bool read_command_dom(std::string_view line, command& c, std::string& why, std::string* id = nullptr);
 
 // Why nlohmann refuses `line` as JSON, as read_command_dom says it ("malformed JSON (...)"), or ""
 // when it takes it: the message for a line simdjson refused.

@@ -3,13 +3,13 @@
 //
 // Input: one byte that picks a split point, then the command stream (seeds/jsonl/ holds lines of
 // examples/october-2026/commands.jsonl). Properties, each a finding when broken:
-// - every line reads alike through the simdjson reader and its nlohmann fallback (the same command,
-//   or the same message), and parse_command throws nothing but parse_error, agreeing with both;
+// - every line reads alike through the simdjson reader and its nlohmann fallback (the same command
+//   and id, or the same message), and parse_command throws nothing but parse_error, agreeing with both;
 // - replay() throws nothing (bad lines become `rejected` events) and its counts add up;
 // - the stream split after line k (k = first byte mod (number of '\n' + 1)): the first part
 //   replayed, the engine snapshotted and restored into a new one (whose snapshot is the same
-//   bytes), the rest replayed there with lines_before = k, gives byte for byte the events, the
-//   counts and the final snapshot of the unsplit run.
+//   bytes), the rest replayed there with lines_before = k and the first part's command ids, gives
+//   byte for byte the events, the counts and the final snapshot of the unsplit run.
 #include <dueday/engine.hpp>
 #include <dueday/io.hpp>
 #include <dueday/jsonl.hpp>
@@ -50,11 +50,12 @@ void check_readers(std::string_view stream) {
     pos = end + 1;
     ++line_no;
     command fast, dom;
-    std::string why_fast, why_dom;
-    const bool ok_fast = reader.read(line, false, fast, why_fast);
-    const bool ok_dom = detail::read_command_dom(line, dom, why_dom);
+    std::string why_fast, why_dom, id_fast, id_dom;
+    const bool ok_fast = reader.read(line, false, fast, why_fast, &id_fast);
+    const bool ok_dom = detail::read_command_dom(line, dom, why_dom, &id_dom);
     const std::string described = describe(ok_fast, fast, why_fast);
     fuzz::same(described, describe(ok_dom, dom, why_dom), "the simdjson and nlohmann readers read a line differently");
+    fuzz::same(id_fast, id_dom, "the simdjson and nlohmann readers read an id differently");
     try {
       const command c = parse_command(line, "fuzz", line_no);
       fuzz::same(describe(true, c, {}), described, "parse_command read a line otherwise than the readers");
@@ -66,11 +67,12 @@ void check_readers(std::string_view stream) {
 }
 
 // Replays `text` into `e` (which keeps its state) and returns the events as JSON Lines.
-std::string replay_text(std::string_view text, engine& e, std::int64_t lines_before, replay_stats& total) {
+std::string replay_text(std::string_view text, engine& e, std::int64_t lines_before, replay_stats& total,
+                        command_ids& ids) {
   std::istringstream in{std::string(text)};
   std::ostringstream out;
   jsonl_sink sink(out, cal().offset());
-  const replay_stats st = replay(in, "fuzz", e, sink, lines_before);
+  const replay_stats st = replay(in, "fuzz", e, sink, lines_before, &ids);
   sink.flush();
   e.set_sink(parked());
   fuzz::check(st.lines == st.accepted + st.duplicates + st.rejected,
@@ -97,7 +99,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     engine whole(cal(), policies, parked());
     replay_stats whole_stats;
-    const std::string all = replay_text(stream, whole, 0, whole_stats);
+    command_ids whole_ids, split_ids;
+    const std::string all = replay_text(stream, whole, 0, whole_stats, whole_ids);
     const std::string final_state = snapshot(whole);
 
     const auto lines = static_cast<std::size_t>(std::count(stream.begin(), stream.end(), '\n'));
@@ -106,11 +109,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (std::size_t i = 0; i < k; ++i) cut = stream.find('\n', cut) + 1;
     engine first(cal(), policies, parked());
     replay_stats split_stats;
-    std::string events = replay_text(stream.substr(0, cut), first, 0, split_stats);
+    std::string events = replay_text(stream.substr(0, cut), first, 0, split_stats, split_ids);
     const std::string middle = snapshot(first);
     engine second = restore(middle, cal(), policies, parked());
     fuzz::same(snapshot(second), middle, "snapshot -> restore -> snapshot changed the bytes");
-    events += replay_text(stream.substr(cut), second, static_cast<std::int64_t>(k), split_stats);
+    events += replay_text(stream.substr(cut), second, static_cast<std::int64_t>(k), split_stats, split_ids);
     fuzz::same(events, all, fmt::format("the stream split by a snapshot after line {} gave other events", k));
     fuzz::same(snapshot(second), final_state,
                fmt::format("the stream split by a snapshot after line {} ended in another state", k));
