@@ -22,23 +22,18 @@
 #include <dueday/dueday.hpp>
 #include <nlohmann/json.hpp>
 
-#include <unistd.h>
-
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <map>
 #include <optional>
-#include <span>
 #include <string>
 #include <vector>
 
 #include "cli_events.hpp"
-#include "cli_progress.hpp"
+#include "cli_replay.hpp"
 #include "cli_report.hpp"
 #include "cli_run.hpp"
 #include "cli_status.hpp"
@@ -52,7 +47,6 @@ using dueday::working_days;
 
 constexpr int bad_input = 2;
 constexpr std::int32_t max_days = 36500;
-constexpr std::size_t max_path = 1024;  // characters of a file name echoed in a message
 
 struct options {
   std::string holidays;
@@ -60,9 +54,6 @@ struct options {
   bool provisional = false;
   std::string date1, date2, count, rule = "civil";
   bool batch = false, explain = false, json = false, close_of_business = false;
-  std::vector<std::string> policies;  // replay: policy files instead of the bundled ones
-  std::string input, output;          // replay: files instead of stdin / stdout
-  bool summary = false;
 };
 
 // A usage or data problem: printed as one line, exit 2.
@@ -290,92 +281,6 @@ int run_coverage(const options& o) {
   return 0;
 }
 
-// Passes events on to the JSON Lines writer and keeps the totals a supervisor reads first: cases
-// by variant and outcome, late steps by the party that answers for them, alerts by level.
-// Rejected lines are counted by replay() itself (replay_stats).
-class tally_sink final : public dueday::event_sink {
- public:
-  tally_sink(dueday::event_sink& next, const dueday::policy_set& policies) : next_(next) {
-    for (const auto& p : policies.all())
-      for (const auto& v : p.variants)
-        for (const auto& s : v.steps) party_[s.name] = s.party;
-  }
-
-  void on_event(const dueday::event& e) override {
-    next_.on_event(e);
-    count(e);
-  }
-
-  // A command's events go on as one batch (the JSON Lines writer formats it in one go).
-  void on_events(std::span<const dueday::event> batch) override {
-    next_.on_events(batch);
-    for (const dueday::event& e : batch) count(e);
-  }
-
-  // Adds one event to the totals.
-  void count(const dueday::event& e) {
-    ++events_;
-    using k = dueday::event_kind;
-    switch (e.kind) {
-      case k::case_opened:
-        ++opened_[e.detail];
-        ++open_;
-        break;
-      case k::out_of_scope:
-        ++out_of_scope_;
-        break;
-      case k::step_completed:
-        if (e.on_time == false) ++late_steps_[e.step];
-        break;
-      case k::case_completed:
-        ++(*e.on_time ? on_time_ : late_);
-        --open_;
-        break;
-      case k::case_cancelled:
-        ++cancelled_;
-        --open_;
-        break;
-      case k::warning:
-      case k::overdue:
-      case k::escalation:
-        ++alerts_[e.level];
-        if (e.kind == k::escalation) ++escalated_[e.step];
-        break;
-      default:
-        break;
-    }
-  }
-
-  void print(std::FILE* out, const dueday::replay_stats& st, const std::string& where) const {
-    auto list = [](const std::map<std::string, long>& m, auto&& label) {
-      std::string s;
-      for (const auto& [name, n] : m) s += fmt::format("{}{} {}", s.empty() ? "" : ", ", label(name), n);
-      return s.empty() ? std::string("none") : s;
-    };
-    auto plain = [](const std::string& name) { return name; };
-    auto with_party = [&](const std::string& step) {
-      auto it = party_.find(step);
-      return it == party_.end() || it->second.empty() ? step : fmt::format("{} ({})", step, it->second);
-    };
-    long opened = 0;
-    for (const auto& [v, n] : opened_) opened += n;
-    fmt::print(out, "replayed {} commands: {} accepted, {} duplicates, {} rejected; {} events to {}\n", st.lines,
-               st.accepted, st.duplicates, st.rejected, events_, where);
-    fmt::print(out, "cases: {} opened ({}), {} out of scope\n", opened, list(opened_, plain), out_of_scope_);
-    fmt::print(out, "completed: {} on time, {} late; {} cancelled; {} still open\n", on_time_, late_, cancelled_,
-               open_);
-    fmt::print(out, "late steps: {}\n", list(late_steps_, with_party));
-    fmt::print(out, "escalated: {}\n", list(escalated_, with_party));
-    fmt::print(out, "alerts: {}\n", list(alerts_, plain));
-  }
-
- private:
-  dueday::event_sink& next_;
-  std::map<std::string, std::string> party_;
-  std::map<std::string, long> opened_, late_steps_, escalated_, alerts_;
-  long events_ = 0, out_of_scope_ = 0, on_time_ = 0, late_ = 0, cancelled_ = 0, open_ = 0;
-};
-
 // The policies in `files`, or the bundled ones when there are none.
 dueday::policy_set load_policies(const std::vector<std::string>& files) {
   if (files.empty()) return dueday::builtin_policies();
@@ -383,54 +288,6 @@ dueday::policy_set load_policies(const std::vector<std::string>& files) {
   list.reserve(files.size());
   for (const auto& f : files) list.push_back(dueday::load_policy(f));
   return dueday::policy_set(std::move(list));
-}
-
-int run_replay(const options& o) {
-  const calendar cal = load(o);
-  const dueday::policy_set policies = load_policies(o.policies);
-  std::ifstream in_file;
-  std::istream* in = &std::cin;
-  std::string source = "stdin";
-  if (!o.input.empty()) {
-    std::error_code ec;
-    if (std::filesystem::is_directory(o.input, ec))
-      throw input_error{
-          fmt::format("{}: is a directory (expected a file of commands)", dueday::escape(o.input, max_path))};
-    // Opening the output would empty the input before a line of it is read.
-    if (!o.output.empty() && std::filesystem::equivalent(o.input, o.output, ec)) {
-      throw input_error{fmt::format("--output {} is the --input file: the events would overwrite the commands",
-                                    dueday::escape(o.output, max_path))};
-    }
-    in_file.open(o.input, std::ios::binary);
-    if (!in_file) throw input_error{fmt::format("{}: cannot open file", dueday::escape(o.input, max_path))};
-    in = &in_file;
-    source = o.input;
-  }
-  std::ofstream out_file;
-  std::ostream* out = &std::cout;
-  if (!o.output.empty()) {
-    out_file.open(o.output, std::ios::binary | std::ios::trunc);
-    if (!out_file) throw input_error{fmt::format("{}: cannot write file", dueday::escape(o.output, max_path))};
-    out = &out_file;
-  }
-  std::ios::sync_with_stdio(false);
-  dueday::jsonl_sink json(*out, cal.offset());
-  tally_sink tally(json, policies);
-  dueday::engine engine(cal, policies, tally);
-  // On a terminal, progress over a file: its bytes pass through a counting buffer (else untouched).
-  std::error_code ec;
-  const auto size = in_file.is_open() ? std::filesystem::file_size(o.input, ec) : dueday_cli::file_size(STDIN_FILENO);
-  dueday_cli::progress shown(ec ? 0 : size);
-  dueday_cli::progress_buf counted(*in->rdbuf(), shown);
-  std::istream counted_in(&counted);
-  const auto stats = dueday::replay(shown.active() ? counted_in : *in, source, engine, tally);
-  shown.clear();
-  json.flush();  // the sink writes in blocks
-  out->flush();
-  if (!*out)
-    throw input_error{fmt::format("{}: write error", o.output.empty() ? "stdout" : dueday::escape(o.output, max_path))};
-  if (o.summary) tally.print(stderr, stats, o.output.empty() ? "stdout" : dueday::escape(o.output, max_path));
-  return 0;
 }
 
 // An empty path given to option `name` is a mistake (an unset shell variable, say), never the
@@ -468,11 +325,8 @@ int run(int argc, char** argv) {
   deadline->add_flag("--explain", o.explain, "list every day and why it counts or not");
   deadline->add_flag("--json", o.json, "with --explain: one JSON object");
   auto* coverage = app.add_subcommand("coverage", "the years the holiday data covers, and its notices");
-  auto* replay = app.add_subcommand("replay", "apply JSON Lines commands (stdin), write JSON Lines events (stdout)");
-  replay->add_option("--policy", o.policies, "policy file (*.toml), repeatable; default: the bundled policies");
-  replay->add_option("--input", o.input, "read commands from FILE instead of stdin");
-  replay->add_option("--output", o.output, "write events to FILE instead of stdout");
-  replay->add_flag("--summary", o.summary, "print a short summary to stderr once the events are written");
+  dueday_cli::replay_args replay_args;
+  auto* replay = dueday_cli::add_replay_command(app, replay_args);
   dueday_cli::report_args report_args;
   auto* report_command = dueday_cli::add_report_command(app, report_args);
   dueday_cli::run_args run_args;
@@ -507,9 +361,9 @@ int run(int argc, char** argv) {
     app.parse(argc, argv);
     refuse_empty(&app, "--holidays", {o.holidays}, "a directory of holiday notices");
     refuse_empty(&app, "--region", {o.region}, "a region NAME or a .toml file");
-    refuse_empty(replay, "--policy", o.policies, "a policy file");
-    refuse_empty(replay, "--input", {o.input}, "a file of commands");
-    refuse_empty(replay, "--output", {o.output}, "a file for the events");
+    refuse_empty(replay, "--policy", replay_args.policies, "a policy file");
+    refuse_empty(replay, "--input", {replay_args.input}, "a file of commands");
+    refuse_empty(replay, "--output", {replay_args.output}, "a file for the events");
     refuse_empty(report_command, "--events", {report_args.events}, "a file of events");
     refuse_empty(report_command, "--output", {report_args.output}, "a file for the report");
     refuse_empty(report_command, "--policy", report_args.policies, "a policy file");
@@ -537,7 +391,7 @@ int run(int argc, char** argv) {
         return run_deadline(o);
       }
       if (*coverage) return run_coverage(o);
-      if (*replay) return run_replay(o);
+      if (*replay) return dueday_cli::run_replay(replay_args, load(o), load_policies(replay_args.policies));
       if (*report_command) return dueday_cli::run_report(report_args, load(o), load_policies(report_args.policies));
       if (*run_command) return dueday_cli::run_run(run_args, load(o), load_policies(run_args.policies));
       if (*tick_command) return dueday_cli::run_tick(tick_args, load(o), load_policies(tick_args.policies));
