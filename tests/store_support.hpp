@@ -66,10 +66,10 @@ inline std::string october_replay() {
   return text.str();
 }
 
-// Every event in the outbox from sequence 1, one line each; checks the numbers run 1, 2, ...
-inline std::string outbox_of(storage& s) {
+// Every event in the outbox from sequence `first`, one line each; checks the numbers run on by one.
+inline std::string outbox_of(storage& s, std::uint64_t first = 1) {
   std::string text;
-  std::uint64_t expected = 1;
+  std::uint64_t expected = first;
   for (;;) {
     const auto batch = s.read_events(expected - 1, 200);
     if (batch.empty()) break;

@@ -14,96 +14,13 @@
 #include <string>
 #include <vector>
 
+#include "store_support.hpp"
 #include "support.hpp"
 
 using namespace dueday;
-namespace fs = std::filesystem;
+using namespace dueday::test;
 
 namespace {
-
-// A fresh directory, removed with everything in it at scope exit.
-struct temp_dir {
-  temp_dir() {
-    std::string pattern = (fs::temp_directory_path() / "dueday-store-XXXXXX").string();
-    REQUIRE(mkdtemp(pattern.data()) != nullptr);
-    path = pattern;
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  fs::path path;
-};
-
-std::vector<std::string> october_lines() {
-  std::ifstream in(DUEDAY_EXAMPLES_DIR "/october-2026/commands.jsonl");
-  REQUIRE(in);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
-std::vector<command> october_commands() {
-  std::vector<command> out;
-  const auto lines = october_lines();
-  for (std::size_t i = 0; i < lines.size(); ++i)
-    out.push_back(parse_command(lines[i], "october", static_cast<std::int64_t>(i + 1)));
-  return out;
-}
-
-// What an uninterrupted `replay` of the October file writes.
-std::string october_replayed() {
-  std::ifstream in(DUEDAY_EXAMPLES_DIR "/october-2026/commands.jsonl");
-  std::ostringstream text;
-  jsonl_sink out(text);
-  engine e(test::cal(), builtin_policies(), out);
-  (void)replay(in, "commands.jsonl", e, out);
-  out.flush();
-  return text.str();
-}
-
-// Every event in the outbox, one line each; checks the sequence numbers run 1, 2, ...
-std::string outbox_text(storage& s, std::uint64_t first = 1) {
-  std::string text;
-  std::uint64_t expected = first;
-  for (;;) {
-    const auto batch = s.read_events(expected - 1, 100);
-    if (batch.empty()) break;
-    for (const auto& e : batch) {
-      REQUIRE(e.sequence == expected);
-      ++expected;
-      text += e.json + "\n";
-    }
-  }
-  return text;
-}
-
-std::unique_ptr<storage> open_db(const fs::path& file) { return std::make_unique<sqlite_storage>(file); }
-
-// Applies commands[from, to) in batches of `batch`, with ids "c<line>".
-void feed(durable_engine& d, const std::vector<command>& commands, std::size_t from, std::size_t to,
-          std::size_t batch) {
-  for (std::size_t i = from; i < to; i += batch) {
-    const std::size_t n = std::min(batch, to - i);
-    std::vector<std::string> ids;
-    for (std::size_t k = i; k < i + n; ++k) ids.push_back("c" + std::to_string(k + 1));
-    (void)d.apply(std::span(commands).subspan(i, n), ids);
-  }
-}
-
-// Runs SQL on a closed store, as another program would.
-void poke(const fs::path& file, const char* sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(file.c_str(), &db) == SQLITE_OK);
-  char* msg = nullptr;
-  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &msg);
-  INFO((msg ? msg : ""));
-  sqlite3_free(msg);
-  sqlite3_close(db);
-  REQUIRE(rc == SQLITE_OK);
-}
 
 // Delegates to a SQLite store; append throws while `fail` is set.
 class failing_storage final : public storage {
@@ -153,43 +70,43 @@ TEST_CASE("store: the snapshot written in pieces is to_snapshot_json's bytes") {
 }
 
 TEST_CASE("store: interrupted runs, with and without checkpoints, write the outbox an uninterrupted replay writes") {
-  const std::string expected = october_replayed();
-  const auto commands = october_commands();
+  const std::string expected = october_replay();
+  const auto commands = october();
   REQUIRE(commands.size() == 977);
   for (const std::uint64_t every : {std::uint64_t{0}, std::uint64_t{130}}) {
     CAPTURE(every);
-    temp_dir dir;
+    store_dir dir;
     const fs::path db = dir.path / "monitor.db";
     durable_options o;
     o.checkpoint_every = every;
     {
-      durable_engine d(open_db(db), test::cal(), builtin_policies(), o);
+      durable_engine d(sqlite_at(db), test::cal(), builtin_policies(), o);
       // Batches of 70 end at 70, 140, 210, 280, 350, 400: checkpoints (130 commands or more since
       // the last) at 140 and 280, and 281..400 only in the journal.
-      feed(d, commands, 0, 400, 70);
+      feed_batches(d, commands, 0, 400, 70);
       CHECK(d.position() == 400);
     }
     {
-      durable_engine d(open_db(db), test::cal(), builtin_policies(), o);  // reopened: checkpoint + journal
+      durable_engine d(sqlite_at(db), test::cal(), builtin_policies(), o);  // reopened: checkpoint + journal
       CHECK(d.position() == 400);
       CHECK(d.storage().checkpoint_position() == (every == 0 ? std::nullopt : std::optional<std::uint64_t>(280)));
-      feed(d, commands, 400, 700, 1);  // checkpoints at 410, 540 and 670
+      feed_batches(d, commands, 400, 700, 1);  // checkpoints at 410, 540 and 670
     }
-    durable_engine d(open_db(db), test::cal(), builtin_policies(), o);
+    durable_engine d(sqlite_at(db), test::cal(), builtin_policies(), o);
     CHECK(d.storage().checkpoint_position() == (every == 0 ? std::nullopt : std::optional<std::uint64_t>(670)));
-    feed(d, commands, 700, commands.size(), 1000);
+    feed_batches(d, commands, 700, commands.size(), 1000);
     CHECK(d.position() == 977);
-    CHECK(outbox_text(d.storage()) == expected);
+    CHECK(outbox_of(d.storage()) == expected);
     // The refused line (the one late delivery) names its line, as replay's event does.
     CHECK(expected.find("\"type\":\"rejected\"") != std::string::npos);
   }
 }
 
 TEST_CASE("store: a command id already applied is a duplicate, in an earlier batch or the same one") {
-  temp_dir dir;
-  const auto commands = october_commands();
-  durable_engine d(open_db(dir.path / "s.db"), test::cal(), builtin_policies());
-  feed(d, commands, 0, 10, 10);
+  store_dir dir;
+  const auto commands = october();
+  durable_engine d(sqlite_at(dir.path / "s.db"), test::cal(), builtin_policies());
+  feed_batches(d, commands, 0, 10, 10);
   const std::uint64_t events = d.storage().last_sequence();
   // The feeder resends from command 6 on: 6..10 are answered as duplicates, 11 and 12 apply.
   std::vector<std::string> ids;
@@ -210,32 +127,32 @@ TEST_CASE("store: a command id already applied is a duplicate, in an earlier bat
 }
 
 TEST_CASE("store: a failing commit leaves the store and the engine as before, and a retry continues exactly") {
-  temp_dir dir;
-  const auto commands = october_commands();
+  store_dir dir;
+  const auto commands = october();
   const fs::path file = dir.path / "s.db";
   auto owned = std::make_unique<failing_storage>(file);
   failing_storage& s = *owned;
   durable_engine d(std::move(owned), test::cal(), builtin_policies());
-  feed(d, commands, 0, 300, 100);
+  feed_batches(d, commands, 0, 300, 100);
   const std::string before = snapshot(d.engine());
   const std::uint64_t seq = s.last_sequence();
   s.fail = true;
-  CHECK_THROWS_WITH_AS(feed(d, commands, 300, 400, 100), "store test: disk full", store_error);
+  CHECK_THROWS_WITH_AS(feed_batches(d, commands, 300, 400, 100), "store test: disk full", store_error);
   CHECK(snapshot(d.engine()) == before);  // reloaded: the 100 commands it applied are gone
   CHECK(d.position() == 300);
   CHECK(s.position() == 300);
   CHECK(s.last_sequence() == seq);
   CHECK_FALSE(s.has_command("c301"));
   s.fail = false;
-  feed(d, commands, 300, commands.size(), 100);  // the feeder retries
-  CHECK(outbox_text(s) == october_replayed());
+  feed_batches(d, commands, 300, commands.size(), 100);  // the feeder retries
+  CHECK(outbox_of(s) == october_replay());
 }
 
 TEST_CASE("store: consumers acknowledge under their names; events every consumer has are pruned") {
-  temp_dir dir;
-  const auto commands = october_commands();
-  durable_engine d(open_db(dir.path / "s.db"), test::cal(), builtin_policies());
-  feed(d, commands, 0, 20, 20);
+  store_dir dir;
+  const auto commands = october();
+  durable_engine d(sqlite_at(dir.path / "s.db"), test::cal(), builtin_policies());
+  feed_batches(d, commands, 0, 20, 20);
   storage& s = d.storage();
   const std::uint64_t last = s.last_sequence();
   REQUIRE(last >= 10);
@@ -258,9 +175,9 @@ TEST_CASE("store: consumers acknowledge under their names; events every consumer
   CHECK(s.prune() == 4);  // 4..7
   CHECK(s.read_events(0, 1).at(0).sequence == 8);
   // Sequence numbers go on after pruning.
-  feed(d, commands, 20, 30, 10);
+  feed_batches(d, commands, 20, 30, 10);
   CHECK(s.last_sequence() > last);
-  CHECK(outbox_text(s, 8).size() > 0);
+  CHECK(outbox_of(s, 8).size() > 0);
 }
 
 TEST_CASE("store: each event has a key naming case, clock, kind, level, due, calendar, instant and line") {
@@ -281,53 +198,53 @@ TEST_CASE("store: each event has a key naming case, clock, kind, level, due, cal
 }
 
 TEST_CASE("store: a store is refused with another calendar, other policies or a newer schema") {
-  temp_dir dir;
+  store_dir dir;
   const fs::path file = dir.path / "s.db";
-  { durable_engine d(open_db(file), test::cal(), builtin_policies()); }
+  { durable_engine d(sqlite_at(file), test::cal(), builtin_policies()); }
   const calendar other = test::cal().with_office_hours(office_hours::whole_day());
   REQUIRE(other.fingerprint() != test::cal().fingerprint());
-  CHECK_THROWS_WITH_AS(durable_engine(open_db(file), other, builtin_policies()),
+  CHECK_THROWS_WITH_AS(durable_engine(sqlite_at(file), other, builtin_policies()),
                        doctest::Contains("created with calendar"), store_error);
   std::vector<sla_policy> changed = builtin_policies().all();
   changed.at(0).version = "2099.1";
-  CHECK_THROWS_WITH_AS(durable_engine(open_db(file), test::cal(), policy_set(changed)), doctest::Contains("@2099.1"),
+  CHECK_THROWS_WITH_AS(durable_engine(sqlite_at(file), test::cal(), policy_set(changed)), doctest::Contains("@2099.1"),
                        store_error);
-  poke(file, "PRAGMA user_version = 3");
+  run_sql(file, "PRAGMA user_version = 3");
   CHECK_THROWS_WITH_AS(sqlite_storage{file}, doctest::Contains("newer dueday (store schema 3"), store_error);
 }
 
 TEST_CASE("store: a file that is no dueday store is refused") {
-  temp_dir dir;
+  store_dir dir;
   const fs::path text = dir.path / "notes.db";
   std::ofstream(text) << "not a database at all, but long enough to have a header of 100 bytes or so ..........";
   CHECK_THROWS_AS(sqlite_storage{text}, store_error);
   const fs::path other = dir.path / "other.db";
-  poke(other, "CREATE TABLE t(x)");
+  run_sql(other, "CREATE TABLE t(x)");
   CHECK_THROWS_WITH_AS(sqlite_storage{other}, doctest::Contains("not a dueday store"), store_error);
 }
 
 TEST_CASE("store: a corrupted checkpoint is refused as any bad snapshot, naming the store") {
-  temp_dir dir;
+  store_dir dir;
   const fs::path file = dir.path / "s.db";
   {
-    durable_engine d(open_db(file), test::cal(), builtin_policies());
-    feed(d, october_commands(), 0, 50, 50);
+    durable_engine d(sqlite_at(file), test::cal(), builtin_policies());
+    feed_batches(d, october(), 0, 50, 50);
     d.checkpoint();
     CHECK(d.storage().checkpoint_position() == std::uint64_t{50});
   }
-  poke(file,
-       "UPDATE checkpoint SET bytes = CAST(replace(CAST(bytes AS TEXT), '\"state\":\"running\"', "
-       "'\"state\":\"runing\"') AS BLOB)");
-  CHECK_THROWS_WITH_AS(durable_engine(open_db(file), test::cal(), builtin_policies()),
+  run_sql(file,
+          "UPDATE checkpoint SET bytes = CAST(replace(CAST(bytes AS TEXT), '\"state\":\"running\"', "
+          "'\"state\":\"runing\"') AS BLOB)");
+  CHECK_THROWS_WITH_AS(durable_engine(sqlite_at(file), test::cal(), builtin_policies()),
                        doctest::Contains("checkpoint at position 50: not a valid snapshot: cases["), store_error);
   // And a journal entry that is no command line, named by its position.
-  poke(file, "DELETE FROM checkpoint; UPDATE journal SET command = '{\"type\":\"opne\"}' WHERE position = 7");
-  CHECK_THROWS_WITH_AS(durable_engine(open_db(file), test::cal(), builtin_policies()), doctest::Contains("journal:7:"),
-                       parse_error);
+  run_sql(file, "DELETE FROM checkpoint; UPDATE journal SET command = '{\"type\":\"opne\"}' WHERE position = 7");
+  CHECK_THROWS_WITH_AS(durable_engine(sqlite_at(file), test::cal(), builtin_policies()),
+                       doctest::Contains("journal:7:"), parse_error);
 }
 
 TEST_CASE("store: a second writer is refused, by the lock or by the position it expected") {
-  temp_dir dir;
+  store_dir dir;
   const fs::path file = dir.path / "s.db";
   sqlite_storage a(file);
   a.initialize({0, "cal", {"p@1"}});
@@ -354,13 +271,13 @@ TEST_CASE("store: a second writer is refused, by the lock or by the position it 
 }
 
 TEST_CASE("store: the database is in WAL mode, and synchronous=NORMAL is only an option") {
-  temp_dir dir;
+  store_dir dir;
   const fs::path file = dir.path / "s.db";
   sqlite_options normal;
   normal.sync = sqlite_sync::normal;
   {
     durable_engine d(std::make_unique<sqlite_storage>(file, normal), test::cal(), builtin_policies());
-    feed(d, october_commands(), 0, 30, 30);
+    feed_batches(d, october(), 0, 30, 30);
   }
   sqlite3* db = nullptr;
   REQUIRE(sqlite3_open(file.c_str(), &db) == SQLITE_OK);
@@ -370,30 +287,30 @@ TEST_CASE("store: the database is in WAL mode, and synchronous=NORMAL is only an
   CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))) == "wal");
   sqlite3_finalize(st);
   sqlite3_close(db);
-  durable_engine d(open_db(file), test::cal(), builtin_policies());
+  durable_engine d(sqlite_at(file), test::cal(), builtin_policies());
   CHECK(d.position() == 30);
 }
 
 TEST_CASE("store: SQLite refusing a write part-way through a batch stores none of it") {
-  temp_dir dir;
+  store_dir dir;
   const fs::path file = dir.path / "s.db";
-  const auto commands = october_commands();
+  const auto commands = october();
   std::string before;
   std::uint64_t events = 0;
   {
-    durable_engine d(open_db(file), test::cal(), builtin_policies());
-    feed(d, commands, 0, 100, 100);
+    durable_engine d(sqlite_at(file), test::cal(), builtin_policies());
+    feed_batches(d, commands, 0, 100, 100);
     events = d.storage().last_sequence();
   }
   // The 11th event of the next batch fails, after ten were inserted in its transaction.
   const std::string trigger = "CREATE TRIGGER full BEFORE INSERT ON outbox WHEN NEW.seq > " +
                               std::to_string(events + 10) +
                               " BEGIN SELECT RAISE(ABORT, 'database or disk is full (test)'); END";
-  poke(file, trigger.c_str());
+  run_sql(file, trigger.c_str());
   {
-    durable_engine d(open_db(file), test::cal(), builtin_policies());
+    durable_engine d(sqlite_at(file), test::cal(), builtin_policies());
     before = snapshot(d.engine());
-    CHECK_THROWS_WITH_AS(feed(d, commands, 100, 300, 200),
+    CHECK_THROWS_WITH_AS(feed_batches(d, commands, 100, 300, 200),
                          doctest::Contains("cannot run a statement: database or disk is full (test)"), store_error);
     CHECK(snapshot(d.engine()) == before);
     CHECK(d.position() == 100);
@@ -402,15 +319,15 @@ TEST_CASE("store: SQLite refusing a write part-way through a batch stores none o
     CHECK(d.storage().read_events(events, 10).empty());  // the ten inserted were rolled back
     CHECK_FALSE(d.storage().has_command("c101"));
   }
-  poke(file, "DROP TRIGGER full");
-  durable_engine d(open_db(file), test::cal(), builtin_policies());
-  feed(d, commands, 100, commands.size(), 200);
-  CHECK(outbox_text(d.storage()) == october_replayed());
+  run_sql(file, "DROP TRIGGER full");
+  durable_engine d(sqlite_at(file), test::cal(), builtin_policies());
+  feed_batches(d, commands, 100, commands.size(), 200);
+  CHECK(outbox_of(d.storage()) == october_replay());
 }
 
 TEST_CASE("store: a command no JSON line can carry is refused as malformed, not journaled") {
-  temp_dir dir;
-  durable_engine d(open_db(dir.path / "s.db"), test::cal(), builtin_policies());
+  store_dir dir;
+  durable_engine d(sqlite_at(dir.path / "s.db"), test::cal(), builtin_policies());
   command bad;
   bad.kind = command_kind::open;
   bad.case_id = "W-\xff";  // not UTF-8
