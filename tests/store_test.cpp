@@ -346,3 +346,29 @@ TEST_CASE("store: a command no JSON line can carry is refused as malformed, not 
   CHECK(events[0].json.find(R"("type":"rejected")") != std::string::npos);
   CHECK(events[0].json.find(R"("code":"malformed")") != std::string::npos);
 }
+
+TEST_CASE("store: a reader's reads in read_together see one state while the writer commits") {
+  store_dir dir;
+  const fs::path file = dir.path / "s.db";
+  const auto commands = october();
+  durable_engine writer(sqlite_at(file), test::cal(), builtin_policies());
+  feed_batches(writer, commands, 0, 100, 50);
+  sqlite_storage reader(file, reader_options());
+  std::uint64_t before = 0;
+  std::uint64_t inside = 0;
+  std::uint64_t events_inside = 0;
+  reader.read_together([&] {
+    before = reader.position();
+    feed_batches(writer, commands, 100, 300, 100);  // two commits by the writer's connection
+    inside = reader.position();
+    events_inside = reader.last_sequence();
+  });
+  CHECK(before == 100);
+  CHECK(inside == 100);  // not the writer's 300: one snapshot for the whole body
+  CHECK(events_inside < reader.last_sequence());
+  CHECK(reader.position() == 300);
+  // An engine loaded through a reader is the writer's, position and all.
+  durable_engine seen(std::make_unique<sqlite_storage>(file, reader_options()), test::cal(), builtin_policies());
+  CHECK(seen.position() == 300);
+  CHECK(to_snapshot_json(seen.engine().state()) == to_snapshot_json(writer.engine().state()));
+}

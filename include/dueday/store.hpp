@@ -152,6 +152,10 @@ class storage {
   // Every registered consumer and what it acknowledged last (0: nothing), by name in byte order.
   // The default throws store_error: the calls above cannot list consumers.
   [[nodiscard]] virtual std::vector<std::pair<std::string, std::uint64_t>> consumers();
+  // Runs `body`, every read of which sees one state of the storage: a reader beside a running
+  // writer would otherwise see the writer's commits between two of its reads (a checkpoint, then
+  // the journal, then the position). No writes in `body`. The default just runs it.
+  virtual void read_together(const std::function<void()>& body) { body(); }
   // The last journal entry that carries an id, or nullopt when none does; its command is "" when
   // the journal was trimmed past it (its id and position are kept). The default reads the whole
   // journal.
@@ -162,11 +166,11 @@ class storage {
 enum class sqlite_sync : std::uint8_t {
   // synchronous=FULL (the default): a batch whose apply() returned survives a power loss.
   full,
-  // synchronous=NORMAL: still consistent after a crash of the process or the machine, but the
-  // last batches before a power loss or OS crash may be lost (WAL is synced only at checkpoints).
-  // Those commands are gone from the journal: a feeder that resends from its last acknowledged id
-  // applies them again, with the same events; a consumer may then see sequence numbers reused
-  // for those events (their keys still tell them apart).
+  // synchronous=NORMAL: still consistent after a crash of the process or the machine, and a
+  // killed process loses nothing, but the last batches before a power loss or OS crash may be lost
+  // (WAL is synced only at checkpoints) although apply() returned: a feeder that resends after its
+  // last acknowledged id does not send them again, so exactly once no longer holds, and later
+  // events reuse their sequence numbers (their keys still tell them apart).
   normal,
 };
 
@@ -226,6 +230,7 @@ class sqlite_storage final : public storage {
   std::optional<std::uint64_t> checkpoint_position() override;
   std::vector<std::pair<std::string, std::uint64_t>> consumers() override;
   std::optional<journal_entry> last_identified() override;
+  void read_together(const std::function<void()>& body) override;
 
  private:
   struct impl;

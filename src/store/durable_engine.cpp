@@ -302,6 +302,15 @@ struct durable_engine::impl {
     check_identity();
     sink.keep = false;
     std::optional<dueday::engine> e;
+    // The checkpoint, the journal after it and the position of one state, even beside a writer.
+    store->read_together([&] { e.emplace(load_state()); });
+    sink.keep = true;
+    sink.events.clear();
+    return std::move(*e);
+  }
+
+  dueday::engine load_state() {
+    std::optional<dueday::engine> e;
     std::optional<std::uint64_t> cp;
     try {
       // Piece by piece: the checkpoint's text is never whole in memory (the state it gives is).
@@ -332,8 +341,6 @@ struct durable_engine::impl {
     position = pos;
     sequence = store->last_sequence();
     checkpointed = cp.value_or(0);
-    sink.keep = true;
-    sink.events.clear();
     return std::move(*e);
   }
 

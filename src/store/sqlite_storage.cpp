@@ -365,6 +365,12 @@ std::vector<std::pair<std::string, std::uint64_t>> sqlite_storage::consumers() {
   return out;
 }
 
+// One read transaction (WAL: one snapshot of the database) around all of body's statements.
+void sqlite_storage::read_together(const std::function<void()>& body) {
+  const impl::reading r(*p_);
+  body();
+}
+
 // From the ids, which outlive the journal rows a checkpoint trimmed (their command is then "").
 std::optional<journal_entry> sqlite_storage::last_identified() {
   impl::stmt q(*p_,

@@ -40,7 +40,12 @@ long holder_pid(int fd) {
 }  // namespace
 
 void writer_lock::take(const std::filesystem::path& database, const std::string& name) {
-  const std::filesystem::path path = database.string() + "-writer";
+  // Named after the file the path resolves to: SQLite follows symbolic links to the database (its
+  // -wal and -shm files sit next to the real file), so two writers reaching it by two names must
+  // meet at one lock. Two hard links to one file are not told apart.
+  std::error_code resolved;
+  const std::filesystem::path real = std::filesystem::weakly_canonical(database, resolved);
+  const std::filesystem::path path = (resolved ? database : real).string() + "-writer";
   const auto refuse = [&](const std::string& what) { throw store_error(fmt::format("store {}: {}", name, what)); };
   for (int attempt = 0; attempt < 100; ++attempt) {
     const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);

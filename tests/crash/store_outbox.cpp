@@ -13,7 +13,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    dueday::sqlite_storage store(argv[1]);
+    dueday::sqlite_options reader;
+    reader.read_only = true;  // never creates the file, never takes the writer's lock
+    dueday::sqlite_storage store(argv[1], reader);
     std::uint64_t n = 0;
     for (;;) {
       const auto events = store.read_events(n, 1000);
