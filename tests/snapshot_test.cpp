@@ -97,13 +97,14 @@ std::string mutate(std::string text, std::string_view from, std::string_view to,
   return text.replace(p, from.size(), to);
 }
 
+// What parse_snapshot_json makes of `text`: its refusal, or "accepted " and the state it read,
+// written back (so that two readers that both accept are also checked to read the same state).
 std::string refusal(const std::string& text) {
   try {
-    (void)parse_snapshot_json(text);
+    return "accepted " + to_snapshot_json(parse_snapshot_json(text));
   } catch (const error& e) {
     return e.what();
   }
-  return "accepted";
 }
 
 // The same through snapshot_reader, fed `piece` bytes at a time.
@@ -111,11 +112,10 @@ std::string streamed_refusal(const std::string& text, std::size_t piece) {
   try {
     snapshot_reader r;
     for (std::size_t k = 0; k < text.size(); k += piece) r.feed(std::string_view(text).substr(k, piece));
-    (void)r.finish();
+    return "accepted " + to_snapshot_json(r.finish());
   } catch (const error& e) {
     return e.what();
   }
-  return "accepted";
 }
 
 }  // namespace
