@@ -67,11 +67,14 @@ std::optional<milliseconds> follow_for(const std::string& text) {
 }
 
 // The line for one stored event: {"seq":N,"key":KEY, then the event's own fields. A row that is
-// not an event (a key that is no JSON array, an event that is no JSON object) is refused: an
+// not an event (a key that is no JSON array, an event that is no JSON object, either spread over
+// lines: JSON allows line breaks between tokens, a JSON Lines output does not) is refused: an
 // outbox is read back as any input.
 void append_line(std::string& out, const dueday::outbox_event& e, const std::string& store) {
-  const bool key_ok = !e.key.empty() && e.key.front() == '[' && nlohmann::json::accept(e.key);
-  const bool event_ok = e.json.size() >= 2 && e.json.front() == '{' && nlohmann::json::accept(e.json);
+  const auto one_line = [](const std::string& t) { return t.find_first_of("\r\n") == std::string::npos; };
+  const bool key_ok = !e.key.empty() && e.key.front() == '[' && one_line(e.key) && nlohmann::json::accept(e.key);
+  const bool event_ok =
+      e.json.size() >= 2 && e.json.front() == '{' && one_line(e.json) && nlohmann::json::accept(e.json);
   if (!key_ok || !event_ok) {
     throw dueday::store_error(fmt::format("store {}: outbox event {}: the {} is not a JSON {}", store, e.sequence,
                                           key_ok ? "event" : "key", key_ok ? "object" : "array"));

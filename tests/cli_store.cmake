@@ -47,6 +47,7 @@ if(TIMEOUT)
 endif()
 store_scenario("a missing store is named and not created" missing)
 store_scenario("events refuses a damaged outbox row, printing nothing of its batch" damaged DB ${S}/damaged.db)
+store_scenario("events refuses an outbox row spread over lines (JSON, but no JSON Lines)" spread DB ${S}/spread.db)
 
 # The text forms. KM-2026-0128 comes first (store_cli.cmake works out its figures); KM-2026-0145's
 # survey was paused 10-27 11:00 to 10-29 12:20 and is due 11-04 01:20 with 145200 s = 1.68 WD left.

@@ -2,12 +2,14 @@
 // `dueday run`), for the CLI tests of `dueday events` and `dueday status` (cli_store.cmake).
 //
 //   store_fixture DB COMMANDS [--from N] [--to N] [--checkpoint-at N] [--delay-ms D] [--break-event SEQ]
+//                [--spread-event SEQ]
 //
 // Applies lines N..M of COMMANDS (1-based, inclusive; default all) to the store in DB (created when
 // missing), each with the id "line-<n>", in batches of 100, under the bundled calendar and
 // policies. --checkpoint-at N writes a checkpoint once line N is applied. --delay-ms waits that
 // long before opening the store (a writer that comes while `events --follow` polls).
-// --break-event SEQ then overwrites that outbox event with text that is no JSON (a damaged store).
+// --break-event SEQ then overwrites that outbox event with text that is no JSON (a damaged store);
+// --spread-event SEQ breaks its line before each comma (still JSON, no longer one line).
 // Exit 0, or 1 with one line on stderr.
 #include <sqlite3.h>
 #include <dueday/dueday.hpp>
@@ -28,7 +30,7 @@ int main(int argc, char** argv) {
       throw std::runtime_error(
           "usage: store_fixture DB COMMANDS [--from N] [--to N] [--checkpoint-at N] [--delay-ms D] [--break-event "
           "SEQ]");
-    long from = 1, to = -1, checkpoint_at = -1, delay = 0, broken = 0;
+    long from = 1, to = -1, checkpoint_at = -1, delay = 0, broken = 0, spread = 0;
     for (int i = 3; i + 1 < argc; i += 2) {
       const std::string_view opt = argv[i];
       const long v = std::stol(argv[i + 1]);
@@ -42,6 +44,8 @@ int main(int argc, char** argv) {
         delay = v;
       else if (opt == "--break-event")
         broken = v;
+      else if (opt == "--spread-event")
+        spread = v;
       else
         throw std::runtime_error("unknown option " + std::string(opt));
     }
@@ -73,9 +77,12 @@ int main(int argc, char** argv) {
     }
     flush();
     d.reset();  // closes the store (and releases its lock)
-    if (broken > 0) {
+    if (broken > 0 || spread > 0) {
       sqlite3* db = nullptr;
-      const std::string sql = "UPDATE outbox SET event = 'not json' WHERE seq = " + std::to_string(broken);
+      const std::string sql =
+          broken > 0
+              ? "UPDATE outbox SET event = 'not json' WHERE seq = " + std::to_string(broken)
+              : "UPDATE outbox SET event = replace(event, ',', char(10) || ',') WHERE seq = " + std::to_string(spread);
       const bool ok = sqlite3_open(argv[1], &db) == SQLITE_OK &&
                       sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK;
       const std::string why = ok ? "" : sqlite3_errmsg(db);

@@ -312,6 +312,14 @@ elseif(MODE STREQUAL "damaged")
     message(FATAL_ERROR "status: ${out}")
   endif()
 
+elseif(MODE STREQUAL "spread")
+  # Event 3 still holds a JSON object, but over several lines: no JSON Lines output can carry it.
+  write_store(${DB} --to 10 --spread-event 3)
+  cli(2 events --db ${DB})
+  if(NOT out STREQUAL "" OR NOT err MATCHES "^dueday: store [^\n]*spread.db: outbox event 3: the event is not a JSON object\n$")
+    message(FATAL_ERROR "stdout: ${out}\nstderr: ${err}")
+  endif()
+
 elseif(MODE STREQUAL "missing")
   # A missing store is named and not created, by either command.
   file(REMOVE ${WORK}/none.db)
