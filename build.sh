@@ -46,7 +46,7 @@ case "$what" in
     ;;
   test)
     clang-format --dry-run -Werror include/dueday/*.hpp include/dueday/interop/*.hpp src/*.cpp src/detail/*.hpp \
-      src/engine/*.cpp src/engine/*.hpp src/store/*.cpp src/report/*.cpp src/report/*.hpp tests/*.hpp \
+      src/engine/*.cpp src/engine/*.hpp src/store/*.cpp src/store/*.hpp src/report/*.cpp src/report/*.hpp tests/*.hpp \
       examples/*.cpp examples/*.hpp tests/*.cpp tests/install/*.cpp tests/subproject/*.cpp bench/*.cpp \
       tests/fuzz/*.cpp tests/fuzz/*.hpp tests/crash/*.cpp
     # Time enters the library only as arguments: nothing in it reads a clock or the host zone.

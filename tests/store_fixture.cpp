@@ -9,9 +9,9 @@
 // policies. --checkpoint-at N writes a checkpoint once line N is applied. --delay-ms waits that
 // long before opening the store (a writer that comes while `events --follow` polls).
 // --break-event SEQ then overwrites that outbox event with text that is no JSON (a damaged store);
-// --spread-event SEQ breaks its line before each comma (still JSON, no longer one line).
+// --spread-event SEQ breaks its line before each comma (still JSON, no longer one line: the row
+// holding it then holds more lines than events).
 // Exit 0, or 1 with one line on stderr.
-#include <sqlite3.h>
 #include <dueday/dueday.hpp>
 
 #include <chrono>
@@ -23,6 +23,8 @@
 #include <string_view>
 #include <thread>
 #include <vector>
+
+#include "store_rows.hpp"
 
 int main(int argc, char** argv) {
   try {
@@ -77,17 +79,12 @@ int main(int argc, char** argv) {
     }
     flush();
     d.reset();  // closes the store (and releases its lock)
-    if (broken > 0 || spread > 0) {
-      sqlite3* db = nullptr;
-      const std::string sql =
-          broken > 0
-              ? "UPDATE outbox SET event = 'not json' WHERE seq = " + std::to_string(broken)
-              : "UPDATE outbox SET event = replace(event, ',', char(10) || ',') WHERE seq = " + std::to_string(spread);
-      const bool ok = sqlite3_open(argv[1], &db) == SQLITE_OK &&
-                      sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK;
-      const std::string why = ok ? "" : sqlite3_errmsg(db);
-      sqlite3_close(db);
-      if (!ok) throw std::runtime_error("cannot break the event: " + why);
+    if (broken > 0)
+      dueday::test::replace_entry(argv[1], "outbox", "events", static_cast<std::uint64_t>(broken), "not json");
+    if (spread > 0) {
+      std::string text = dueday::test::entry(argv[1], "outbox", "events", static_cast<std::uint64_t>(spread));
+      for (std::size_t at = 0; (at = text.find(',', at)) != std::string::npos; at += 2) text.insert(at, "\n");
+      dueday::test::replace_entry(argv[1], "outbox", "events", static_cast<std::uint64_t>(spread), text);
     }
     return 0;
   } catch (const std::exception& e) {

@@ -1,5 +1,6 @@
-// The SQLite store's schema 2: migration from schema 1 (what the first store wrote), the journal
-// trimmed behind checkpoints with its ids kept, and readers that refuse every write.
+// The SQLite store's schema 3: migration from schemas 1 and 2 (what earlier stores wrote), damaged
+// rows, the journal trimmed behind checkpoints with its ids kept, and readers that refuse every
+// write.
 #include <doctest/doctest.h>
 #include <sqlite3.h>
 #include <dueday/snapshot.hpp>
@@ -10,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "store_rows.hpp"
 #include "store_support.hpp"
 
 using namespace dueday;
@@ -28,6 +30,18 @@ constexpr const char* schema_1 =
     "CREATE TABLE checkpoint(position INTEGER NOT NULL, part INTEGER NOT NULL, bytes BLOB NOT NULL,"
     " PRIMARY KEY(position, part)) WITHOUT ROWID;"
     "PRAGMA user_version = 1;";
+
+// The tables of schema 2: the ids in a table of their own, a row per journal entry and per event.
+constexpr const char* schema_2 =
+    "PRAGMA journal_mode=WAL;"
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE journal(position INTEGER PRIMARY KEY, id TEXT, command TEXT NOT NULL);"
+    "CREATE TABLE ids(id TEXT PRIMARY KEY, position INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE outbox(seq INTEGER PRIMARY KEY, key TEXT NOT NULL, event TEXT NOT NULL);"
+    "CREATE TABLE consumers(name TEXT PRIMARY KEY, acked INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE checkpoint(position INTEGER NOT NULL, part INTEGER NOT NULL, bytes BLOB NOT NULL,"
+    " PRIMARY KEY(position, part)) WITHOUT ROWID;"
+    "PRAGMA user_version = 2;";
 
 // The rows of a query, one line each, columns as SQL literals.
 std::string rows(const fs::path& file, const std::string& sql) {
@@ -49,72 +63,133 @@ std::string rows(const fs::path& file, const std::string& sql) {
   return out;
 }
 
-// Every table a schema-1 store has, in key order.
+// Every entry a store holds, in one text: meta, journal, outbox, consumers and checkpoint rows in
+// rows()'s form, a journal entry as (position, id or NULL, command) and an event as (seq, key,
+// event) whether the store keeps them a row each (schemas 1 and 2) or packed (schema 3, read
+// through a reader).
 std::string contents(const fs::path& file) {
-  std::string all;
-  for (const char* sql :
-       {"SELECT * FROM meta ORDER BY key", "SELECT position, id, command FROM journal ORDER BY position",
-        "SELECT * FROM outbox ORDER BY seq", "SELECT * FROM consumers ORDER BY name",
-        "SELECT * FROM checkpoint ORDER BY position, part", "PRAGMA user_version"})
-    all += std::string(sql) + "\n" + rows(file, sql);
-  return all;
+  std::string all = rows(file, "SELECT * FROM meta ORDER BY key");
+  if (rows(file, "PRAGMA user_version") == "1:3|\n") {
+    sqlite_storage r(file, reader_options());
+    r.read_journal(0, [&](const journal_entry& e) {
+      all += "1:" + std::to_string(e.position) + "|" + (e.id.empty() ? "5:" : "3:" + e.id) + "|3:" + e.command + "|\n";
+    });
+    for (const outbox_event& e : r.read_events(0, SIZE_MAX))
+      all += "1:" + std::to_string(e.sequence) + "|3:" + e.key + "|3:" + e.json + "|\n";
+  } else {
+    all += rows(file, "SELECT position, id, command FROM journal ORDER BY position");
+    all += rows(file, "SELECT seq, key, event FROM outbox ORDER BY seq");
+  }
+  return all + rows(file, "SELECT * FROM consumers ORDER BY name") +
+         rows(file, "SELECT * FROM checkpoint ORDER BY position, part");
 }
 
-// A store of schema 1 holding what `from` (a closed store of this build) holds.
-void write_schema_1(const fs::path& from, const fs::path& file) {
-  run_sql(file, schema_1);
+// A store of schema 1 or 2 holding what `from` (a closed store of this build) holds.
+void write_schema(int version, const fs::path& from, const fs::path& file) {
+  run_sql(file, version == 1 ? schema_1 : schema_2);
   const std::string copy = "ATTACH '" + from.string() +
                            "' AS n; BEGIN;"
                            "INSERT INTO meta SELECT * FROM n.meta;"
-                           "INSERT INTO journal SELECT position, id, command FROM n.journal;"
-                           "INSERT INTO outbox SELECT * FROM n.outbox;"
                            "INSERT INTO consumers SELECT * FROM n.consumers;"
                            "INSERT INTO checkpoint SELECT * FROM n.checkpoint; COMMIT; DETACH n;";
   run_sql(file, copy.c_str());
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(file.c_str(), &db) == SQLITE_OK);
+  const auto insert = [&](const char* sql, std::int64_t n, const std::string& a, const std::string& b) {
+    sqlite3_stmt* st = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK);
+    sqlite3_bind_int64(st, 1, n);
+    if (!a.empty()) sqlite3_bind_text(st, 2, a.data(), static_cast<int>(a.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, b.data(), static_cast<int>(b.size()), SQLITE_TRANSIENT);
+    CHECK(sqlite3_step(st) == SQLITE_DONE);
+    sqlite3_finalize(st);
+  };
+  sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
+  sqlite_storage r(from, reader_options());
+  r.read_journal(0, [&](const journal_entry& e) {
+    const auto at = static_cast<std::int64_t>(e.position);
+    insert("INSERT INTO journal(position, id, command) VALUES(?1, ?2, ?3)", at, e.id, e.command);
+    if (version == 2 && !e.id.empty()) insert("INSERT INTO ids(position, id) VALUES(?1, ?3)", at, "", e.id);
+  });
+  for (const outbox_event& e : r.read_events(0, SIZE_MAX))
+    insert("INSERT INTO outbox(seq, key, event) VALUES(?1, ?2, ?3)", static_cast<std::int64_t>(e.sequence), e.key,
+           e.json);
+  sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
 }
 
 std::string store_of(const fs::path& file) { return "store " + file.string(); }
 
 }  // namespace
 
-TEST_CASE("store schema: a schema-1 store is migrated to 2 by its writer, its contents unchanged, and goes on") {
-  store_dir dir;
-  const fs::path now = dir.path / "now.db";
-  const fs::path old = dir.path / "old.db";
-  const auto commands = october();
-  {
-    durable_engine d(sqlite_at(now), cal(), builtin_policies());
-    feed_batches(d, commands, 0, 200, 100);
-    d.checkpoint();
-    feed_batches(d, commands, 200, 300, 100);
-    d.storage().acknowledge("sms", 5);
+TEST_CASE("store schema: a store of schema 1 or 2 is migrated to 3 by its writer, its entries unchanged, and goes on") {
+  for (const int version : {1, 2}) {
+    CAPTURE(version);
+    store_dir dir;
+    const fs::path now = dir.path / "now.db";
+    const fs::path old = dir.path / "old.db";
+    const auto commands = october();
+    {
+      durable_engine d(sqlite_at(now), cal(), builtin_policies());
+      feed_batches(d, commands, 0, 200, 100);
+      d.checkpoint();
+      feed_batches(d, commands, 200, 300, 100);
+      d.storage().acknowledge("sms", 5);
+    }
+    write_schema(version, now, old);
+    const std::string before = contents(old);
+    REQUIRE(rows(old, "PRAGMA user_version") == "1:" + std::to_string(version) + "|\n");
+    REQUIRE(before == contents(now));  // the test's own copy holds what the store holds
+
+    CHECK_THROWS_WITH_AS(sqlite_storage(old, reader_options()),
+                         (store_of(old) + ": store schema " + std::to_string(version) +
+                          " needs migrating to 3: open it for writing once")
+                             .c_str(),
+                         store_error);
+    { sqlite_storage writer(old); }  // migrates
+    CHECK(rows(old, "PRAGMA user_version") == "1:3|\n");
+    CHECK(contents(old) == before);
+    // Every id of the journal, with its position (300 commands, ids c1..c300), and a row per entry.
+    CHECK(rows(old, "SELECT count(*), min(position), max(position) FROM ids") == "1:300|1:1|1:300|\n");
+    CHECK(rows(old, "SELECT count(*), sum(last = first) FROM journal") == "1:300|1:300|\n");
+
+    durable_engine d(sqlite_at(old), cal(), builtin_policies());
+    CHECK(d.position() == 300);
+    CHECK(d.storage().acknowledged("sms") == std::uint64_t{5});
+    const std::vector<std::string> again = {"c7"};
+    CHECK(d.apply(std::span(commands).subspan(6, 1), again).at(0).result == outcome::status::duplicate);
+    feed_batches(d, commands, 300, commands.size(), 100);
+    CHECK(outbox_of(d.storage()) == october_replay());
   }
-  write_schema_1(now, old);
-  const std::string before = contents(old);
-  REQUIRE(before.find("PRAGMA user_version\n1:1|") != std::string::npos);
+}
 
-  CHECK_THROWS_WITH_AS(sqlite_storage(old, reader_options()),
-                       (store_of(old) + ": store schema 1 needs migrating to 2: open it for writing once").c_str(),
-                       store_error);
-  { sqlite_storage writer(old); }  // migrates
-  std::string after = contents(old);
-  const std::string version_1 = "PRAGMA user_version\n1:1|";
-  const std::string version_2 = "PRAGMA user_version\n1:2|";
-  REQUIRE(after.find(version_2) != std::string::npos);
-  after.replace(after.find(version_2), version_2.size(), version_1);
-  CHECK(after == before);
-  // The ids moved: every id of the journal, with its position (300 commands, ids c1..c300).
-  CHECK(rows(old, "SELECT count(*), min(position), max(position) FROM ids") == "1:300|1:1|1:300|\n");
-  CHECK(rows(old, "SELECT id, position FROM ids ORDER BY id") ==
-        rows(old, "SELECT id, position FROM journal WHERE id IS NOT NULL ORDER BY id"));
-
-  durable_engine d(sqlite_at(old), cal(), builtin_policies());
-  CHECK(d.position() == 300);
-  CHECK(d.storage().acknowledged("sms") == std::uint64_t{5});
-  const std::vector<std::string> again = {"c7"};
-  CHECK(d.apply(std::span(commands).subspan(6, 1), again).at(0).result == outcome::status::duplicate);
-  feed_batches(d, commands, 300, commands.size(), 100);
-  CHECK(outbox_of(d.storage()) == october_replay());
+TEST_CASE("store schema: a damaged row is refused, naming its entries") {
+  store_dir dir;
+  const fs::path file = dir.path / "s.db";
+  {
+    durable_engine d(sqlite_at(file), cal(), builtin_policies());
+    feed_batches(d, october(), 0, 50, 50);  // one batch: the journal row of positions 1..50
+  }
+  const std::string events = entry(file, "outbox", "events", 2);
+  replace_entry(file, "outbox", "events", 2, events + "\n{}");  // a line more than the row's events
+  {
+    sqlite_storage r(file, reader_options());
+    CHECK(r.last_sequence() > 2);
+    CHECK_THROWS_WITH_AS((void)r.read_events(0, 1), doctest::Contains(": the outbox row of events 1.."), store_error);
+    CHECK_THROWS_WITH_AS((void)r.read_events(0, 1), doctest::Contains("is damaged: it does not hold"), store_error);
+  }
+  replace_entry(file, "journal", "commands", 7, "{");  // one line still: read back, refused as a command
+  CHECK_THROWS_WITH_AS(durable_engine(sqlite_at(file), cal(), builtin_policies()), doctest::Contains("journal:7:"),
+                       parse_error);
+  run_sql(file, "UPDATE journal SET last = 49");
+  CHECK_THROWS_WITH_AS(
+      durable_engine(sqlite_at(file), cal(), builtin_policies()),
+      (store_of(file) + ": the journal row of positions 1..49 is damaged: it does not hold 49 entries, one a line")
+          .c_str(),
+      store_error);
+  run_sql(file, "UPDATE journal SET last = 0");
+  CHECK_THROWS_WITH_AS(durable_engine(sqlite_at(file), cal(), builtin_policies()),
+                       (store_of(file) + ": the journal row of positions 1..0 is damaged").c_str(), store_error);
 }
 
 TEST_CASE("store schema: a migration that fails leaves the schema-1 store as it was") {
@@ -126,7 +201,7 @@ TEST_CASE("store schema: a migration that fails leaves the schema-1 store as it 
     durable_engine d(sqlite_at(now), cal(), builtin_policies());
     feed_batches(d, commands, 0, 50, 50);
   }
-  write_schema_1(now, old);
+  write_schema(1, now, old);
   run_sql(old, "CREATE TABLE ids(x)");  // in the way of the migration's own
   const std::string before = contents(old);
   CHECK_THROWS_WITH_AS(sqlite_storage{old},
@@ -139,8 +214,8 @@ TEST_CASE("store schema: a newer schema is refused by a reader as by a writer") 
   store_dir dir;
   const fs::path file = dir.path / "s.db";
   { sqlite_storage s(file); }
-  run_sql(file, "PRAGMA user_version = 3");
-  const std::string newer = store_of(file) + ": written by a newer dueday (store schema 3, this build reads up to 2)";
+  run_sql(file, "PRAGMA user_version = 4");
+  const std::string newer = store_of(file) + ": written by a newer dueday (store schema 4, this build reads up to 3)";
   CHECK_THROWS_WITH_AS(sqlite_storage{file}, newer.c_str(), store_error);
   CHECK_THROWS_WITH_AS(sqlite_storage(file, reader_options()), newer.c_str(), store_error);
 }
@@ -188,7 +263,7 @@ TEST_CASE("store journal: trimmed behind each checkpoint, its ids still catch du
       CHECK(out.result == outcome::status::duplicate);
     CHECK(d.position() == 450);
   }
-  CHECK(rows(file, "SELECT count(*), min(position) FROM journal") == "1:30|1:421|\n");
+  CHECK(rows(file, "SELECT sum(last - first + 1), min(first) FROM journal") == "1:30|1:421|\n");
   CHECK(rows(file, "SELECT count(*) FROM ids") == "1:450|\n");
   durable_engine d(sqlite_at(file), cal(), builtin_policies(), o);  // checkpoint 420 + journal 421..450
   CHECK(d.position() == 450);

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "store_rows.hpp"
 #include "store_support.hpp"
 #include "support.hpp"
 
@@ -148,36 +149,93 @@ TEST_CASE("store: a failing commit leaves the store and the engine as before, an
   CHECK(outbox_of(s) == october_replay());
 }
 
-TEST_CASE("store: consumers acknowledge under their names; events every consumer has are pruned") {
+TEST_CASE("store: consumers acknowledge under their names; a batch's events every consumer has are pruned") {
   store_dir dir;
-  const auto commands = october();
-  durable_engine d(sqlite_at(dir.path / "s.db"), test::cal(), builtin_policies());
-  feed_batches(d, commands, 0, 20, 20);
-  storage& s = d.storage();
-  const std::uint64_t last = s.last_sequence();
-  REQUIRE(last >= 10);
+  sqlite_storage s(dir.path / "s.db");
+  s.initialize({0, "cal", {"p@1"}});
+  // Three batches of one tick each, raising the events 1..3, 4..7 and 8..10.
+  std::uint64_t pos = 0;
+  std::uint64_t seq = 0;
+  const auto batch = [&](std::uint64_t events) {
+    const journal_entry tick{pos + 1, "", R"({"type":"tick","at":"2026-10-01T00:00:00+08:00"})"};
+    std::vector<outbox_event> out;
+    for (std::uint64_t k = 0; k < events; ++k) out.push_back({++seq, "[" + std::to_string(seq) + "]", "{}"});
+    s.append(pos++, std::span(&tick, 1), out);
+  };
+  batch(3);
+  batch(4);
+  batch(3);
+  CHECK(s.last_sequence() == 10);
   CHECK(s.prune() == 0);  // no consumer yet: nothing is known to be read
   s.register_consumer("sms");
   s.register_consumer("circular");
   CHECK(s.acknowledged("sms") == std::uint64_t{0});
   CHECK(s.acknowledged("nobody") == std::nullopt);
   s.acknowledge("sms", 7);
-  s.acknowledge("circular", 3);
+  s.acknowledge("circular", 5);
   s.acknowledge("sms", 5);  // older: no effect
   CHECK(s.acknowledged("sms") == std::uint64_t{7});
-  CHECK_THROWS_AS(s.acknowledge("sms", last + 1), store_error);
-  CHECK(s.prune() == 3);  // 1, 2, 3: both have them
+  CHECK_THROWS_AS(s.acknowledge("sms", 11), store_error);
+  CHECK(s.prune() == 3);  // 1..3: both have them; 4 and 5 wait for 6 and 7 of their batch
   const auto rest = s.read_events(0, 2);
   REQUIRE(rest.size() == 2);
   CHECK(rest[0].sequence == 4);
+  CHECK(rest[0].key == "[4]");
   CHECK(rest[1].sequence == 5);
   s.acknowledge("circular", 7);
   CHECK(s.prune() == 4);  // 4..7
   CHECK(s.read_events(0, 1).at(0).sequence == 8);
+  CHECK(s.read_events(8, 5).size() == 2);  // 9, 10
   // Sequence numbers go on after pruning.
-  feed_batches(d, commands, 20, 30, 10);
-  CHECK(s.last_sequence() > last);
-  CHECK(outbox_of(s, 8).size() > 0);
+  s.acknowledge("sms", 10);
+  s.acknowledge("circular", 10);
+  CHECK(s.prune() == 3);
+  CHECK(s.read_events(0, 10).empty());
+  batch(2);
+  const auto after = s.read_events(0, 10);
+  REQUIRE(after.size() == 2);
+  CHECK(after[0].sequence == 11);
+}
+
+TEST_CASE("store: entries and events are read across the rows of a batch from any number") {
+  // A batch of 3,000 commands is more than a row holds (1,024 entries): the journal and the outbox
+  // are read from inside a row, across rows, and up to a limit.
+  store_dir dir;
+  sqlite_storage s(dir.path / "s.db");
+  s.initialize({0, "cal", {"p@1"}});
+  std::vector<journal_entry> commands;
+  std::vector<outbox_event> events;
+  for (std::uint64_t k = 1; k <= 3000; ++k) {
+    commands.push_back({k, k % 3 == 0 ? "" : "id-" + std::to_string(k), "{\"n\":" + std::to_string(k) + "}"});
+    events.push_back({k, "[" + std::to_string(k) + "]", "{\"e\":" + std::to_string(k) + "}"});
+  }
+  s.append(0, commands, events);
+  std::vector<journal_entry> read;
+  s.read_journal(1020, [&](const journal_entry& e) { read.push_back(e); });
+  REQUIRE(read.size() == 1980);
+  CHECK(read.front().position == 1021);
+  CHECK(read.front().id == "id-1021");
+  CHECK(read.front().command == R"({"n":1021})");
+  CHECK(read[2].id.empty());  // 1023, a multiple of 3
+  CHECK(read.back().position == 3000);
+  const auto some = s.read_events(1023, 3);
+  REQUIRE(some.size() == 3);
+  CHECK(some[0].sequence == 1024);
+  CHECK(some[2].sequence == 1026);  // across the first row's end
+  CHECK(some[2].json == R"({"e":1026})");
+  CHECK(s.read_events(2999, 10).size() == 1);
+  CHECK(s.read_events(3000, 10).empty());
+  CHECK(s.known_ids(std::vector<std::string_view>{"id-1", "id-3", "id-2999", "id-4000", "id-1"}) ==
+        std::vector<std::string>{"id-1", "id-2999"});
+  const auto last = s.last_identified();
+  REQUIRE(last);
+  CHECK(last->position == 2999);
+  CHECK(last->command == R"({"n":2999})");
+  // An entry holding a line break would break its row: refused, nothing stored.
+  const journal_entry bad{3001, "x", "{\n}"};
+  CHECK_THROWS_WITH_AS(s.append(3000, std::span(&bad, 1), {}),
+                       doctest::Contains("journal position 3001: a command or id holding a line break"), store_error);
+  CHECK(s.position() == 3000);
 }
 
 TEST_CASE("store: each event has a key naming case, clock, kind, level, due, calendar, instant and line") {
@@ -209,8 +267,8 @@ TEST_CASE("store: a store is refused with another calendar, other policies or a 
   changed.at(0).version = "2099.1";
   CHECK_THROWS_WITH_AS(durable_engine(sqlite_at(file), test::cal(), policy_set(changed)), doctest::Contains("@2099.1"),
                        store_error);
-  run_sql(file, "PRAGMA user_version = 3");
-  CHECK_THROWS_WITH_AS(sqlite_storage{file}, doctest::Contains("newer dueday (store schema 3"), store_error);
+  run_sql(file, "PRAGMA user_version = 4");
+  CHECK_THROWS_WITH_AS(sqlite_storage{file}, doctest::Contains("newer dueday (store schema 4"), store_error);
 }
 
 TEST_CASE("store: a file that is no dueday store is refused") {
@@ -238,7 +296,8 @@ TEST_CASE("store: a corrupted checkpoint is refused as any bad snapshot, naming 
   CHECK_THROWS_WITH_AS(durable_engine(sqlite_at(file), test::cal(), builtin_policies()),
                        doctest::Contains("checkpoint at position 50: not a valid snapshot: cases["), store_error);
   // And a journal entry that is no command line, named by its position.
-  run_sql(file, "DELETE FROM checkpoint; UPDATE journal SET command = '{\"type\":\"opne\"}' WHERE position = 7");
+  run_sql(file, "DELETE FROM checkpoint");
+  replace_entry(file, "journal", "commands", 7, R"({"type":"opne"})");
   CHECK_THROWS_WITH_AS(durable_engine(sqlite_at(file), test::cal(), builtin_policies()),
                        doctest::Contains("journal:7:"), parse_error);
 }
@@ -302,10 +361,10 @@ TEST_CASE("store: SQLite refusing a write part-way through a batch stores none o
     feed_batches(d, commands, 0, 100, 100);
     events = d.storage().last_sequence();
   }
-  // The 11th event of the next batch fails, after ten were inserted in its transaction.
-  const std::string trigger = "CREATE TRIGGER full BEFORE INSERT ON outbox WHEN NEW.seq > " +
-                              std::to_string(events + 10) +
-                              " BEGIN SELECT RAISE(ABORT, 'database or disk is full (test)'); END";
+  // The 11th id of the next batch fails, after ten were inserted in its transaction.
+  const std::string trigger =
+      "CREATE TRIGGER full BEFORE INSERT ON ids WHEN NEW.position > 110 BEGIN SELECT RAISE(ABORT, 'database or "
+      "disk is full (test)'); END";
   run_sql(file, trigger.c_str());
   {
     durable_engine d(sqlite_at(file), test::cal(), builtin_policies());

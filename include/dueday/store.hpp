@@ -114,6 +114,9 @@ class storage {
                       std::span<const outbox_event> events) = 0;
   // Whether a command with this (non-empty) id is in the journal.
   [[nodiscard]] virtual bool has_command(std::string_view id) = 0;
+  // Which of these (non-empty) ids are in the journal, each once, in any order: a batch's ids in
+  // one question (a storage may answer faster than has_command for each, the default).
+  [[nodiscard]] virtual std::vector<std::string> known_ids(std::span<const std::string_view> ids);
   // Each journal entry after `position`, in order. Refused when entries after `position` were
   // trimmed.
   virtual void read_journal(std::uint64_t position, const std::function<void(const journal_entry&)>& each) = 0;
@@ -135,7 +138,8 @@ class storage {
   // What the consumer acknowledged last (0: nothing), or nullopt for an unknown consumer.
   [[nodiscard]] virtual std::optional<std::uint64_t> acknowledged(std::string_view name) = 0;
   // Deletes the events every registered consumer acknowledged (none while there is no consumer);
-  // returns how many.
+  // returns how many. A storage may keep some of them a while longer (SQLite deletes a batch's
+  // events together, once all of them are acknowledged): they stay readable.
   virtual std::uint64_t prune() = 0;
 
   // Writes a checkpoint of the state after journal position `position`: `produce` is called once
@@ -191,7 +195,7 @@ struct sqlite_options {
 // The storage in one SQLite database file (WAL mode), created when missing (not for a reader).
 // Throws store_error, "store <file>: <what>", when the file cannot be opened, is not a dueday
 // store, or was written by a newer schema. A store of an older schema is migrated by its writer
-// in one transaction; a reader refuses it ("store schema 1 needs migrating to 2: open it for
+// in one transaction; a reader refuses it ("store schema 2 needs migrating to 3: open it for
 // writing once").
 //
 // One writer, any number of readers: a writer holds the lock file `<file>-writer` (with its pid)
@@ -207,8 +211,9 @@ class sqlite_storage final : public storage {
   ~sqlite_storage() override;
 
   // The schema this build writes (PRAGMA user_version). 2: the ids in a table of their own, so
-  // that the journal can be trimmed behind checkpoints.
-  static constexpr std::int64_t schema_version = 2;
+  // that the journal can be trimmed behind checkpoints. 3: a batch's journal entries and events in
+  // a few rows rather than a row each (twice the durable commands per second).
+  static constexpr std::int64_t schema_version = 3;
 
   const std::string& name() const noexcept override;
   std::optional<store_identity> identity() override;
@@ -218,6 +223,7 @@ class sqlite_storage final : public storage {
   void append(std::uint64_t after, std::span<const journal_entry> commands,
               std::span<const outbox_event> events) override;
   bool has_command(std::string_view id) override;
+  std::vector<std::string> known_ids(std::span<const std::string_view> ids) override;
   void read_journal(std::uint64_t position, const std::function<void(const journal_entry&)>& each) override;
   std::uint64_t trim_journal(std::uint64_t upto) override;
   std::vector<outbox_event> read_events(std::uint64_t sequence, std::size_t max) override;

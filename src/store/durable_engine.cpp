@@ -1,232 +1,48 @@
 // durable_engine: an engine over a storage (store.hpp). Commands are journaled as JSON lines in
-// jsonl.hpp's form and read back through parse_command, checkpoints are snapshots
-// (snapshot.hpp) read back through restore: nothing read back from a store is trusted.
-//
-// Speed: the journal lines, the events and their keys are written straight into buffers by
-// text_writer (the event writer's pieces), byte for byte what nlohmann's ordered_json gave;
-// command_line and key_json below are that reference, and serve the commands the writer does not
-// take on.
+// jsonl.hpp's form (journal_text.hpp writes them, the events and their keys) and read back through
+// parse_command, checkpoints are snapshots (snapshot.hpp) read back through restore: nothing read
+// back from a store is trusted.
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cassert>
-#include <cstring>
-#include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <unordered_set>
 #include <utility>
 #include <vector>
 
-#include "detail/event_writer.hpp"
-#include "detail/utf8.hpp"
-#include "dueday/format.hpp"
 #include "dueday/jsonl.hpp"
 #include "dueday/snapshot.hpp"
 #include "dueday/store.hpp"
+#include "store/journal_text.hpp"
 
 namespace dueday {
 
 namespace {
 
-using nlohmann::ordered_json;
+using detail::journal_line;
+using detail::text_writer;
 
-// The command as one JSON line that parse_command reads back as the same command.
-std::string command_line(const command& c) {
-  ordered_json j = ordered_json::object();
-  j["type"] = to_string(c.kind);
-  if (c.kind != command_kind::tick) j["case"] = c.case_id;
-  j["at"] = format_instant(c.at, beijing_offset);
-  switch (c.kind) {
-    case command_kind::open:
-      j["policy"] = c.policy;
-      if (c.works) {
-        j["works"] = {{"meter_dn", c.works->meter_dn}, {"pipe_m", c.works->pipe_m}, {"crossings", c.works->crossings}};
-      } else {
-        j["variant"] = c.variant;
-      }
-      if (!c.district.empty()) j["district"] = c.district;
-      if (!c.units.empty()) {
-        ordered_json units = ordered_json::object();
-        for (const auto& [step, unit] : c.units) units[step] = unit;
-        j["units"] = std::move(units);
-      }
-      break;
-    case command_kind::start:
-    case command_kind::pause:
-    case command_kind::resume:
-    case command_kind::complete:
-      j["step"] = c.step;
-      if (!c.reason.empty()) j["reason"] = c.reason;
-      if (!c.unit.empty()) j["unit"] = c.unit;
-      break;
-    case command_kind::cancel:
-      if (!c.reason.empty()) j["reason"] = c.reason;
-      break;
-    case command_kind::tick:
-      break;
-  }
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
-}
-
-// The idempotency key with nlohmann (see store.hpp): the reference text_writer::key follows.
-[[maybe_unused]] std::string key_json(const event& e, std::string_view calendar_fingerprint) {
-  ordered_json k = ordered_json::array();
-  k.push_back(e.case_id);
-  k.push_back(e.step);
-  k.push_back(to_string(e.kind));
-  k.push_back(e.level);
-  if (e.due) {
-    k.push_back(format_instant(*e.due, beijing_offset));
-  } else {
-    k.push_back(nullptr);
-  }
-  k.push_back(calendar_fingerprint);
-  k.push_back(format_instant(e.at, beijing_offset));
-  k.push_back(e.line);
-  return k.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-// Journal lines, events and keys written in place (see the top of this file). One per
-// durable_engine: it keeps the event writer's buffer and its cache of instants.
-class text_writer {
+// Entries appended in place: the strings of a cleared batch keep their room for the next one, so
+// a batch of a thousand commands allocates nothing once the first batches have run.
+template <class T>
+class reused {
  public:
-  // command_line(c), when every string of c is UTF-8 and its units name no step twice (what
-  // ordered_json would fold into one member); else false, and command_line is the reference.
-  bool command_text(const command& c, std::string& out) {
-    if (!takes(c)) return false;
-    std::size_t room = 256 + detail::event_writer::instant_room +
-                       6 * (c.case_id.size() + c.step.size() + c.policy.size() + c.variant.size() + c.reason.size() +
-                            c.district.size() + c.unit.size());
-    for (const auto& [step, unit] : c.units) room += 8 + 6 * (step.size() + unit.size());
-    std::string pipe;
-    if (c.works) {
-      pipe = ordered_json(c.works->pipe_m).dump();  // nlohmann's own form of a double
-      room += pipe.size();
-      for (const std::string& x : c.works->crossings) room += 8 + 6 * x.size();
-    }
-    scratch_.resize(room);
-    char* p = scratch_.data();
-    p = lit(p, R"({"type":)");
-    p = str(p, to_string(c.kind));
-    if (c.kind != command_kind::tick) p = str(lit(p, R"(,"case":)"), c.case_id);
-    p = w_.instant_text(lit(p, R"(,"at":)"), c.at);
-    switch (c.kind) {
-      case command_kind::open:
-        p = str(lit(p, R"(,"policy":)"), c.policy);
-        if (c.works) {
-          p = detail::event_writer::integer(lit(p, R"(,"works":{"meter_dn":)"), c.works->meter_dn);
-          p = lit(lit(lit(p, R"(,"pipe_m":)"), pipe), R"(,"crossings":[)");
-          for (std::size_t i = 0; i < c.works->crossings.size(); ++i) {
-            if (i > 0) *p++ = ',';
-            p = str(p, c.works->crossings[i]);
-          }
-          p = lit(p, "]}");
-        } else {
-          p = str(lit(p, R"(,"variant":)"), c.variant);
-        }
-        if (!c.district.empty()) p = str(lit(p, R"(,"district":)"), c.district);
-        if (!c.units.empty()) {
-          p = lit(p, R"(,"units":{)");
-          for (std::size_t i = 0; i < c.units.size(); ++i) {
-            if (i > 0) *p++ = ',';
-            p = str(lit(str(p, c.units[i].first), ":"), c.units[i].second);
-          }
-          *p++ = '}';
-        }
-        break;
-      case command_kind::start:
-      case command_kind::pause:
-      case command_kind::resume:
-      case command_kind::complete:
-        p = str(lit(p, R"(,"step":)"), c.step);
-        if (!c.reason.empty()) p = str(lit(p, R"(,"reason":)"), c.reason);
-        if (!c.unit.empty()) p = str(lit(p, R"(,"unit":)"), c.unit);
-        break;
-      case command_kind::cancel:
-        if (!c.reason.empty()) p = str(lit(p, R"(,"reason":)"), c.reason);
-        break;
-      case command_kind::tick:
-        break;
-    }
-    *p++ = '}';
-    out.assign(scratch_.data(), p);  // exactly its size: journal lines are held a batch at a time
-    assert(out == command_line(c));  // every command of every test, in the builds with asserts
-    return true;
+  void clear() noexcept { n_ = 0; }
+  T& next() {
+    if (n_ == v_.size()) v_.emplace_back();
+    return v_[n_++];
   }
-
-  // key_json(e, fingerprint), byte for byte (the event writer's strings replace what is not UTF-8
-  // as nlohmann does).
-  std::string key(const event& e, std::string_view fingerprint) {
-    scratch_.resize(128 + 2 * detail::event_writer::instant_room +
-                    6 * (e.case_id.size() + e.step.size() + e.level.size() + fingerprint.size()));
-    char* p = scratch_.data();
-    *p++ = '[';
-    p = str(p, e.case_id);
-    p = str(lit(p, ","), e.step);
-    p = str(lit(p, ","), to_string(e.kind));
-    p = str(lit(p, ","), e.level);
-    p = e.due ? w_.instant_text(lit(p, ","), *e.due) : lit(p, ",null");
-    p = str(lit(p, ","), fingerprint);
-    p = w_.instant_text(lit(p, ","), e.at);
-    p = detail::event_writer::integer(lit(p, ","), e.line);
-    *p++ = ']';
-    std::string out(scratch_.data(), p);
-    assert(out == key_json(e, fingerprint));
-    return out;
-  }
-
-  // to_json(e).
-  std::string event_json(const event& e) {
-    w_.buffer().clear();
-    w_.append(e, false);
-    return {w_.buffer().data(), w_.buffer().size()};
-  }
+  void drop_last() noexcept { --n_; }
+  [[nodiscard]] std::span<const T> view() const noexcept { return {v_.data(), n_}; }
+  [[nodiscard]] bool empty() const noexcept { return n_ == 0; }
 
  private:
-  static bool takes(const command& c) {
-    const auto ok = [](const std::string& s) { return detail::is_utf8(s); };
-    if (!ok(c.case_id) || !ok(c.step) || !ok(c.policy) || !ok(c.variant) || !ok(c.reason) || !ok(c.district) ||
-        !ok(c.unit))
-      return false;
-    if (c.works && !std::all_of(c.works->crossings.begin(), c.works->crossings.end(), ok)) return false;
-    for (std::size_t i = 0; i < c.units.size(); ++i) {
-      if (!ok(c.units[i].first) || !ok(c.units[i].second)) return false;
-      for (std::size_t k = 0; k < i; ++k)
-        if (c.units[k].first == c.units[i].first) return false;
-    }
-    return true;
-  }
-  static char* lit(char* p, std::string_view s) noexcept {
-    std::memcpy(p, s.data(), s.size());
-    return p + s.size();
-  }
-  char* str(char* p, std::string_view s) { return w_.string(p, s); }
-
-  detail::event_writer w_{beijing_offset};
-  std::string scratch_;  // room for the longest form, written in place
+  std::vector<T> v_;
+  std::size_t n_ = 0;
 };
-
-// The line of a command, when it reads back as that command; nullopt with `why` when it does not
-// (a command no input line could give, e.g. text that is not UTF-8: replay refuses such a line).
-std::optional<std::string> journal_line(text_writer& w, const command& c, std::string& why) {
-  try {
-    std::string line;
-    if (!w.command_text(c, line)) line = command_line(c);
-    std::string again;
-    const command back = parse_command(line, "command", 1);
-    if (!w.command_text(back, again)) again = command_line(back);
-    if (again != line) {
-      why = "the command does not read back as itself from its JSON line";
-      return std::nullopt;
-    }
-    return line;
-  } catch (const std::exception& e) {  // nlohmann's on bad UTF-8, parse_error from the reader
-    why = e.what();
-    return std::nullopt;
-  }
-}
 
 // Collects a command's events; discards them while the journal is re-applied.
 class collecting_sink final : public event_sink {
@@ -252,7 +68,9 @@ std::string joined(const std::vector<std::string>& v) { return fmt::format("{}",
 }  // namespace
 
 std::string idempotency_key(const event& e, std::string_view calendar_fingerprint) {
-  return text_writer().key(e, calendar_fingerprint);
+  std::string key;
+  text_writer().key(e, calendar_fingerprint, key);
+  return key;
 }
 
 struct durable_engine::impl {
@@ -275,6 +93,10 @@ struct durable_engine::impl {
   std::uint64_t sequence = 0;      // the outbox's last sequence number
   std::uint64_t checkpointed = 0;  // the latest checkpoint's position
   std::string checkpoint_error;
+  // A batch's journal entries and events, kept from batch to batch (reused).
+  reused<journal_entry> journal;
+  reused<outbox_event> outbox;
+  std::string again;   // journal_line's room
   std::string broken;  // why this engine can no longer be used ("" while it can)
   dueday::engine eng;
 
@@ -358,15 +180,23 @@ struct durable_engine::impl {
     if (!ids.empty() && ids.size() != commands.size()) {
       throw std::invalid_argument("dueday::durable_engine::apply: ids must be empty or one per command");
     }
+    for (const std::string& id : ids) {  // as a JSON Lines command's id (jsonl.hpp)
+      if (std::any_of(id.begin(), id.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x20; }))
+        throw std::invalid_argument("dueday::durable_engine::apply: an id holds a control character");
+    }
     std::vector<outcome> outs;
     outs.reserve(commands.size());
-    std::vector<journal_entry> journal;
-    std::vector<outbox_event> outbox;
-    std::unordered_set<std::string_view> batch_ids;
+    journal.clear();
+    outbox.clear();
     std::uint64_t pos = position;
     std::uint64_t seq = sequence;
     std::string why;
-    const auto emit = [&](const event& e) { outbox.push_back({++seq, text.key(e, fingerprint), text.event_json(e)}); };
+    const auto emit = [&](const event& e) {
+      outbox_event& o = outbox.next();
+      o.sequence = ++seq;
+      text.key(e, fingerprint, o.key);
+      text.event_json(e, o.json);
+    };
     const auto refused = [&](const command& c, const outcome& o, std::int64_t line) {
       event r;
       r.kind = event_kind::rejected;
@@ -378,28 +208,41 @@ struct durable_engine::impl {
       emit(r);
     };
     try {
+      // Ids already journaled, asked for in one go: usually none, after a feeder's restart a few.
+      std::unordered_set<std::string_view> batch_ids;
+      std::vector<std::string> known;
+      if (!ids.empty()) {
+        std::vector<std::string_view> asked;
+        for (const std::string& id : ids)
+          if (!id.empty()) asked.emplace_back(id);
+        known = store->known_ids(asked);
+        batch_ids.insert(known.begin(), known.end());
+      }
       for (std::size_t i = 0; i < commands.size(); ++i) {
         const command& c = commands[i];
         const std::string_view id = ids.empty() ? std::string_view() : std::string_view(ids[i]);
-        if (!id.empty() && (batch_ids.count(id) != 0 || store->has_command(id))) {
+        if (!id.empty() && batch_ids.count(id) != 0) {  // journaled, or earlier in this batch
           outs.push_back({outcome::status::duplicate, reject_code::none, {}, eng.now()});
           continue;
         }
-        auto line = journal_line(text, c, why);
-        if (!line) {  // as replay does with a line it cannot read: refused, time unchanged, not journaled
+        journal_entry& j = journal.next();
+        if (!journal_line(text, c, j.command, again, why)) {
+          // As replay does with a line it cannot read: refused, time unchanged, not journaled.
+          journal.drop_last();
           outs.push_back({outcome::status::rejected, reject_code::malformed, why, eng.now()});
           refused(c, outs.back(), 0);
           continue;
         }
         sink.events.clear();
         outs.push_back(eng.apply(c));
-        journal.push_back({++pos, std::string(id), std::move(*line)});
+        j.position = ++pos;
+        j.id.assign(id);
         for (const event& e : sink.events) emit(e);
         if (outs.back().rejected()) refused(c, outs.back(), static_cast<std::int64_t>(pos));
         if (!id.empty()) batch_ids.insert(id);
       }
       sink.events.clear();
-      if (!journal.empty() || !outbox.empty()) store->append(position, journal, outbox);
+      if (!journal.empty() || !outbox.empty()) store->append(position, journal.view(), outbox.view());
     } catch (...) {
       sink.events.clear();
       if (pos != position) reload();  // the engine applied commands the storage does not hold

@@ -1,5 +1,7 @@
-// sqlite_storage: the storage interface (store.hpp) over one SQLite database file. The tables and
-// their migration: sqlite_schema.cpp; the connection's helpers: sqlite_db.hpp.
+// sqlite_storage: the storage interface (store.hpp) over one SQLite database file: opening it and
+// every write. Its queries: sqlite_reads.cpp; the tables and their migration: sqlite_schema.cpp;
+// the packed rows of the journal and the outbox: sqlite_rows.hpp; the connection's helpers:
+// sqlite_db.hpp and sqlite_storage_impl.hpp.
 //
 // A checkpoint is stored as rows of parts rather than one blob written with sqlite3_blob_write:
 // incremental blob I/O needs the blob's size up front (zeroblob), and the snapshot's size is known
@@ -33,8 +35,7 @@
 
 #include "dueday/error.hpp"
 #include "dueday/store.hpp"
-#include "store/sqlite_db.hpp"
-#include "store/writer_lock.hpp"
+#include "store/sqlite_storage_impl.hpp"
 
 namespace dueday {
 
@@ -44,92 +45,65 @@ constexpr std::size_t part_size = 1 << 20;
 
 }  // namespace
 
-struct sqlite_storage::impl : detail::sqlite_db {
-  impl() = default;
-  impl(const impl&) = delete;
-  impl& operator=(const impl&) = delete;
-  // The connection closes (and checkpoints) before the writer's lock is let go: see writer_lock.hpp.
-  ~impl() { close(); }
-
-  detail::writer_lock lock;
-
-  // A read transaction for several statements that must see one state, unless one is open.
-  class reading {
-   public:
-    explicit reading(const impl& s) : s_(s), mine_(sqlite3_get_autocommit(s.db) != 0) {
-      if (mine_) s.exec("BEGIN");
+void sqlite_storage::impl::open(const std::filesystem::path& file, const sqlite_options& options) {
+  int flags = SQLITE_OPEN_NOMUTEX;
+  if (read_only) {
+    std::error_code ec;
+    if (!std::filesystem::exists(file, ec)) refuse("cannot open: no such file");
+    flags |= SQLITE_OPEN_READONLY;
+  } else {
+    // A file this user may not write is refused here, in words, rather than opened read-only
+    // by SQLite (which does that silently) to fail at the first write.
+    if (::faccessat(AT_FDCWD, file.c_str(), W_OK, AT_EACCESS) != 0 && errno != ENOENT) {
+      refuse(fmt::format("the file is read-only ({}); only a reader may open it", std::strerror(errno)));
     }
-    reading(const reading&) = delete;
-    reading& operator=(const reading&) = delete;
-    ~reading() {
-      if (mine_) sqlite3_exec(s_.db, "COMMIT", nullptr, nullptr, nullptr);
-    }
-
-   private:
-    const impl& s_;
-    bool mine_;
-  };
-
-  void open(const std::filesystem::path& file, const sqlite_options& options) {
-    int flags = SQLITE_OPEN_NOMUTEX;
-    if (read_only) {
-      std::error_code ec;
-      if (!std::filesystem::exists(file, ec)) refuse("cannot open: no such file");
-      flags |= SQLITE_OPEN_READONLY;
-    } else {
-      // A file this user may not write is refused here, in words, rather than opened read-only
-      // by SQLite (which does that silently) to fail at the first write.
-      if (::faccessat(AT_FDCWD, file.c_str(), W_OK, AT_EACCESS) != 0 && errno != ENOENT) {
-        refuse(fmt::format("the file is read-only ({}); only a reader may open it", std::strerror(errno)));
-      }
-      lock.take(file, name);
-      flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-    }
-    const int rc = sqlite3_open_v2(file.c_str(), &db, flags, nullptr);
-    if (rc != SQLITE_OK) {
-      const std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-      refuse(fmt::format("cannot open: {}", escape(msg, 200)));
-    }
-    sqlite3_extended_result_codes(db, 1);
-    sqlite3_busy_timeout(db, options.busy_timeout_ms);
-    if (read_only) {
-      if (sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, static_cast<int*>(nullptr)) != SQLITE_OK)
-        fail("cannot keep a reader from checkpointing");
-    } else if (sqlite3_db_readonly(db, "main") == 1) {
-      refuse("the file is read-only; only a reader may open it");
-    }
-    exec("PRAGMA cell_size_check = ON");          // a corrupted page is refused when read, not misread
-    const std::int64_t version = user_version();  // also the first read: "not a database" shows here
-    if (version > schema_version) {
-      refuse(fmt::format("written by a newer dueday (store schema {}, this build reads up to {})", version,
-                         schema_version));
-    }
-    if (read_only) {
-      if (version == 0) refuse("not a dueday store (no schema version)");
-      if (version < schema_version) {
-        refuse(fmt::format("store schema {} needs migrating to {}: open it for writing once", version, schema_version));
-      }
-      return;
-    }
-    if (version == 0) {
-      // A new file, or a SQLite database of something else: only an empty one becomes a store
-      // (and another one is left as it was, in its own journal mode).
-      stmt tables(*this, "SELECT count(*) FROM sqlite_schema");
-      if (tables.step() && tables.integer(0) != 0) refuse("not a dueday store (a SQLite database with other tables)");
-    }
-    exec("PRAGMA journal_mode=WAL");
-    exec(options.sync == sqlite_sync::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
-    if (options.max_page_count > 0) {
-      const std::string pragma = fmt::format("PRAGMA max_page_count = {}", options.max_page_count);
-      exec(pragma.c_str());
-    }
-    if (version == 0) {
-      detail::create_schema(*this);
-    } else if (version < schema_version) {
-      detail::migrate_schema(*this, version);
-    }
+    lock.take(file, name);
+    flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
   }
-};
+  const int rc = sqlite3_open_v2(file.c_str(), &db, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    const std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    refuse(fmt::format("cannot open: {}", escape(msg, 200)));
+  }
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, options.busy_timeout_ms);
+  if (read_only) {
+    if (sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, static_cast<int*>(nullptr)) != SQLITE_OK)
+      fail("cannot keep a reader from checkpointing");
+  } else if (sqlite3_db_readonly(db, "main") == 1) {
+    refuse("the file is read-only; only a reader may open it");
+  }
+  exec("PRAGMA cell_size_check = ON");          // a corrupted page is refused when read, not misread
+  const std::int64_t version = user_version();  // also the first read: "not a database" shows here
+  if (version > schema_version) {
+    refuse(
+        fmt::format("written by a newer dueday (store schema {}, this build reads up to {})", version, schema_version));
+  }
+  if (read_only) {
+    if (version == 0) refuse("not a dueday store (no schema version)");
+    if (version < schema_version) {
+      refuse(fmt::format("store schema {} needs migrating to {}: open it for writing once", version, schema_version));
+    }
+    return;
+  }
+  if (version == 0) {
+    // A new file, or a SQLite database of something else: only an empty one becomes a store
+    // (and another one is left as it was, in its own journal mode).
+    stmt tables(*this, "SELECT count(*) FROM sqlite_schema");
+    if (tables.step() && tables.integer(0) != 0) refuse("not a dueday store (a SQLite database with other tables)");
+  }
+  exec("PRAGMA journal_mode=WAL");
+  exec(options.sync == sqlite_sync::full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+  if (options.max_page_count > 0) {
+    const std::string pragma = fmt::format("PRAGMA max_page_count = {}", options.max_page_count);
+    exec(pragma.c_str());
+  }
+  if (version == 0) {
+    detail::create_schema(*this);
+  } else if (version < schema_version) {
+    detail::migrate_schema(*this, version);
+  }
+}
 
 sqlite_storage::sqlite_storage(const std::filesystem::path& file, sqlite_options options)
     : p_(std::make_unique<impl>()) {
@@ -173,64 +147,59 @@ void sqlite_storage::append(std::uint64_t after, std::span<const journal_entry> 
   if (pos != after) {
     p_->refuse(fmt::format("another writer moved the journal to position {} (this one expected {})", pos, after));
   }
-  impl::stmt put(*p_, "INSERT INTO journal(position, id, command) VALUES(?1, ?2, ?3)");
+  // The journal in rows of many entries (sqlite_rows.hpp), each id also in the ids table.
+  impl::stmt put(*p_, "INSERT INTO journal(first, last, ids, commands) VALUES(?1, ?2, ?3, ?4)");
   impl::stmt id(*p_, "INSERT INTO ids(id, position) VALUES(?1, ?2)");  // a known id fails here
+  detail::row_text& lines = p_->row_a;
+  detail::row_text& names = p_->row_b;
+  bool named = false;
+  const auto journal_row = [&] {
+    put.bind(1, static_cast<std::int64_t>(pos - lines.size() + 1)).bind(2, static_cast<std::int64_t>(pos));
+    if (named) put.bind_static(3, names.text());
+    put.bind_static(4, lines.text()).run();
+    put.reset();
+    lines.clear();
+    names.clear();
+    named = false;
+  };
+  lines.clear();
+  names.clear();
   for (const journal_entry& c : commands) {
     if (c.position != ++pos) p_->refuse(fmt::format("journal position {} does not follow {}", c.position, pos - 1));
-    put.bind(1, static_cast<std::int64_t>(c.position)).bind_static(3, c.command);
-    if (c.id.empty()) {
-      put.bind_null(2);
-    } else {
-      put.bind_static(2, c.id);
+    if (c.command.find('\n') != std::string::npos || c.id.find('\n') != std::string::npos)
+      p_->refuse(fmt::format("journal position {}: a command or id holding a line break", c.position));
+    lines.add(c.command);
+    names.add(c.id);
+    if (!c.id.empty()) {
+      named = true;
       id.bind_static(1, c.id).bind(2, static_cast<std::int64_t>(c.position)).run();
       id.reset();
     }
-    put.run();
-    put.reset();
+    if (lines.full()) journal_row();
   }
-  impl::stmt out(*p_, "INSERT INTO outbox(seq, key, event) VALUES(?1, ?2, ?3)");
+  if (lines.size() != 0) journal_row();
+  impl::stmt out(*p_, "INSERT INTO outbox(first, last, keys, events) VALUES(?1, ?2, ?3, ?4)");
+  detail::row_text& keys = p_->row_a;
+  detail::row_text& texts = p_->row_b;
+  const auto outbox_row = [&] {
+    out.bind(1, static_cast<std::int64_t>(seq - keys.size() + 1)).bind(2, static_cast<std::int64_t>(seq));
+    out.bind_static(3, keys.text()).bind_static(4, texts.text()).run();
+    out.reset();
+    keys.clear();
+    texts.clear();
+  };
   for (const outbox_event& e : events) {
     if (e.sequence != ++seq) p_->refuse(fmt::format("event sequence {} does not follow {}", e.sequence, seq - 1));
-    out.bind(1, static_cast<std::int64_t>(e.sequence)).bind_static(2, e.key).bind_static(3, e.json).run();
-    out.reset();
+    if (e.key.find('\n') != std::string::npos || e.json.find('\n') != std::string::npos)
+      p_->refuse(fmt::format("event {}: a key or event holding a line break", e.sequence));
+    keys.add(e.key);
+    texts.add(e.json);
+    if (keys.full() || texts.full()) outbox_row();
   }
+  if (keys.size() != 0) outbox_row();
   p_->set_meta("position", std::to_string(pos));
   p_->set_meta("sequence", std::to_string(seq));
   t.commit();
-}
-
-bool sqlite_storage::has_command(std::string_view id) {
-  impl::stmt q(*p_, "SELECT 1 FROM ids WHERE id = ?1");
-  q.bind(1, id);
-  return q.step();
-}
-
-void sqlite_storage::read_journal(std::uint64_t position, const std::function<void(const journal_entry&)>& each) {
-  const impl::reading r(*p_);  // the trim point and the entries of one state
-  const std::uint64_t trimmed = p_->counter("trimmed");
-  if (position < trimmed) {
-    p_->refuse(fmt::format("the journal up to position {} was trimmed: it cannot be read from position {}", trimmed,
-                           position));
-  }
-  impl::stmt q(*p_, "SELECT position, id, command FROM journal WHERE position > ?1 ORDER BY position");
-  q.bind(1, static_cast<std::int64_t>(position));
-  journal_entry e;
-  while (q.step()) {
-    e.position = static_cast<std::uint64_t>(q.integer(0));
-    e.id = q.null(1) ? std::string() : std::string(q.text(1));
-    e.command = q.text(2);
-    each(e);
-  }
-}
-
-std::vector<outbox_event> sqlite_storage::read_events(std::uint64_t sequence, std::size_t max) {
-  impl::stmt q(*p_, "SELECT seq, key, event FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2");
-  q.bind(1, static_cast<std::int64_t>(sequence))
-      .bind(2, static_cast<std::int64_t>(std::min<std::size_t>(max, INT64_MAX)));
-  std::vector<outbox_event> out;
-  while (q.step())
-    out.push_back({static_cast<std::uint64_t>(q.integer(0)), std::string(q.text(1)), std::string(q.text(2))});
-  return out;
 }
 
 void sqlite_storage::register_consumer(std::string_view name) {
@@ -253,18 +222,17 @@ void sqlite_storage::acknowledge(std::string_view name, std::uint64_t sequence) 
   t.commit();
 }
 
-std::optional<std::uint64_t> sqlite_storage::acknowledged(std::string_view name) {
-  impl::stmt q(*p_, "SELECT acked FROM consumers WHERE name = ?1");
-  q.bind(1, name);
-  if (!q.step()) return std::nullopt;
-  return static_cast<std::uint64_t>(q.integer(0));
-}
-
 std::uint64_t sqlite_storage::prune() {
   impl::transaction t(*p_, "prune events");
-  impl::stmt q(*p_, "DELETE FROM outbox WHERE seq <= (SELECT min(acked) FROM consumers)");
-  q.run();  // min() over no consumer is NULL: nothing is deleted
-  const auto n = static_cast<std::uint64_t>(sqlite3_changes64(p_->db));
+  // Whole rows (a batch's events), once every consumer has all of them; min() over no consumer is
+  // NULL: nothing is deleted.
+  impl::stmt count(*p_,
+                   "SELECT coalesce(sum(last - first + 1), 0) FROM outbox WHERE last <= (SELECT min(acked) FROM "
+                   "consumers)");
+  const auto n = count.step() ? static_cast<std::uint64_t>(count.integer(0)) : 0;
+  count.reset();
+  impl::stmt q(*p_, "DELETE FROM outbox WHERE last <= (SELECT min(acked) FROM consumers)");
+  q.run();
   t.commit();
   return n;
 }
@@ -326,58 +294,16 @@ std::uint64_t sqlite_storage::trim_journal(std::uint64_t upto) {
              : fmt::format("cannot trim the journal to position {} without a checkpoint", upto));
   }
   if (upto <= p_->counter("trimmed")) return 0;
-  impl::stmt del(*p_, "DELETE FROM journal WHERE position <= ?1");
+  // Whole rows: entries of a row that ends after `upto` stay until a later trim.
+  impl::stmt count(*p_, "SELECT coalesce(sum(last - first + 1), 0) FROM journal WHERE last <= ?1");
+  count.bind(1, static_cast<std::int64_t>(upto));
+  const auto n = count.step() ? static_cast<std::uint64_t>(count.integer(0)) : 0;
+  count.reset();
+  impl::stmt del(*p_, "DELETE FROM journal WHERE last <= ?1");
   del.bind(1, static_cast<std::int64_t>(upto)).run();
-  const auto n = static_cast<std::uint64_t>(sqlite3_changes64(p_->db));
   p_->set_meta("trimmed", std::to_string(upto));
   t.commit();
   return n;
-}
-
-std::optional<std::uint64_t> sqlite_storage::checkpoint_position() {
-  impl::stmt q(*p_, "SELECT max(position) FROM checkpoint");
-  if (!q.step() || q.null(0)) return std::nullopt;
-  return static_cast<std::uint64_t>(q.integer(0));
-}
-
-}  // namespace dueday
-
-// --- Queries for status displays (storage::consumers, storage::last_identified) ----------------
-
-namespace dueday {
-
-std::vector<std::pair<std::string, std::uint64_t>> storage::consumers() {
-  throw store_error(fmt::format("store {}: this storage does not list its consumers", name()));
-}
-
-std::optional<journal_entry> storage::last_identified() {
-  std::optional<journal_entry> last;
-  read_journal(0, [&](const journal_entry& e) {
-    if (!e.id.empty()) last = e;
-  });
-  return last;
-}
-
-std::vector<std::pair<std::string, std::uint64_t>> sqlite_storage::consumers() {
-  impl::stmt q(*p_, "SELECT name, acked FROM consumers ORDER BY name");
-  std::vector<std::pair<std::string, std::uint64_t>> out;
-  while (q.step()) out.emplace_back(std::string(q.text(0)), static_cast<std::uint64_t>(q.integer(1)));
-  return out;
-}
-
-// One read transaction (WAL: one snapshot of the database) around all of body's statements.
-void sqlite_storage::read_together(const std::function<void()>& body) {
-  const impl::reading r(*p_);
-  body();
-}
-
-// From the ids, which outlive the journal rows a checkpoint trimmed (their command is then "").
-std::optional<journal_entry> sqlite_storage::last_identified() {
-  impl::stmt q(*p_,
-               "SELECT ids.position, ids.id, journal.command FROM ids LEFT JOIN journal USING(position) "
-               "ORDER BY ids.position DESC LIMIT 1");
-  if (!q.step()) return std::nullopt;
-  return journal_entry{static_cast<std::uint64_t>(q.integer(0)), std::string(q.text(1)), std::string(q.text(2))};
 }
 
 }  // namespace dueday
