@@ -179,13 +179,7 @@ TEST_CASE("store faults: a database another program keeps locked refuses the bat
 TEST_CASE("store faults: a truncated, corrupted or foreign file is refused in one line naming it, and not written") {
   store_dir dir;
   const fs::path good = dir.path / "good.db";
-  const auto commands = october();
-  {
-    durable_engine d(sqlite_at(good), cal(), builtin_policies());
-    feed_batches(d, commands, 0, 300, 100);
-    d.checkpoint();
-    feed_batches(d, commands, 300, 400, 100);
-  }
+  october_store(good, 400, 100, 300);
   const std::string intact = bytes_of(good);
   const auto page = static_cast<std::size_t>(first_value(good, "PRAGMA page_size"));
   REQUIRE(intact.size() % page == 0);

@@ -129,13 +129,8 @@ TEST_CASE("store schema: a store of schema 1 or 2 is migrated to 3 by its writer
     const fs::path now = dir.path / "now.db";
     const fs::path old = dir.path / "old.db";
     const auto commands = october();
-    {
-      durable_engine d(sqlite_at(now), cal(), builtin_policies());
-      feed_batches(d, commands, 0, 200, 100);
-      d.checkpoint();
-      feed_batches(d, commands, 200, 300, 100);
-      d.storage().acknowledge("sms", 5);
-    }
+    october_store(now, 300, 100, 200);
+    sqlite_storage(now).acknowledge("sms", 5);
     write_schema(version, now, old);
     const std::string before = contents(old);
     REQUIRE(rows(old, "PRAGMA user_version") == "1:" + std::to_string(version) + "|\n");
@@ -166,10 +161,7 @@ TEST_CASE("store schema: a store of schema 1 or 2 is migrated to 3 by its writer
 TEST_CASE("store schema: a damaged row is refused, naming its entries") {
   store_dir dir;
   const fs::path file = dir.path / "s.db";
-  {
-    durable_engine d(sqlite_at(file), cal(), builtin_policies());
-    feed_batches(d, october(), 0, 50, 50);  // one batch: the journal row of positions 1..50
-  }
+  october_store(file, 50, 50);  // one batch: the journal row of positions 1..50
   const std::string events = entry(file, "outbox", "events", 2);
   replace_entry(file, "outbox", "events", 2, events + "\n{}");  // a line more than the row's events
   {
@@ -196,11 +188,7 @@ TEST_CASE("store schema: a migration that fails leaves the schema-1 store as it 
   store_dir dir;
   const fs::path now = dir.path / "now.db";
   const fs::path old = dir.path / "old.db";
-  const auto commands = october();
-  {
-    durable_engine d(sqlite_at(now), cal(), builtin_policies());
-    feed_batches(d, commands, 0, 50, 50);
-  }
+  october_store(now, 50, 50);
   write_schema(1, now, old);
   run_sql(old, "CREATE TABLE ids(x)");  // in the way of the migration's own
   const std::string before = contents(old);

@@ -97,6 +97,18 @@ inline std::unique_ptr<storage> sqlite_at(const fs::path& file, sqlite_options o
   return std::make_unique<sqlite_storage>(file, o);
 }
 
+// A new store at `file` holding the October commands up to `upto`, fed in batches of `batch`,
+// with a checkpoint once `checkpoint_at` of them are applied (0: none); closed on return.
+inline void october_store(const fs::path& file, std::size_t upto, std::size_t batch, std::size_t checkpoint_at = 0) {
+  const auto commands = october();
+  durable_engine d(sqlite_at(file), cal(), builtin_policies());
+  if (checkpoint_at != 0) {
+    feed_batches(d, commands, 0, checkpoint_at, batch);
+    d.checkpoint();
+  }
+  feed_batches(d, commands, checkpoint_at, upto, batch);
+}
+
 inline sqlite_options reader_options() {
   sqlite_options o;
   o.read_only = true;

@@ -284,12 +284,8 @@ TEST_CASE("store: a file that is no dueday store is refused") {
 TEST_CASE("store: a corrupted checkpoint is refused as any bad snapshot, naming the store") {
   store_dir dir;
   const fs::path file = dir.path / "s.db";
-  {
-    durable_engine d(sqlite_at(file), test::cal(), builtin_policies());
-    feed_batches(d, october(), 0, 50, 50);
-    d.checkpoint();
-    CHECK(d.storage().checkpoint_position() == std::uint64_t{50});
-  }
+  october_store(file, 50, 50, 50);
+  CHECK(sqlite_storage(file, reader_options()).checkpoint_position() == std::uint64_t{50});
   run_sql(file,
           "UPDATE checkpoint SET bytes = CAST(replace(CAST(bytes AS TEXT), '\"state\":\"running\"', "
           "'\"state\":\"runing\"') AS BLOB)");
