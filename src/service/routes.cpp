@@ -251,11 +251,12 @@ void add_routes(server::impl& s) {
   // body it would read without bound); GET and HEAD fall to the error handler's 404.
   const auto refuse = [](const Request& req, Response& res, const ContentReader&) {
     const std::string_view p = req.path;
-    const bool known = p == "/" || p == "/healthz" || p == "/metrics" || p == "/v1/events" ||
-                       p.starts_with("/v1/cases") || p.starts_with("/v1/reports/");
-    fail(res, known ? 405 : 404,
-         fmt::format("{} {}: {}", dueday::escape(req.method, 20), dueday::escape(req.path, 200),
-                     known ? "this path takes GET" : "no such path"));
+    const bool get = p == "/" || p == "/healthz" || p == "/metrics" || p == "/v1/events" ||
+                     p.starts_with("/v1/cases") || p.starts_with("/v1/reports/");
+    const bool post = p == "/v1/commands" || p == "/v1/tick" || p.starts_with("/v1/consumers/");
+    const std::string what = get ? "this path takes GET" : post ? "this path takes POST" : "no such path";
+    fail(res, get || post ? 405 : 404,
+         fmt::format("{} {}: {}", dueday::escape(req.method, 20), dueday::escape(req.path, 200), what));
     res.set_header("Connection", "close");
   };
   h.Post(".*", refuse);
