@@ -159,6 +159,7 @@ TEST_CASE("service: every malformed request is a 4xx with a one-line JSON error,
       {post("/v1/tick", "{\"at\":7}"), 400},
       {post("/v1/events", ""), 405},
       {post("/v1/nowhere", "x"), 404},
+      {post("/v1/consumers/a%2Fb/ack", "{\"seq\":0}"), 404},
       {"DELETE /v1/commands HTTP/1.1\r\n" + host + "\r\n", 405},
       {"PUT /v1/commands HTTP/1.1\r\n" + host + "Transfer-Encoding: chunked\r\n\r\n", 405},
   };

@@ -254,9 +254,11 @@ void add_routes(server::impl& s) {
     const bool get = p == "/" || p == "/healthz" || p == "/metrics" || p == "/v1/events" ||
                      p.starts_with("/v1/cases") || p.starts_with("/v1/reports/");
     const bool post = p == "/v1/commands" || p == "/v1/tick" || p.starts_with("/v1/consumers/");
-    const std::string what = get ? "this path takes GET" : post ? "this path takes POST" : "no such path";
-    fail(res, get || post ? 405 : 404,
-         fmt::format("{} {}: {}", dueday::escape(req.method, 20), dueday::escape(req.path, 200), what));
+    const char* takes = get ? "GET" : post ? "POST" : nullptr;
+    const bool other = takes != nullptr && req.method != takes;
+    fail(res, other ? 405 : 404,
+         fmt::format("{} {}: {}", dueday::escape(req.method, 20), dueday::escape(req.path, 200),
+                     other ? fmt::format("this path takes {}", takes) : std::string("no such path")));
     res.set_header("Connection", "close");
   };
   h.Post(".*", refuse);

@@ -173,8 +173,7 @@ void writer::tick_if_due() {
     tick.kind = dueday::command_kind::tick;
     tick.at = now;
     try {
-      (void)engine_.apply(std::span<const dueday::command>(&tick, 1));
-      ++ticks_;
+      if (engine_.apply(std::span<const dueday::command>(&tick, 1)).front().accepted()) ++ticks_;
     } catch (const std::exception&) {  // a store failure: tried again with the next work
     }
     published();
