@@ -236,8 +236,13 @@ void server::run() {
   }
   const bool served = s.http.listen_after_bind();  // returns after stop(), the workers joined
   s.listened = true;
+  bool asked = false;
+  {
+    const std::lock_guard lock(s.run_mutex);
+    asked = s.stopped;
+  }
   s.engine.stop();  // the queued commands applied, a checkpoint
-  if (!served && !s.engine.stopping()) throw dueday::error("the service stopped accepting connections");
+  if (!served && !asked) throw dueday::error("the service stopped accepting connections");
 }
 
 void server::stop() {
