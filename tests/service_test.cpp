@@ -97,9 +97,9 @@ TEST_CASE("service: the October stream posted in batches leaves the outbox a rep
 TEST_CASE("service: concurrent requests are group-committed: the outbox is a replay of the journal's order") {
   live_service s;
   const auto lines = october_lines();
-  // Eight feeders, each the lines of its own cases (by line number mod 8 of their first command),
-  // in batches of 5: their requests interleave, and those queued while the writer is busy are
-  // applied together.
+  // Eight feeders, each every eighth line, in batches of 5: their requests interleave (commands
+  // come out of time order and some are refused out_of_order: the point is the order the store
+  // applied), and those queued while the writer is busy are applied together.
   constexpr std::size_t feeders = 8;
   std::vector<std::vector<std::string>> shares(feeders);
   for (std::size_t i = 0; i < lines.size(); ++i) shares[i % feeders].push_back(lines[i]);
