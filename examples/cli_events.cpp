@@ -26,11 +26,11 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <iterator>
 #include <optional>
 #include <thread>
 
 #include "cli_store.hpp"
+#include "monitor/lines.hpp"
 
 namespace dueday_cli {
 
@@ -64,26 +64,6 @@ std::optional<milliseconds> follow_for(const std::string& text) {
     throw dueday::error(fmt::format("--follow-for: {} is not a number of seconds (more than 0, at most {})",
                                     dueday::quote(text), most_seconds));
   return milliseconds{std::llround(s * 1000)};
-}
-
-// The line for one stored event: {"seq":N,"key":KEY, then the event's own fields. A row that is
-// not an event (a key that is no JSON array, an event that is no JSON object, either spread over
-// lines: JSON allows line breaks between tokens, a JSON Lines output does not) is refused: an
-// outbox is read back as any input.
-void append_line(std::string& out, const dueday::outbox_event& e, const std::string& store) {
-  const auto one_line = [](const std::string& t) { return t.find_first_of("\r\n") == std::string::npos; };
-  const bool key_ok = !e.key.empty() && e.key.front() == '[' && one_line(e.key) && nlohmann::json::accept(e.key);
-  const bool event_ok =
-      e.json.size() >= 2 && e.json.front() == '{' && one_line(e.json) && nlohmann::json::accept(e.json);
-  if (!key_ok || !event_ok) {
-    throw dueday::store_error(fmt::format("store {}: outbox event {}: the {} is not a JSON {}", store, e.sequence,
-                                          key_ok ? "event" : "key", key_ok ? "object" : "array"));
-  }
-  fmt::format_to(std::back_inserter(out), "{{\"seq\":{},\"key\":{}", e.sequence, e.key);
-  const std::string_view rest = std::string_view(e.json).substr(1);  // after the '{'
-  if (rest[rest.find_first_not_of(" \t\r\n")] != '}') out += ',';    // a valid object: found
-  out += rest;
-  out += '\n';
 }
 
 void install_stop_handlers() {
@@ -139,7 +119,7 @@ int run_events(const events_args& a) {
     if (!store) store = open_store(a.db, access);
     const auto batch = store->read_events(next, static_cast<std::size_t>(std::min<std::uint64_t>(left, batch_size)));
     out.clear();
-    for (const auto& e : batch) append_line(out, e, name);
+    for (const auto& e : batch) dueday::monitor::append_event_line(out, e, name);
     if (!batch.empty()) {
       if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size() || std::fflush(stdout) != 0)
         throw dueday::error(fmt::format("stdout: write error ({})", std::strerror(errno)));

@@ -11,7 +11,6 @@
 #include <dueday/io.hpp>
 #include <dueday/jsonl.hpp>
 #include <dueday/store.hpp>
-#include <nlohmann/json.hpp>
 
 #include <cerrno>
 #include <charconv>
@@ -24,6 +23,8 @@
 #include <string_view>
 
 #include "cli_progress.hpp"
+#include "cli_store.hpp"
+#include "monitor/lines.hpp"
 
 namespace dueday_cli {
 
@@ -42,50 +43,6 @@ std::uint64_t number_arg(const std::string& text, std::string_view name, std::ui
   return n;
 }
 
-dueday::sqlite_sync sync_arg(const std::string& text) {
-  if (text == "full") return dueday::sqlite_sync::full;
-  if (text == "normal") return dueday::sqlite_sync::normal;
-  throw dueday::error(fmt::format("--sync: {} (expected full or normal)", quote(text)));
-}
-
-// A store's failure as one line on stderr; the store's own errors name it already.
-int store_failure(const std::string& db, std::string_view what, int rc) {
-  std::fflush(stdout);
-  const std::string line =
-      what.starts_with("store ") ? std::string(what) : fmt::format("store {}: {}", dueday::escape(db, max_path), what);
-  fmt::print(stderr, "dueday: {}\n", dueday::escape(line, std::string_view::npos));
-  return rc;
-}
-
-// The durable engine over the store `db`, or the exit code after its failure was printed: 2 for a
-// store created with another calendar or policy set (the store's refusal says which), else 1.
-std::optional<dueday::durable_engine> open_store(const std::string& db, dueday::sqlite_sync sync,
-                                                 std::uint64_t checkpoint_every, const dueday::calendar& cal,
-                                                 const dueday::policy_set& policies, int& rc) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(db, ec))
-    throw dueday::error(fmt::format("{}: is a directory (expected a store file)", dueday::escape(db, max_path)));
-  bool foreign = false;
-  try {
-    auto store = std::make_unique<dueday::sqlite_storage>(db, dueday::sqlite_options{sync});
-    if (const auto id = store->identity()) {
-      std::vector<std::string> mine;
-      for (const auto& p : policies.all()) mine.push_back(p.id + "@" + p.version);
-      foreign = id->calendar != cal.fingerprint() || id->policies != mine;
-    }
-    dueday::durable_options options;
-    options.checkpoint_every = checkpoint_every;
-    return dueday::durable_engine(std::move(store), cal, policies, options);
-  } catch (const dueday::error& e) {  // store_error, or a journal entry that does not read back
-    rc = store_failure(db, e.what(), foreign ? 2 : 1);
-    return std::nullopt;
-  }
-}
-
-std::string json_text(std::string_view s) {
-  return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
 // One input line's answer, kept until its batch has committed.
 struct pending {
   std::int64_t line = 0;
@@ -93,19 +50,6 @@ struct pending {
   std::size_t command = 0;  // index into the batch's commands, when `malformed` is empty
   std::string malformed;    // why the line is no command
 };
-
-void append_outcome(std::string& out, const pending& p, const dueday::outcome* o) {
-  out += fmt::format("{{\"line\":{}", p.line);
-  if (!p.id.empty()) out += fmt::format(",\"id\":{}", json_text(p.id));
-  if (o == nullptr || o->rejected()) {
-    const std::string_view code = o ? dueday::to_string(o->code) : "malformed";
-    out += fmt::format(",\"outcome\":\"rejected\",\"code\":\"{}\",\"reason\":{}}}\n", code,
-                       json_text(o ? o->reason : p.malformed));
-  } else {
-    out += o->result == dueday::outcome::status::duplicate ? ",\"outcome\":\"duplicate\"}\n"
-                                                           : ",\"outcome\":\"accepted\"}\n";
-  }
-}
 
 void write_stdout(const std::string& text) {
   if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0)
@@ -222,7 +166,7 @@ int run_run(const run_args& a, const dueday::calendar& cal, const dueday::policy
   open_input(a.input, in);
   const std::string source = a.input.empty() ? "stdin" : a.input;
   int rc = 0;
-  auto d = open_store(a.db, sync, checkpoint_every, cal, policies, rc);
+  auto d = open_durable(a.db, sync, checkpoint_every, cal, policies, rc);
   if (!d) return rc;
 
   line_source lines(in.fd);
@@ -266,7 +210,9 @@ int run_run(const run_args& a, const dueday::calendar& cal, const dueday::policy
       return store_failure(a.db, e.what(), 1);
     }
     out.clear();
-    for (const pending& p : answers) append_outcome(out, p, p.malformed.empty() ? &outcomes[p.command] : nullptr);
+    for (const pending& p : answers)
+      dueday::monitor::append_outcome_line(out, p.line, p.id, p.malformed.empty() ? &outcomes[p.command] : nullptr,
+                                           p.malformed);
     write_stdout(out);
     done += answers.size();
     if (!warned && !d->last_checkpoint_error().empty()) {
@@ -298,7 +244,7 @@ int run_tick(const tick_args& a, const dueday::calendar& cal, const dueday::poli
   if (!std::filesystem::exists(a.db, ec))
     throw dueday::error(fmt::format("{}: no such store (dueday run creates one)", dueday::escape(a.db, max_path)));
   int rc = 0;
-  auto d = open_store(a.db, sync, dueday::durable_options{}.checkpoint_every, cal, policies, rc);
+  auto d = open_durable(a.db, sync, dueday::durable_options{}.checkpoint_every, cal, policies, rc);
   if (!d) return rc;
   std::vector<dueday::outcome> outcomes;
   std::uint64_t events = 0;
@@ -309,15 +255,7 @@ int run_tick(const tick_args& a, const dueday::calendar& cal, const dueday::poli
   } catch (const dueday::error& e) {
     return store_failure(a.db, e.what(), 1);
   }
-  const dueday::outcome& o = outcomes.front();
-  std::string out = fmt::format("{{\"at\":\"{}\",\"outcome\":", dueday::format_instant(tick.at, cal.offset()));
-  if (o.rejected()) {
-    out += fmt::format("\"rejected\",\"code\":\"{}\",\"reason\":{}", dueday::to_string(o.code), json_text(o.reason));
-  } else {
-    out += o.result == dueday::outcome::status::duplicate ? "\"duplicate\"" : "\"accepted\"";
-  }
-  out += fmt::format(",\"events\":{}}}\n", events);
-  write_stdout(out);
+  write_stdout(dueday::monitor::tick_line(tick.at, cal.offset(), outcomes.front(), events));
   return 0;
 }
 

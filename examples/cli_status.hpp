@@ -9,8 +9,11 @@
 #include <dueday/calendar.hpp>
 #include <dueday/policy.hpp>
 
+#include <cstdio>
 #include <string>
 #include <vector>
+
+#include "monitor/status.hpp"
 
 namespace dueday_cli {
 
@@ -30,5 +33,10 @@ CLI::App* add_status_command(CLI::App& app, status_args& a);
 // (or was created with another calendar or policies), an unknown --case, and an instant past the
 // calendar's projection; returns 0.
 int run_status(const status_args& a, const dueday::calendar& cal, const dueday::policy_set& policies);
+
+namespace status {
+// The report as aligned text (cli_status_print.cpp); `colour`: ANSI colours for the alert levels.
+void print_text(std::FILE* out, const dueday::monitor::report& r, bool colour);
+}  // namespace status
 
 }  // namespace dueday_cli

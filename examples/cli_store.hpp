@@ -1,10 +1,16 @@
-// Opening a durable store for the commands that read it (`dueday events`, `dueday status`).
+// Opening a durable store: as a storage for the commands that read it (`dueday events`, `dueday
+// status`), as a durable_engine for those that write (`dueday run`, `tick`, `serve`).
 #pragma once
 
+#include <dueday/calendar.hpp>
+#include <dueday/policy.hpp>
 #include <dueday/store.hpp>
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace dueday_cli {
 
@@ -20,5 +26,20 @@ enum class store_access : unsigned char { read, read_write };
 // committing or checkpointing. `read_write` opens it as its one writer, refused while another
 // process writes to it (`dueday run` running): a consumer's acknowledgements are writes.
 [[nodiscard]] std::unique_ptr<dueday::storage> open_store(const std::string& file, store_access access);
+
+// "full" or "normal" (--sync); throws dueday::error for anything else.
+[[nodiscard]] dueday::sqlite_sync sync_arg(const std::string& text);
+
+// Prints a store's failure as one line on stderr, "dueday: store FILE: ..." (the store's own errors
+// name it already), after flushing stdout; returns rc.
+int store_failure(const std::string& db, std::string_view what, int rc);
+
+// The durable engine over the store `db` (created when missing), its one writer; or nullopt after
+// its failure was printed (store_failure), `rc` set to 2 for a store created with another calendar
+// or policy set (the store's refusal says which), else 1. Throws dueday::error for a directory.
+[[nodiscard]] std::optional<dueday::durable_engine> open_durable(const std::string& db, dueday::sqlite_sync sync,
+                                                                 std::uint64_t checkpoint_every,
+                                                                 const dueday::calendar& cal,
+                                                                 const dueday::policy_set& policies, int& rc);
 
 }  // namespace dueday_cli

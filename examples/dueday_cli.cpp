@@ -12,6 +12,7 @@
 //   dueday tick --db monitor.db --now
 //   dueday events --db monitor.db --consumer sms --ack --follow
 //   dueday status --db monitor.db --at-risk
+//   dueday serve --db monitor.db --listen 127.0.0.1:8490             (cli_serve.hpp)
 //
 // Every command takes --holidays DIR (default: the notices compiled into the library), --region
 // NAME|FILE (a local overlay: DIR/regions/NAME.toml, or a file) and --provisional (project days
@@ -36,6 +37,7 @@
 #include "cli_replay.hpp"
 #include "cli_report.hpp"
 #include "cli_run.hpp"
+#include "cli_serve.hpp"
 #include "cli_status.hpp"
 
 namespace {
@@ -337,6 +339,8 @@ int run(int argc, char** argv) {
   auto* events_command = dueday_cli::add_events_command(app, events_args);
   dueday_cli::status_args status_args;
   auto* status_command = dueday_cli::add_status_command(app, status_args);
+  dueday_cli::serve_args serve_args;
+  auto* serve_command = dueday_cli::add_serve_command(app, serve_args);
 
   // "day, add, between, deadline, coverage, replay", for the message on a missing or unknown command.
   std::string commands;
@@ -375,6 +379,9 @@ int run(int argc, char** argv) {
     refuse_empty(events_command, "--db", {events_args.db}, "a store file");
     refuse_empty(status_command, "--db", {status_args.db}, "a store file");
     refuse_empty(status_command, "--policy", status_args.policies, "a policy file");
+    refuse_empty(serve_command, "--db", {serve_args.db}, "a store file");
+    refuse_empty(serve_command, "--token-file", {serve_args.token_file}, "a file holding the token");
+    refuse_empty(serve_command, "--policy", serve_args.policies, "a policy file");
     const int rc = [&] {
       if (*day) return run_day(o);
       if (*add) {
@@ -397,6 +404,7 @@ int run(int argc, char** argv) {
       if (*tick_command) return dueday_cli::run_tick(tick_args, load(o), load_policies(tick_args.policies));
       if (*events_command) return dueday_cli::run_events(events_args);
       if (*status_command) return dueday_cli::run_status(status_args, load(o), load_policies(status_args.policies));
+      if (*serve_command) return dueday_cli::run_serve(serve_args, load(o), load_policies(serve_args.policies));
       return 0;
     }();
     // Output that never reached its file (a full disk, a closed pipe) is no success.

@@ -54,9 +54,9 @@ cli_case("missing holidays dir exits 2" EXIT 2 ARGS --holidays ${D}/no-such-dir 
 cli_case("batch names the bad line and keeps earlier output" EXIT 2 ARGS add --batch STDIN ${D}/batch-bad.csv
          STDOUT "2026-10-09\n" STDERR "stdin:2: bad line '2026-13-01,3'")
 cli_case("an unknown command is named with the commands" EXIT 2 ARGS frob 2026-10-10
-         STDERR "unknown command 'frob' \\(expected day, add, between, deadline, coverage, replay, report, run, tick, events, status\\)")
+         STDERR "unknown command 'frob' \\(expected day, add, between, deadline, coverage, replay, report, run, tick, events, status, serve\\)")
 cli_case("no command names the commands" EXIT 2 ARGS --provisional
-         STDERR "a command is required \\(expected day, add, between, deadline, coverage, replay, report, run, tick, events, status\\)")
+         STDERR "a command is required \\(expected day, add, between, deadline, coverage, replay, report, run, tick, events, status, serve\\)")
 cli_case("--json without --explain exits 2" EXIT 2 ARGS deadline 2026-09-30T10:00 2 --json
          STDERR "--json needs --explain")
 cli_case("an empty --holidays= exits 2" EXIT 2 ARGS --holidays= day 2026-10-10 STDERR "--holidays: empty")

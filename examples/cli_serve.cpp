@@ -1,0 +1,148 @@
+// `dueday serve` (cli_serve.hpp): opens the store as its one writer, checks the listening address
+// and the token, and runs the service (src/service) until SIGTERM or SIGINT. The service's clock is
+// this machine's: the CLI may read it, the library never does.
+//
+// Signals: SIGTERM and SIGINT are blocked in every thread (the mask is set before any is started)
+// and taken by one thread with sigtimedwait, which stops the server: the requests in flight are
+// answered, the commands queued applied, a checkpoint written, exit 0.
+#include "cli_serve.hpp"
+
+#include <fmt/format.h>
+#include <pthread.h>
+#include <dueday/error.hpp>
+
+#include <atomic>
+#include <cctype>
+#include <charconv>
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <thread>
+
+#include "cli_store.hpp"
+#include "service/requests.hpp"
+#include "service/service.hpp"
+
+namespace dueday_cli {
+
+namespace {
+
+constexpr std::size_t max_path = 1024;
+constexpr std::size_t least_token = 16;
+constexpr std::size_t most_token = 4096;
+
+std::uint64_t number_arg(const std::string& text, std::string_view name, std::uint64_t low, std::uint64_t high) {
+  std::uint64_t n = 0;
+  const auto r = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (r.ec != std::errc{} || r.ptr != text.data() + text.size() || n < low || n > high)
+    throw dueday::error(fmt::format("{}: {} is not a number from {} to {}", name, dueday::quote(text), low, high));
+  return n;
+}
+
+// The token in `file`: its text without the trailing line break, printable ASCII, no spaces.
+std::string read_token(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw dueday::error(fmt::format("--token-file {}: cannot open file", dueday::escape(file, max_path)));
+  std::string token((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+  const bool printable = std::all_of(token.begin(), token.end(), [](char ch) { return ch > ' ' && ch < 127; });
+  if (token.size() < least_token || token.size() > most_token || !printable)
+    throw dueday::error(
+        fmt::format("--token-file {}: expected one token of {} to {} printable ASCII characters, "
+                    "no spaces (then at most a line break)",
+                    dueday::escape(file, max_path), least_token, most_token));
+  return token;
+}
+
+dueday::service::listen_address listen_arg(const std::string& text) {
+  try {
+    return dueday::service::parse_listen(text);
+  } catch (const dueday::service::request_error& e) {
+    throw dueday::error(e.message);
+  }
+}
+
+}  // namespace
+
+CLI::App* add_serve_command(CLI::App& app, serve_args& a) {
+  auto* c = app.add_subcommand("serve", "serve a store over HTTP: commands in, events out, cases, metrics");
+  c->add_option("--db", a.db, "the store (SQLite file), created when missing")->required();
+  c->add_option("--listen", a.listen, "HOST:PORT to listen on (default 127.0.0.1:8490; port 0: any free one)");
+  c->add_option("--token-file", a.token_file, "file holding the bearer token every request but /healthz must carry");
+  c->add_option("--clock", a.clock, "system (default: alerts raised when due) or manual (POST /v1/tick)");
+  c->add_option("--sync", a.sync, "full (default) or normal");
+  c->add_option("--checkpoint-every", a.checkpoint_every, "commands between checkpoints (default 100000; 0: at exit)");
+  c->add_option("--threads", a.threads, "HTTP worker threads (default 8)");
+  c->add_option("--policy", a.policies, "policy file (*.toml), repeatable; default: the bundled policies");
+  return c;
+}
+
+int run_serve(const serve_args& a, const dueday::calendar& cal, const dueday::policy_set& policies) {
+  dueday::service::options o;
+  const auto where = listen_arg(a.listen);
+  o.host = where.host;
+  o.port = where.port;
+  if (a.clock != "system" && a.clock != "manual")
+    throw dueday::error(fmt::format("--clock: {} (expected system or manual)", dueday::quote(a.clock)));
+  o.mode = a.clock == "system" ? dueday::service::clock_mode::system : dueday::service::clock_mode::manual;
+  if (a.token_file.empty() && !dueday::service::is_loopback(o.host))
+    throw dueday::error(
+        fmt::format("--listen {}: a non-loopback address needs --token-file (anyone who reaches it "
+                    "could feed the monitor)",
+                    dueday::escape(a.listen, 300)));
+  if (!a.token_file.empty()) o.token = read_token(a.token_file);
+  o.threads = static_cast<std::size_t>(number_arg(a.threads, "--threads", 1, 256));
+  o.clock = [] { return std::chrono::system_clock::now(); };
+  const auto checkpoint_every = number_arg(a.checkpoint_every, "--checkpoint-every", 0, UINT64_MAX / 2);
+  const auto sync = sync_arg(a.sync);
+
+  // Blocked before any thread starts, so that every thread inherits the mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  int rc = 0;
+  auto d = open_durable(a.db, sync, checkpoint_every, cal, policies, rc);
+  if (!d) return rc;
+  std::optional<dueday::service::server> s;
+  int port = 0;
+  try {
+    s.emplace(std::move(*d), a.db, std::move(o));
+    port = s->bind();
+  } catch (const dueday::store_error& e) {
+    return store_failure(a.db, e.what(), 1);
+  }
+  fmt::print(stderr, "dueday: serving {}:{} (store {}, clock {})\n", where.host, port, dueday::escape(a.db, max_path),
+             a.clock);
+  std::fflush(stderr);
+
+  std::atomic<bool> done{false};
+  std::thread watcher([&] {
+    const timespec step{0, 200'000'000};
+    while (!done) {
+      if (sigtimedwait(&stop_signals, nullptr, &step) > 0) {
+        s->stop();
+        return;
+      }
+    }
+  });
+  try {
+    s->run();
+  } catch (...) {
+    done = true;
+    watcher.join();
+    throw;
+  }
+  done = true;
+  watcher.join();
+  if (const auto why = s->checkpoint_error(); !why.empty())
+    fmt::print(stderr, "dueday: warning: the checkpoint at exit failed (the commands are stored): {}\n",
+               dueday::escape(why, std::string_view::npos));
+  return 0;
+}
+
+}  // namespace dueday_cli

@@ -1,0 +1,60 @@
+// The service's state, shared by http.cpp (the server, its guards, its threads) and routes.cpp
+// (what each path answers).
+#pragma once
+
+#include <httplib.h>
+#include <dueday/store.hpp>
+
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "metrics.hpp"
+#include "service.hpp"
+#include "writer.hpp"
+
+namespace dueday::service {
+
+// Read-only connections to the store for the handler threads, each used by one thread at a time.
+class reader_pool {
+ public:
+  explicit reader_pool(std::filesystem::path db) : db_(std::move(db)) {}
+  // A connection (opened when none is free); give it back with put().
+  [[nodiscard]] std::unique_ptr<dueday::storage> take();
+  void put(std::unique_ptr<dueday::storage> s);
+
+ private:
+  std::filesystem::path db_;
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<dueday::storage>> free_;
+};
+
+struct server::impl {
+  impl(dueday::durable_engine engine, std::filesystem::path db, options o);
+
+  options opt;
+  std::string store_name;  // as the store's messages call it
+  dueday::utc_offset offset;
+  metrics figures;
+  reader_pool readers;
+  writer engine;  // last but the server: stopped before the readers go
+  httplib::Server http;
+  int port = -1;
+  std::mutex run_mutex;
+  bool stopped = false;               // guarded by run_mutex
+  bool listening = false;             // guarded by run_mutex: run() went on to listen
+  std::atomic<bool> listened{false};  // listen_after_bind() returned
+};
+
+// The answers: `body` with its type; an error is {"error": "<message>"} and a newline.
+void reply(httplib::Response& res, int status, std::string body, const char* type);
+void fail(httplib::Response& res, int status, std::string_view message);
+
+// Registers every path's handler (routes.cpp).
+void add_routes(server::impl& s);
+
+}  // namespace dueday::service

@@ -1,0 +1,215 @@
+// The writer thread (writer.hpp).
+#include "writer.hpp"
+
+#include <dueday/error.hpp>
+
+#include <algorithm>
+#include <span>
+#include <string_view>
+
+namespace dueday::service {
+
+namespace {
+
+using std::chrono::system_clock;
+
+// The value of a top-level string field of a stored event (to_json's form: "field":"value", the
+// value free of quotes needing escapes for type and level), or "".
+std::string field(std::string_view json, std::string_view name) {
+  const std::string mark = "\"" + std::string(name) + "\":\"";
+  const auto p = json.find(mark);
+  if (p == std::string_view::npos) return {};
+  const auto start = p + mark.size();
+  const auto end = json.find('"', start);
+  return end == std::string_view::npos ? std::string() : std::string(json.substr(start, end - start));
+}
+
+}  // namespace
+
+writer::writer(dueday::durable_engine engine, clock_mode mode, clock_fn clock)
+    : engine_(std::move(engine)), mode_(mode), clock_(std::move(clock)) {
+  last_sequence_ = engine_.storage().last_sequence();
+  next_due_ = engine_.engine().next_due();
+  thread_ = std::thread([this] { loop(); });
+}
+
+writer::~writer() { stop(); }
+
+void writer::submit(job& j) {
+  std::unique_lock lock(mutex_);
+  if (stop_requested_) throw dueday::error("the service is stopping");
+  queue_.push_back(&j);
+  work_.notify_one();
+  done_.wait(lock, [&] { return j.done; });
+  if (j.error) std::rethrow_exception(j.error);
+}
+
+std::vector<dueday::outcome> writer::apply(std::vector<dueday::command> commands, std::vector<std::string> ids) {
+  if (ids.empty()) ids.resize(commands.size());
+  job j;
+  j.commands = std::move(commands);
+  j.ids = std::move(ids);
+  submit(j);
+  return std::move(j.outcomes);
+}
+
+void writer::run(const std::function<void(dueday::durable_engine&)>& task) {
+  job j;
+  j.task = &task;
+  submit(j);
+}
+
+std::uint64_t writer::wait_beyond(std::uint64_t after, std::chrono::steady_clock::time_point until) {
+  std::unique_lock lock(events_mutex_);
+  events_.wait_until(lock, until, [&] { return last_sequence_.load() > after || released_.load(); });
+  return last_sequence_.load();
+}
+
+void writer::release_waiters() {
+  {
+    const std::lock_guard lock(events_mutex_);
+    released_ = true;
+  }
+  events_.notify_all();
+}
+
+event_counts writer::events() const {
+  const std::lock_guard lock(events_mutex_);
+  return counts_;
+}
+
+void writer::stop() {
+  {
+    const std::lock_guard lock(mutex_);
+    stop_requested_ = true;
+  }
+  work_.notify_one();
+  release_waiters();
+  if (thread_.joinable()) thread_.join();
+}
+
+void writer::loop() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    if (queue_.empty()) {
+      if (stop_requested_) break;
+      if (mode_ == clock_mode::system && next_due_) {
+        const auto wait = system_clock::time_point(*next_due_) - clock_();
+        if (wait <= system_clock::duration::zero()) {
+          lock.unlock();
+          tick_if_due();
+          lock.lock();
+          continue;
+        }
+        // At most a minute at a time: a clock set forward is noticed.
+        work_.wait_for(lock, std::min<system_clock::duration>(wait, std::chrono::minutes(1)),
+                       [&] { return !queue_.empty() || stop_requested_; });
+      } else {
+        work_.wait(lock, [&] { return !queue_.empty() || stop_requested_; });
+      }
+      continue;
+    }
+    std::vector<job*> jobs(queue_.begin(), queue_.end());
+    queue_.clear();
+    lock.unlock();
+    process(jobs);
+    lock.lock();
+    for (job* j : jobs) j->done = true;
+    next_due_ = engine_.engine().next_due();
+    done_.notify_all();
+  }
+  lock.unlock();
+  try {
+    engine_.checkpoint();
+  } catch (const std::exception& e) {
+    checkpoint_error_ = e.what();
+  }
+}
+
+void writer::process(std::vector<job*>& jobs) {
+  for (auto first = jobs.begin(); first != jobs.end();) {
+    if ((*first)->task != nullptr) {
+      try {
+        (*(*first)->task)(engine_);
+      } catch (...) {
+        (*first)->error = std::current_exception();
+      }
+      published();  // a task may have applied a tick or acknowledged
+      ++first;
+      continue;
+    }
+    const auto last = std::find_if(first, jobs.end(), [](const job* j) { return j->task != nullptr; });
+    commit(first, last);
+    first = last;
+  }
+}
+
+void writer::commit(std::vector<job*>::iterator first, std::vector<job*>::iterator last) {
+  std::vector<dueday::command> commands;
+  std::vector<std::string> ids;
+  for (auto it = first; it != last; ++it) {
+    commands.insert(commands.end(), (*it)->commands.begin(), (*it)->commands.end());
+    ids.insert(ids.end(), (*it)->ids.begin(), (*it)->ids.end());
+  }
+  try {
+    std::vector<dueday::outcome> outcomes = engine_.apply(commands, ids);
+    auto next = outcomes.begin();
+    for (auto it = first; it != last; ++it) {
+      const auto n = static_cast<std::ptrdiff_t>((*it)->commands.size());
+      (*it)->outcomes.assign(std::make_move_iterator(next), std::make_move_iterator(next + n));
+      next += n;
+    }
+  } catch (...) {  // nothing of the batch is stored
+    for (auto it = first; it != last; ++it) (*it)->error = std::current_exception();
+  }
+  published();
+}
+
+void writer::tick_if_due() {
+  const auto due = engine_.engine().next_due();
+  const auto now = std::chrono::floor<std::chrono::seconds>(clock_());
+  if (due && *due <= now) {
+    dueday::command tick;
+    tick.kind = dueday::command_kind::tick;
+    tick.at = now;
+    try {
+      if (engine_.apply(std::span<const dueday::command>(&tick, 1)).front().accepted()) ++ticks_;
+    } catch (const std::exception&) {  // a store failure: tried again with the next work
+    }
+    published();
+  }
+  const std::lock_guard lock(mutex_);
+  next_due_ = engine_.engine().next_due();
+  // A tick that raised nothing (refused: an instant past the calendar's projection; or the store
+  // failed) leaves the same instant due: wait for work rather than spin on it.
+  if (next_due_ && due && *next_due_ <= now) next_due_.reset();
+}
+
+void writer::published() {
+  std::uint64_t last = 0;
+  try {
+    last = engine_.storage().last_sequence();
+  } catch (const std::exception&) {
+    return;
+  }
+  const std::uint64_t before = last_sequence_.load();
+  if (last <= before) return;
+  event_counts counted;
+  try {
+    for (std::uint64_t after = before; after < last;) {
+      const auto batch = engine_.storage().read_events(after, 1000);
+      if (batch.empty()) break;
+      for (const auto& e : batch) ++counted[{field(e.json, "type"), field(e.json, "level")}];
+      after = batch.back().sequence;
+    }
+  } catch (const std::exception&) {  // counts are figures only: the events are stored
+  }
+  {
+    const std::lock_guard lock(events_mutex_);
+    for (const auto& [k, n] : counted) counts_[k] += n;
+    last_sequence_ = last;
+  }
+  events_.notify_all();
+}
+
+}  // namespace dueday::service
