@@ -34,3 +34,16 @@ add_test(NAME "browser: report html" COMMAND ${browser_check})
 set_tests_properties("browser: report html" PROPERTIES
   FIXTURES_REQUIRED dueday_browser_html SKIP_RETURN_CODE 77 TIMEOUT 180 COST 30
   WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/browser)
+
+# The live dashboard (issue 11): `dueday serve --clock manual` started by the check itself on a free
+# loopback port over a temporary store, the page opened in the same headless Chromium, commands and
+# ticks posted while it is open, their effect awaited on the page (tests/browser/check_dashboard.mjs).
+if(DUEDAY_NODE)
+  set(dashboard_check ${DUEDAY_NODE} ${CMAKE_CURRENT_SOURCE_DIR}/browser/check_dashboard.mjs $<TARGET_FILE:dueday_cli>
+      ${DUEDAY_BROWSER_OUT})
+else()
+  set(dashboard_check ${browser_check})
+endif()
+add_test(NAME "browser: live dashboard" COMMAND ${dashboard_check})
+set_tests_properties("browser: live dashboard" PROPERTIES
+  SKIP_RETURN_CODE 77 TIMEOUT 90 COST 20 WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/browser)

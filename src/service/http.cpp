@@ -133,7 +133,7 @@ httplib::Server::HandlerResponse guard(const server::impl& s, const httplib::Req
   // The Request is the library's own non-const object, handed over as const: clearing is defined.
   const_cast<httplib::Request&>(req).ranges.clear();
   if (req.path.size() > max_path) return refuse(414, fmt::format("the path is over {} bytes", max_path));
-  if (!s.opt.token.empty() && req.path != "/healthz" &&
+  if (!s.opt.token.empty() && req.path != "/healthz" && req.path != "/" &&  // "/": the page, no data
       !bearer_matches(req.get_header_value("Authorization"), s.opt.token)) {
     res.set_header("WWW-Authenticate", "Bearer");
     return refuse(401, "a bearer token is required (Authorization: Bearer <token>)");

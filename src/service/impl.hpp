@@ -56,5 +56,8 @@ void fail(httplib::Response& res, int status, std::string_view message);
 
 // Registers every path's handler (routes.cpp).
 void add_routes(server::impl& s);
+// Registers the pages for people and what they read: GET /, /v1/reports/YYYY-MM, /v1/summary
+// (pages.hpp).
+void add_page_routes(server::impl& s);
 
 }  // namespace dueday::service

@@ -242,17 +242,13 @@ void add_routes(server::impl& s) {
     reply(res, up ? 200 : 503, up ? "{\"status\":\"ok\"}\n" : "{\"status\":\"stopping\"}\n", json_type);
   });
   h.Get("/metrics", on([&s](const Request&, Response& res) { get_metrics(s, res); }));
-  const auto later = [](const Request&, Response& res) {
-    fail(res, 404, "not served yet: the dashboard and the monthly reports come in a later version");
-  };
-  h.Get("/", later);
-  h.Get(R"(/v1/reports/.*)", later);
+  add_page_routes(s);  // GET /, /v1/reports/YYYY-MM, /v1/summary
   // Anything else with a body is refused before the library reads it into memory (a chunked
   // body it would read without bound); GET and HEAD fall to the error handler's 404.
   const auto refuse = [](const Request& req, Response& res, const ContentReader&) {
     const std::string_view p = req.path;
     const bool get = p == "/" || p == "/healthz" || p == "/metrics" || p == "/v1/events" ||
-                     p.starts_with("/v1/cases") || p.starts_with("/v1/reports/");
+                     p.starts_with("/v1/cases") || p.starts_with("/v1/reports/") || p == "/v1/summary";
     const bool post = p == "/v1/commands" || p == "/v1/tick" || p.starts_with("/v1/consumers/");
     const char* takes = get ? "GET" : post ? "POST" : nullptr;
     const bool other = takes != nullptr && req.method != takes;
