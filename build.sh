@@ -51,7 +51,7 @@ case "$what" in
       src/engine/*.cpp src/engine/*.hpp src/store/*.cpp src/report/*.cpp src/report/*.hpp tests/*.hpp \
       src/monitor/*.cpp src/monitor/*.hpp src/service/*.cpp src/service/*.hpp \
       examples/*.cpp examples/*.hpp tests/*.cpp tests/install/*.cpp tests/subproject/*.cpp bench/*.cpp \
-      tests/fuzz/*.cpp tests/fuzz/*.hpp tests/crash/*.cpp tests/serve/*.cpp
+      tests/fuzz/*.cpp tests/fuzz/*.hpp tests/crash/*.cpp tests/serve/*.cpp tests/serve/*.hpp
     # Time enters the library only as arguments: nothing in it reads a clock or the host zone.
     # src/service is no part of the library: it times requests and long polls (steady_clock); its
     # wall clock is a function the CLI gives it.

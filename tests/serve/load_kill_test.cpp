@@ -82,7 +82,7 @@ void run_client(shared& g, client& c) {
     c.sent += static_cast<int>(batch.size());
     const std::string body = c.body(batch, stamp(g), b % 3 == 0);
     for (int attempt = 0;; ++attempt) {
-      check(attempt < 20000, "client " + std::to_string(c.k) + ": a batch never answered");
+      expect(attempt < 20000, "client {}: a batch never answered", c.k);
       const auto t0 = steady::now();
       const auto res = http->Post("/v1/commands", body, "application/x-ndjson");
       if (res && res->status == 200) {
@@ -110,8 +110,8 @@ std::vector<std::string> event_lines(const std::string& body, std::uint64_t afte
   std::istringstream in(body);
   for (std::string line; std::getline(in, line);) {
     const auto seq = nlohmann::json::parse(line).at("seq").get<std::uint64_t>();
-    check(seq == after + lines.size() + 1, who + ": event " + std::to_string(seq) + " after " +
-                                               std::to_string(after + lines.size()) + " (a gap or a repeat)");
+    expect(seq == after + lines.size() + 1, "{}: event {} after {} (a gap or a repeat)", who, seq,
+           after + lines.size());
     lines.push_back(line + "\n");
   }
   return lines;
@@ -155,7 +155,7 @@ void run_consumer(shared& g, consumer& c) {
       unsure = true;
       continue;
     }
-    check(nlohmann::json::parse(a->body).at("acknowledged") == pos + pending.size(), c.name + ": ack " + a->body);
+    expect(nlohmann::json::parse(a->body).at("acknowledged") == pos + pending.size(), "{}: ack {}", c.name, a->body);
     c.take(pending, pending.size());
     pos += pending.size();
     pending.clear();
