@@ -35,6 +35,7 @@ std::unique_ptr<httplib::Client> connect(int port) {
   auto c = std::make_unique<httplib::Client>("127.0.0.1", port);
   c->set_read_timeout(30);
   c->set_keep_alive(true);
+  c->set_tcp_nodelay(true);  // no Nagle delay between the request's headers and body
   return c;
 }
 

@@ -65,6 +65,7 @@ std::unique_ptr<httplib::Client> connect(const shared& g) {
   c->set_read_timeout(10);
   c->set_write_timeout(5);
   c->set_keep_alive(true);
+  c->set_tcp_nodelay(true);  // no Nagle delay between the request's headers and body
   c->set_bearer_token_auth(g.token.c_str());
   return c;
 }
