@@ -16,7 +16,8 @@ what=${1:-run}
 packages=(build-essential cmake git tzdata clang-format clang-tidy
           libfmt-dev libhowardhinnant-date-dev libboost-date-time-dev libtomlplusplus-dev
           libcli11-dev nlohmann-json3-dev libsimdjson-dev libsqlite3-dev doctest-dev libtsan2 clang libclang-rt-14-dev
-          pkg-config libcpp-httplib-dev)  # dueday serve (src/service): cpp-httplib, found through pkg-config
+          pkg-config libcpp-httplib-dev  # dueday serve (src/service): cpp-httplib, found through pkg-config
+          python3 curl)  # the Python client and the README walkthrough run against a live server (tests/serve)
 [ "$what" = bench ] && packages+=(libbenchmark-dev libquantlib0-dev)
 # The browser check of the HTML circular (tests/browser): Debian's Chromium, a CJK font for it,
 # pdftoppm for the PNG of its first printed page, and Node with npm for playwright-core. A Node from
@@ -50,7 +51,7 @@ case "$what" in
       src/engine/*.cpp src/engine/*.hpp src/store/*.cpp src/store/*.hpp src/report/*.cpp src/report/*.hpp tests/*.hpp \
       src/monitor/*.cpp src/monitor/*.hpp src/service/*.cpp src/service/*.hpp \
       examples/*.cpp examples/*.hpp tests/*.cpp tests/install/*.cpp tests/subproject/*.cpp bench/*.cpp \
-      tests/fuzz/*.cpp tests/fuzz/*.hpp tests/crash/*.cpp tests/serve/*.cpp
+      tests/fuzz/*.cpp tests/fuzz/*.hpp tests/crash/*.cpp tests/serve/*.cpp tests/serve/*.hpp
     # Time enters the library only as arguments: nothing in it reads a clock or the host zone.
     # src/service is no part of the library: it times requests and long polls (steady_clock); its
     # wall clock is a function the CLI gives it.
