@@ -74,7 +74,7 @@ CLI::App* add_serve_command(CLI::App& app, serve_args& a) {
   c->add_option("--clock", a.clock, "system (default: alerts raised when due) or manual (POST /v1/tick)");
   c->add_option("--sync", a.sync, "full (default) or normal");
   c->add_option("--checkpoint-every", a.checkpoint_every, "commands between checkpoints (default 100000; 0: at exit)");
-  c->add_option("--threads", a.threads, "HTTP worker threads (default 8)");
+  c->add_option("--threads", a.threads, "HTTP worker threads (default 64)");
   c->add_option("--policy", a.policies, "policy file (*.toml), repeatable; default: the bundled policies");
   return c;
 }

@@ -21,7 +21,7 @@ struct serve_args {
   std::string clock = "system";             // system or manual
   std::string sync = "full";                // full or normal
   std::string checkpoint_every = "100000";  // commands between checkpoints; 0: only at exit
-  std::string threads = "8";                // HTTP worker threads
+  std::string threads = "64";               // HTTP worker threads
   std::vector<std::string> policies;        // policy files; empty: the bundled ones
 };
 

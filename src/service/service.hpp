@@ -44,7 +44,10 @@ struct options {
   // The machine's clock (required): when alerts fall due (system mode) and the instant open cases
   // are judged at (GET /v1/cases; manual mode judges them at the engine's time instead).
   std::function<std::chrono::system_clock::time_point()> clock;
-  std::size_t threads = 8;             // HTTP worker threads: requests served at once
+  // HTTP worker threads: requests served at once. A long poll holds one for up to max_wait and a
+  // kept-alive connection one until keep_alive passes idle, so a few consumers and dashboards
+  // would take all of 8 (the first default); threads wait, they cost no CPU.
+  std::size_t threads = 64;
   std::size_t queue = 64;              // connections accepted and waiting for a worker; then accept waits
   std::size_t max_body = 8 << 20;      // bytes of a request body, after any Content-Encoding (413)
   std::size_t max_line = 64 << 10;     // bytes of one command (a line or an array element) (413)
