@@ -3,8 +3,10 @@
 #include <doctest/doctest.h>
 #include <dueday/error.hpp>
 #include <dueday/io.hpp>
+#include <dueday/jsonl.hpp>
 #include <dueday/timer.hpp>
 
+#include <fstream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -118,7 +120,110 @@ std::string streamed_refusal(const std::string& text, std::size_t piece) {
   }
 }
 
+// What snapshot_restorer, fed `piece` bytes at a time, makes of `text` on the built-in calendar
+// and policies: its refusal, or "accepted " and the restored engine's snapshot.
+std::string restorer_refusal(const std::string& text, std::size_t piece) {
+  vector_sink sink;
+  try {
+    snapshot_restorer r(cal(), builtin_policies(), sink);
+    for (std::size_t k = 0; k < text.size(); k += piece) r.feed(std::string_view(text).substr(k, piece));
+    return "accepted " + snapshot(r.finish());
+  } catch (const error& e) {
+    return e.what();
+  }
+}
+
+// The same through restore() of the whole text (parse_snapshot_json, then engine::from_state).
+std::string restore_refusal(const std::string& text) {
+  vector_sink sink;
+  try {
+    return "accepted " + snapshot(restore(text, cal(), builtin_policies(), sink));
+  } catch (const error& e) {
+    return e.what();
+  }
+}
+
+// The snapshots of an engine after the first 1/4, 1/2 and all of the October example's commands.
+std::vector<std::string> october_snapshots() {
+  std::ifstream in(DUEDAY_EXAMPLES_DIR "/october-2026/commands.jsonl");
+  std::vector<command> commands;
+  std::int64_t n = 0;
+  for (std::string line; std::getline(in, line);) commands.push_back(parse_command(line, "october", ++n));
+  REQUIRE(commands.size() > 100);
+  vector_sink sink;
+  engine e(cal(), builtin_policies(), sink);
+  std::vector<std::string> out;
+  for (std::size_t k = 0; k < commands.size(); ++k) {
+    (void)e.apply(commands[k]);
+    if (k + 1 == commands.size() / 4 || k + 1 == commands.size() / 2 || k + 1 == commands.size())
+      out.push_back(snapshot(e));
+  }
+  return out;
+}
+
 }  // namespace
+
+TEST_CASE("snapshot: the restorer, fed in pieces, builds the engine restore builds") {
+  for (const std::string& text : october_snapshots()) {
+    CAPTURE(text.size());
+    vector_sink sink;
+    const engine whole = restore(text, cal(), builtin_policies(), sink);
+    REQUIRE(snapshot(whole) == text);
+    for (const std::size_t piece : {std::size_t{1}, std::size_t{7}, std::size_t{1000}, text.size()}) {
+      CAPTURE(piece);
+      vector_sink out;
+      snapshot_restorer r(cal(), builtin_policies(), out);
+      for (std::size_t k = 0; k < text.size(); k += piece) r.feed(std::string_view(text).substr(k, piece));
+      const engine e = r.finish();
+      CHECK(snapshot(e) == text);
+      CHECK(e.next_due() == whole.next_due());
+      CHECK(e.open_cases() == whole.open_cases());
+    }
+    // Cases in another form than the writer's (a space after each comma) go the tree reader's way.
+    std::string spaced;
+    bool in_string = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      spaced += text[i];
+      if (text[i] == '"' && (i == 0 || text[i - 1] != '\\')) in_string = !in_string;
+      if (!in_string && text[i] == ',') spaced += ' ';
+    }
+    CHECK(restorer_refusal(spaced, 5) == "accepted " + text);
+  }
+}
+
+TEST_CASE("snapshot: the restorer refuses as restore does, a fault in the text before any fault in the state") {
+  const std::string text = october_snapshots().back();
+  // Faults in the state, each refused at its case with restore's words.
+  const std::string first_id = R"("id":"KM-2026-0005")";
+  REQUIRE(text.find(first_id) != std::string::npos);
+  const std::string second_id = text.substr(text.find(R"("id":")", text.find(first_id) + 1), first_id.size());
+  for (const std::string& changed : {mutate(text, second_id, first_id),  // the id twice
+                                     mutate(text, R"("variant":"external")", R"("variant":"internal")"),
+                                     mutate(text, R"("policies":["kunming-water-490@)", R"("policies":["x@)"),
+                                     mutate(text, R"("fired":0,)", R"("fired":128,)", 3)}) {
+    const std::string message = restore_refusal(changed);
+    CAPTURE(message);
+    REQUIRE(message.starts_with("not a valid snapshot: "));
+    CHECK(restorer_refusal(changed, 1) == message);
+    CHECK(restorer_refusal(changed, 4096) == message);
+    CHECK(restorer_refusal(changed, changed.size()) == message);
+    // Cut short, or with a bad value in the last case: the text's fault is named, as restore names it.
+    const std::string cut = changed.substr(0, changed.size() - 1);
+    REQUIRE(restore_refusal(cut).starts_with("not a valid snapshot: line 1, column "));
+    CHECK(restorer_refusal(cut, 4096) == restore_refusal(cut));
+    const std::size_t last = changed.rfind(R"("district":)");
+    const std::string bad_last =
+        changed.substr(0, last) + R"("district":1.5)" + changed.substr(changed.find_first_of(",}", last + 11));
+    REQUIRE(restore_refusal(bad_last).ends_with(".district: 1.5 is not an integer"));
+    CHECK(restorer_refusal(bad_last, 4096) == restore_refusal(bad_last));
+  }
+  // sample_state() names another calendar: refused at its header, unless its text is at fault.
+  const std::string other = to_snapshot_json(sample_state());
+  REQUIRE(restore_refusal(other).starts_with("not a valid snapshot: calendar: "));
+  CHECK(restorer_refusal(other, 3) == restore_refusal(other));
+  const std::string other_cut = other.substr(0, other.size() - 2);
+  CHECK(restorer_refusal(other_cut, 3) == refusal(other_cut));
+}
 
 TEST_CASE("snapshot: an open and a cancelled case, byte for byte") {
   engine_state s;

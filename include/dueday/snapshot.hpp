@@ -111,6 +111,30 @@ class snapshot_reader {
   [[nodiscard]] engine_state finish();
 
  private:
+  friend class snapshot_restorer;
+  struct impl;
+  std::unique_ptr<impl> p_;
+};
+
+// snapshot_reader and engine::from_state in one, case by case: each case is checked and added to
+// the engine as soon as it is read, so neither the text nor the whole engine_state is ever in
+// memory (a store's checkpoint of a million cases). Accepts what from_state(snapshot_reader's
+// state) accepts, giving the same engine, and refuses what it refuses with the same message: a
+// fault in the text is named before any fault in the state, however late in the text it comes.
+// Not thread-safe; feed() after a refusal or after finish() is a logic error.
+class snapshot_restorer {
+ public:
+  snapshot_restorer(calendar cal, policy_set policies, event_sink& sink, engine_options options = {});
+  snapshot_restorer(snapshot_restorer&&) noexcept;
+  snapshot_restorer& operator=(snapshot_restorer&&) noexcept;
+  ~snapshot_restorer();
+
+  // As snapshot_reader::feed. A fault in the state is held until finish().
+  void feed(std::string_view piece);
+  // The engine, once the whole text was fed.
+  [[nodiscard]] engine finish();
+
+ private:
   struct impl;
   std::unique_ptr<impl> p_;
 };
