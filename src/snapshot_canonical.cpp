@@ -39,8 +39,8 @@ bool same(const char* a, const char* b) noexcept {
 // the record, and the tree reader takes the case).
 class canonical_case {
  public:
-  canonical_case(std::string_view text, canonical_case_reader::last_instant& last)
-      : begin_(text.data()), p_(text.data()), end_(p_ + text.size()), last_(last) {}
+  canonical_case(std::string_view text, canonical_case_reader::last_instant& last, std::int64_t version)
+      : begin_(text.data()), p_(text.data()), end_(p_ + text.size()), last_(last), short_clocks_(version >= 4) {}
 
   std::size_t read(case_record& r) {
     std::uint64_t district = 0;
@@ -74,6 +74,11 @@ class canonical_case {
     std::uint64_t elapsed = 0, fired = 0, unit = 0;
     step_timer::raw& t = c.timer;
     if (!lit(R"({"state":)") || !timer_state_of(t.state)) return false;
+    if (short_clocks_ && t.state == step_timer::status::idle && lit(R"(,"unit":)")) {  // nothing else set
+      if (!number(0xffffffff, unit) || !lit("}")) return false;
+      c.unit = static_cast<std::uint32_t>(unit);
+      return true;
+    }
     if (!lit(R"(,"first_count":)") || !time(t.first_count) || !lit(R"(,"run_from":)") || !time(t.run_from) ||
         !lit(R"(,"mark":)") || !time(t.mark) || !lit(R"(,"due":)") || !time(t.due) || !lit(R"(,"elapsed":)") ||
         !number(static_cast<std::uint64_t>(snapshot_max_elapsed), elapsed) || !lit(R"(,"provisional":)") ||
@@ -184,12 +189,13 @@ class canonical_case {
   const char* p_;
   const char* end_;
   canonical_case_reader::last_instant& last_;
+  bool short_clocks_;  // version 4: a clock with nothing set is {"state":"idle","unit":N}
 };
 
 }  // namespace
 
-std::size_t canonical_case_reader::read(std::string_view text, case_record& r) {
-  return canonical_case(text, last_).read(r);
+std::size_t canonical_case_reader::read(std::string_view text, case_record& r, std::int64_t version) {
+  return canonical_case(text, last_, version).read(r);
 }
 
 }  // namespace dueday::detail

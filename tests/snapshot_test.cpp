@@ -244,30 +244,39 @@ TEST_CASE("snapshot: an open and a cancelled case, byte for byte") {
   c.clocks = {clock_record{}};
   s.cases = {r, c};
   const std::string text = to_snapshot_json(s);
-  CHECK(text ==
-        R"({"format":"dueday-engine-snapshot","version":3,"now":"2026-10-08T16:00:00+08:00","retired_before":null,)"
-        R"("calendar":"5b1c0e3f9a7d2468","policies":["kunming-water-490@2020.1"],)"
-        R"("names":["昆明自来水集团有限公司","五华区"],"cases":[{"id":"W-001",)"
-        R"("policy":"kunming-water-490","variant":"standard","status":"open","opened":"2026-09-30T10:00:00+08:00",)"
-        R"("closed":null,"clocks":[{"state":"paused","first_count":"2026-10-01T00:00:00+08:00",)"
-        R"("run_from":"2026-10-01T00:00:00+08:00","mark":"2026-10-08T15:00:00+08:00",)"
-        R"("due":"2026-10-10T00:00:00+08:00","elapsed":54000,"provisional":false,"overran":false,)"
-        R"("commanded":null,"waiting":false,"completed":false,"fired":1,"unit":1}],)"
-        R"("transitions":[{"step":0,"pause":true,"at":"2026-10-08T15:00:00+08:00"}],"district":2},)"
-        R"({"id":"W-002","policy":"kunming-water-490","variant":"standard","status":"cancelled",)"
-        R"("opened":"2026-09-30T11:00:00+08:00","closed":"2026-09-30T11:30:00+08:00",)"
-        R"("clocks":[{"state":"idle","first_count":"1970-01-01T08:00:00+08:00",)"
-        R"("run_from":"1970-01-01T08:00:00+08:00","mark":"1970-01-01T08:00:00+08:00",)"
-        R"("due":"1970-01-01T08:00:00+08:00","elapsed":0,"provisional":false,"overran":false,)"
-        R"("commanded":null,"waiting":false,"completed":false,"fired":0,"unit":0}],"transitions":[],)"
-        R"("district":0}]})");
+  // Version 3 wrote every clock in full; version 4 writes W-002's, which has nothing set, short.
+  const std::string v3 =
+      R"({"format":"dueday-engine-snapshot","version":3,"now":"2026-10-08T16:00:00+08:00","retired_before":null,)"
+      R"("calendar":"5b1c0e3f9a7d2468","policies":["kunming-water-490@2020.1"],)"
+      R"("names":["昆明自来水集团有限公司","五华区"],"cases":[{"id":"W-001",)"
+      R"("policy":"kunming-water-490","variant":"standard","status":"open","opened":"2026-09-30T10:00:00+08:00",)"
+      R"("closed":null,"clocks":[{"state":"paused","first_count":"2026-10-01T00:00:00+08:00",)"
+      R"("run_from":"2026-10-01T00:00:00+08:00","mark":"2026-10-08T15:00:00+08:00",)"
+      R"("due":"2026-10-10T00:00:00+08:00","elapsed":54000,"provisional":false,"overran":false,)"
+      R"("commanded":null,"waiting":false,"completed":false,"fired":1,"unit":1}],)"
+      R"("transitions":[{"step":0,"pause":true,"at":"2026-10-08T15:00:00+08:00"}],"district":2},)"
+      R"({"id":"W-002","policy":"kunming-water-490","variant":"standard","status":"cancelled",)"
+      R"("opened":"2026-09-30T11:00:00+08:00","closed":"2026-09-30T11:30:00+08:00",)"
+      R"("clocks":[{"state":"idle","first_count":"1970-01-01T08:00:00+08:00",)"
+      R"("run_from":"1970-01-01T08:00:00+08:00","mark":"1970-01-01T08:00:00+08:00",)"
+      R"("due":"1970-01-01T08:00:00+08:00","elapsed":0,"provisional":false,"overran":false,)"
+      R"("commanded":null,"waiting":false,"completed":false,"fired":0,"unit":0}],"transitions":[],)"
+      R"("district":0}]})";
+  const std::string idle_in_full =
+      R"({"state":"idle","first_count":"1970-01-01T08:00:00+08:00","run_from":"1970-01-01T08:00:00+08:00",)"
+      R"("mark":"1970-01-01T08:00:00+08:00","due":"1970-01-01T08:00:00+08:00","elapsed":0,"provisional":false,)"
+      R"("overran":false,"commanded":null,"waiting":false,"completed":false,"fired":0,"unit":0})";
+  CHECK(text == mutate(mutate(v3, R"("version":3)", R"("version":4)"), idle_in_full, R"({"state":"idle","unit":0})"));
   CHECK(parse_snapshot_json(text) == s);
+  CHECK(parse_snapshot_json(v3) == s);  // version 3 is read too
+  CHECK(streamed_refusal(v3, v3.size()) == "accepted " + text);
+  CHECK(streamed_refusal(v3, 3) == "accepted " + text);
   // The same state as version 2 wrote it, before units: read with no names, every unit and district 0.
   engine_state old = s;
   old.names.clear();
   old.cases[0].district = 0;
   old.cases[0].clocks[0].unit = 0;
-  std::string v2 = text;
+  std::string v2 = v3;
   for (const auto& [from, to] : {std::pair<std::string, std::string>{R"("version":3)", R"("version":2)"},
                                  {R"("names":["昆明自来水集团有限公司","五华区"],)", ""},
                                  {R"(,"unit":1)", ""},
@@ -279,6 +288,45 @@ TEST_CASE("snapshot: an open and a cancelled case, byte for byte") {
     v2.replace(p, from.size(), to);
   }
   CHECK(parse_snapshot_json(v2) == old);
+}
+
+TEST_CASE("snapshot: version 4 writes a clock with nothing set but its unit short, and reads it only so") {
+  engine_state s = sample_state();
+  clock_record unit_only{};
+  unit_only.unit = 2;
+  clock_record raised{};  // idle with a level raised: no engine makes it, but it is written as it is
+  raised.fired = 1;
+  s.cases[0].clocks[1] = unit_only;
+  s.cases[0].clocks.push_back(raised);
+  const std::string text = to_snapshot_json(s);
+  CHECK(text.find(R"("clocks":[{"state":"paused",)") != std::string::npos);
+  CHECK(text.find(R"(},{"state":"idle","unit":2},{"state":"running",)") != std::string::npos);
+  CHECK(text.find(R"({"state":"idle","first_count":"1970-01-01T08:00:00+08:00",)") != std::string::npos);
+  CHECK(text.find(R"("fired":1,"unit":0}])") != std::string::npos);
+  CHECK(parse_snapshot_json(text) == s);
+  for (const std::size_t piece : {std::size_t{1}, std::size_t{7}, text.size()})
+    CHECK(streamed_refusal(text, piece) == "accepted " + text);
+  const std::string p = "not a valid snapshot: ";
+  const std::string short_clock = R"({"state":"idle","unit":2})";
+  for (const auto& [changed, message] : std::vector<std::pair<std::string, std::string>>{
+           {mutate(text, short_clock, R"({"state":"idle","unit":2,"fired":0})"),
+            p + "cases[0].clocks[1]: unknown field 'fired'"},
+           {mutate(text, short_clock, R"({"state":"idle"})"), p + "cases[0].clocks[1].unit: missing"},
+           {mutate(text, short_clock, R"({"state":"running","unit":2})"),
+            p + "cases[0].clocks[1].first_count: missing"},
+           {mutate(text, short_clock, R"({"state":"idle","unit":-2})"),
+            p + "cases[0].clocks[1].unit: -2 is out of range (expected 0 to 4294967295)"},
+           {mutate(text, R"("version":4)", R"("version":3)"), p + "cases[0].clocks[1].first_count: missing"},
+       }) {
+    CAPTURE(message);
+    CHECK(refusal(changed) == message);
+    CHECK(streamed_refusal(changed, 7) == message);
+    CHECK(streamed_refusal(changed, changed.size()) == message);
+  }
+  // Read in another order or with spaces, the short form is the same clock.
+  const std::string reordered = mutate(text, short_clock, R"({ "unit":2, "state":"idle" })");
+  CHECK(refusal(reordered) == "accepted " + text);
+  CHECK(streamed_refusal(reordered, reordered.size()) == "accepted " + text);
 }
 
 TEST_CASE("snapshot: a state round-trips to an equal state and the same bytes") {
@@ -524,13 +572,13 @@ TEST_CASE("snapshot: every refusal is one line naming the place and the bad valu
       {"{}", p + "format: missing"},
       {m(R"("dueday-engine-snapshot")", R"("dueday-snapshot")"),
        p + "format: 'dueday-snapshot' is not the snapshot format (expected 'dueday-engine-snapshot')"},
-      {m(R"("version":3,)", ""), p + "version: missing"},
-      {m(R"("version":3)", R"("version":1)"), p + "version: 1 is not a supported version (expected 2 or 3)"},
-      {m(R"("version":3)", R"("version":4)"), p + "version: 4 is not a supported version (expected 2 or 3)"},
-      {m(R"("version":3)", R"("version":3.0)"), p + "version: 3.0 is not a supported version (expected 2 or 3)"},
-      {m(R"("version":3)", R"("version":"3")"), p + "version: '3' is not a supported version (expected 2 or 3)"},
-      // version 2 has no names, units or districts; version 3 has them all
-      {m(R"("version":3)", R"("version":2)"), p + "top level: unknown field 'names'"},
+      {m(R"("version":4,)", ""), p + "version: missing"},
+      {m(R"("version":4)", R"("version":1)"), p + "version: 1 is not a supported version (expected 2, 3 or 4)"},
+      {m(R"("version":4)", R"("version":5)"), p + "version: 5 is not a supported version (expected 2, 3 or 4)"},
+      {m(R"("version":4)", R"("version":4.0)"), p + "version: 4.0 is not a supported version (expected 2, 3 or 4)"},
+      {m(R"("version":4)", R"("version":"4")"), p + "version: '4' is not a supported version (expected 2, 3 or 4)"},
+      // version 2 has no names, units or districts; versions 3 and 4 have them all
+      {m(R"("version":4)", R"("version":2)"), p + "top level: unknown field 'names'"},
       {m(R"("names":["五华区","昆明自来水集团有限公司五华分公司"],)", ""), p + "names: missing"},
       {m(R"(,"unit":2)", ""), p + "cases[0].clocks[0].unit: missing"},
       {m(R"(,"district":1)", ""), p + "cases[0].district: missing"},
