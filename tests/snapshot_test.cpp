@@ -438,6 +438,15 @@ TEST_CASE("snapshot: the reader in pieces refuses text between and after the cas
   CHECK(streamed_refusal(good + "x", 4) ==
         p + "line 1, column " + std::to_string(good.size() + 1) +
             ": syntax error: unexpected text after the snapshot; expected end of input");
+  // nlohmann stops at a NUL byte as at the end of the text: what follows is refused all the same.
+  for (const std::string& tail : {std::string(1, '\0'), std::string("\0x", 2), std::string("\n\0", 2)}) {
+    const std::string with_nul = good + tail;
+    const std::string message =
+        p + (tail[0] == '\n' ? "line 2, column 1" : "line 1, column " + std::to_string(good.size() + 1)) +
+        ": syntax error: unexpected text after the snapshot; expected end of input";
+    CHECK(refusal(with_nul) == message);
+    CHECK(streamed_refusal(with_nul, 4) == message);
+  }
   CHECK(streamed_refusal(good.substr(0, good.size() - 1) + ",\"names\":[]}", 4) ==
         p + "line 1, column " + std::to_string(good.size()) +
             ": unexpected ',' after cases (a snapshot ends with them)");
