@@ -399,9 +399,10 @@ int main(int argc, char** argv) {
                     m.journal_read == later.size();
     fmt::print("recovery (open the store: load the checkpoint of {} open cases, re-apply {} journal entries): {}{}\n",
                d.engine().open_cases(), m.journal_read, shown(took), ok ? "" : " [NOT the state written!]");
-    fmt::print("  checkpoint read and parsed {}, state checked and engine built {}, journal re-applied {}, rest {}\n",
-               shown(m.checkpoint_read_end - m.checkpoint_read_begin), shown(m.journal_begin - m.checkpoint_read_end),
-               shown(m.journal_end - m.journal_begin), shown(took - (m.journal_end - m.checkpoint_read_begin)));
+    // snapshot_restorer checks and adds each case to the engine as it reads it: one figure for both.
+    fmt::print("  checkpoint read, parsed, checked and built into the engine {}, journal re-applied {}, rest {}\n",
+               shown(m.journal_begin - m.checkpoint_read_begin), shown(m.journal_end - m.journal_begin),
+               shown(took - (m.journal_end - m.checkpoint_read_begin)));
     fmt::print("  memory while opening: peak {:.0f} MB of operator new, peak resident set {:+.0f} MB\n",
                mb(static_cast<double>(counting::peak_bytes.load() - live)),
                mb(static_cast<double>(resident_peak()) - static_cast<double>(resident)));

@@ -424,4 +424,17 @@ engine engine::from_state(const engine_state& state, calendar cal, policy_set po
   return engine(std::move(p));
 }
 
+engine::loader::loader(const engine_state& header, calendar cal, policy_set policies, event_sink& sink,
+                       engine_options options)
+    : p_(std::make_unique<impl>(std::move(cal), std::move(policies), sink, options)) {
+  p_->import_header(header);
+}
+engine::loader::loader(loader&&) noexcept = default;
+engine::loader& engine::loader::operator=(loader&&) noexcept = default;
+engine::loader::~loader() = default;
+
+void engine::loader::add(const case_record& r) { p_->import_case(r, added_++); }
+
+engine engine::loader::finish() { return engine(std::move(p_)); }
+
 }  // namespace dueday

@@ -23,6 +23,7 @@ using namespace detail::snapshot_json;
 
 constexpr std::string_view format_name = detail::snapshot_format_name;
 constexpr std::int64_t format_version = detail::snapshot_format_version;
+constexpr std::int64_t units_version = detail::snapshot_units_version;
 constexpr std::int64_t first_version = detail::snapshot_first_version;
 constexpr std::int64_t max_elapsed = detail::snapshot_max_elapsed;
 constexpr const auto& timer_state_names = detail::snapshot_timer_states;
@@ -59,8 +60,25 @@ case_status read_case_status(const node& n, std::string_view where) {
 // A name's place + 1 in engine_state::names (0 none); from_state checks that it is there.
 constexpr std::int64_t max_name_id = 0xffffffff;
 
+// Version 4's short form of a clock with nothing set: {"state":"idle","unit":N}, no first_count.
+bool is_short_clock(const node& n, std::int64_t version) {
+  if (version < format_version || n.type != node::kind::object) return false;
+  bool idle = false;
+  for (const member& m : n.members) {
+    if (m.key == "first_count") return false;
+    if (m.key == "state") idle = m.value.type == node::kind::string && m.value.text == "idle";
+  }
+  return idle;
+}
+
 clock_record read_clock(const node& n, std::string path, std::int64_t version) {
   const object_reader o(n, std::move(path));
+  if (is_short_clock(n, version)) {
+    o.only({"state", "unit"});
+    clock_record c;
+    c.unit = static_cast<std::uint32_t>(o.integer("unit", 0, max_name_id));
+    return c;
+  }
   if (version == first_version) {
     o.only({"state", "first_count", "run_from", "mark", "due", "elapsed", "provisional", "overran", "commanded",
             "waiting", "completed", "fired"});
@@ -135,10 +153,12 @@ engine_state detail::read_snapshot_header(const node& root, std::int64_t& versio
             version_node.unsigned_integer == static_cast<std::uint64_t>(v)) ||
            (version_node.type == node::kind::integer && version_node.integer == v);
   };
-  const std::int64_t version = is_version(format_version) ? format_version : first_version;
+  const std::int64_t version = is_version(format_version)  ? format_version
+                               : is_version(units_version) ? units_version
+                                                           : first_version;
   if (!is_version(version)) {
-    refuse("version", fmt::format("{} is not a supported version (expected {} or {})", describe(version_node),
-                                  first_version, format_version));
+    refuse("version", fmt::format("{} is not a supported version (expected {}, {} or {})", describe(version_node),
+                                  first_version, units_version, format_version));
   }
   if (version == first_version) {
     o.only({"format", "version", "now", "retired_before", "calendar", "policies", "cases"});

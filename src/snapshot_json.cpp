@@ -193,6 +193,17 @@ node parse(std::string_view text, std::size_t max_depth, const text_origin& orig
   }
   if (!parsed)
     throw error(tree.problem().empty() ? std::string("not a valid snapshot: top level: unreadable") : tree.problem());
+  // nlohmann takes a NUL byte for the end of the input (in a string it is refused): bytes after a
+  // whole value would go unread. Refused where snapshot_reader refuses them, in its words.
+  if (const std::size_t z = text.find('\0'); z != std::string_view::npos) {
+    const std::string_view before = text.substr(0, z);
+    const auto lines = static_cast<std::size_t>(std::count(before.begin(), before.end(), '\n'));
+    const std::size_t line_start = lines == 0 ? 0 : before.rfind('\n') + 1;
+    throw error(
+        fmt::format("not a valid snapshot: line {}, column {}: syntax error: unexpected text after the "
+                    "snapshot; expected end of input",
+                    origin.line + lines + 1, (lines == 0 ? origin.column : 0) + z - line_start + 1));
+  }
   return std::move(tree.root());
 }
 

@@ -4,19 +4,23 @@
 // path, depth, line and column it has in the whole text, so that its refusals name the places
 // parse_snapshot_json names. Text that never reaches `cases` is read whole by parse_snapshot_json.
 //
-// Speed: a case of version 3 written exactly as the writer writes it (its keys in order, no
-// space, strings without escapes, instants at +08:00 in years 1900..2999) and whole in the piece
-// at hand is read straight into a case_record by canonical_case, which accepts only text the tree
-// reader gives the same record for; anything else, or a case cut by a piece's end, goes the way
-// above, which then also names what is wrong.
+// Speed: a case of version 3 or 4 in exactly the writer's form and whole in the piece at hand (or cut
+// out whole across pieces) is read straight into a case_record by detail::canonical_case_reader
+// (snapshot_canonical.cpp), which accepts only text the tree reader gives the same record for;
+// anything else goes the way above, which then also names what is wrong.
 #include <fmt/format.h>
 
 #include <chrono>
 #include <cstdint>
 #include <cstring>
+#include <exception>
+#include <functional>
+#include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
+#include "detail/snapshot_canonical.hpp"
 #include "detail/snapshot_fields.hpp"
 #include "detail/snapshot_json.hpp"
 #include "detail/utf8.hpp"
@@ -28,133 +32,6 @@ namespace dueday {
 namespace {
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-// A case in exactly the writer's form (see the top of this file), read without a tree: read()
-// gives the bytes it took, or 0 when the text is anything else (then nothing is to be trusted in
-// the record, and the tree reader takes the case).
-class canonical_case {
- public:
-  explicit canonical_case(std::string_view text) : begin_(text.data()), p_(text.data()), end_(p_ + text.size()) {}
-
-  std::size_t read(case_record& r) {
-    std::uint64_t district = 0;
-    std::string status;
-    if (!lit(R"({"id":)") || !str(r.id) || !lit(R"(,"policy":)") || !str(r.policy) || !lit(R"(,"variant":)") ||
-        !str(r.variant) || !lit(R"(,"status":)") || !str(status) || !case_status_of(status, r.status) ||
-        !lit(R"(,"opened":)") || !time(r.opened) || !lit(R"(,"closed":)"))
-      return 0;
-    if (r.status == case_status::open ? !lit("null") : !time(r.closed)) return 0;
-    if (r.status == case_status::open) r.closed = instant{};
-    if (!lit(R"(,"clocks":[)")) return 0;
-    for (bool first = true; !lit("]"); first = false) {
-      if ((!first && !lit(",")) || !clock(r.clocks.emplace_back())) return 0;
-    }
-    if (!lit(R"(,"transitions":[)")) return 0;
-    for (bool first = true; !lit("]"); first = false) {
-      if (!first && !lit(",")) return 0;
-      transition_record& t = r.transitions.emplace_back();
-      std::uint64_t step = 0;
-      if (!lit(R"({"step":)") || !number(255, step) || !lit(R"(,"pause":)") || !boolean(t.pause) || !lit(R"(,"at":)") ||
-          !time(t.at) || !lit("}"))
-        return 0;
-      t.step = static_cast<std::uint8_t>(step);
-    }
-    if (!lit(R"(,"district":)") || !number(0xffffffff, district) || !lit("}")) return 0;
-    r.district = static_cast<std::uint32_t>(district);
-    return static_cast<std::size_t>(p_ - begin_);
-  }
-
- private:
-  bool clock(clock_record& c) {
-    std::string state;
-    std::uint64_t elapsed = 0, fired = 0, unit = 0;
-    step_timer::raw& t = c.timer;
-    if (!lit(R"({"state":)") || !str(state) || !timer_state_of(state, t.state) || !lit(R"(,"first_count":)") ||
-        !time(t.first_count) || !lit(R"(,"run_from":)") || !time(t.run_from) || !lit(R"(,"mark":)") || !time(t.mark) ||
-        !lit(R"(,"due":)") || !time(t.due) || !lit(R"(,"elapsed":)") ||
-        !number(static_cast<std::uint64_t>(detail::snapshot_max_elapsed), elapsed) || !lit(R"(,"provisional":)") ||
-        !boolean(t.provisional) || !lit(R"(,"overran":)") || !boolean(t.overran) || !lit(R"(,"commanded":)"))
-      return false;
-    if (!lit("null")) {
-      instant at{};
-      if (!time(at)) return false;
-      c.commanded = at;
-    }
-    if (!lit(R"(,"waiting":)") || !boolean(c.waiting) || !lit(R"(,"completed":)") || !boolean(c.completed) ||
-        !lit(R"(,"fired":)") || !number(255, fired) || !lit(R"(,"unit":)") || !number(0xffffffff, unit) || !lit("}"))
-      return false;
-    t.elapsed = working_time{static_cast<std::int64_t>(elapsed)};
-    c.fired = static_cast<std::uint8_t>(fired);
-    c.unit = static_cast<std::uint32_t>(unit);
-    return true;
-  }
-
-  static bool case_status_of(std::string_view s, case_status& out) {
-    for (const case_status c : detail::snapshot_case_statuses)
-      if (s == to_string(c)) return out = c, true;
-    return false;
-  }
-  static bool timer_state_of(std::string_view s, step_timer::status& out) {
-    for (std::size_t k = 0; k < detail::snapshot_timer_states.size(); ++k)
-      if (s == detail::snapshot_timer_states[k]) return out = static_cast<step_timer::status>(k), true;
-    return false;
-  }
-
-  bool lit(std::string_view s) {
-    if (static_cast<std::size_t>(end_ - p_) < s.size() || std::memcmp(p_, s.data(), s.size()) != 0) return false;
-    p_ += s.size();
-    return true;
-  }
-  // A string with no escape or control character, UTF-8.
-  bool str(std::string& out) {
-    if (p_ == end_ || *p_ != '"') return false;
-    const char* const b = ++p_;
-    while (p_ != end_ && *p_ != '"') {
-      if (*p_ == '\\' || static_cast<unsigned char>(*p_) < 0x20) return false;
-      ++p_;
-    }
-    if (p_ == end_) return false;
-    out.assign(b, p_++);
-    return detail::is_utf8(out);
-  }
-  bool boolean(bool& b) { return lit("true") ? (b = true) : lit("false") ? !(b = false) : false; }
-  // A whole number in 0..most, as JSON writes it (no leading zero), followed by what is not a
-  // digit, '.', 'e' or 'E' (those would make it another number).
-  bool number(std::uint64_t most, std::uint64_t& v) {
-    const char* const b = p_;
-    v = 0;
-    while (p_ != end_ && *p_ >= '0' && *p_ <= '9' && p_ - b < 19) v = v * 10 + static_cast<std::uint64_t>(*p_++ - '0');
-    if (p_ == b || (*b == '0' && p_ - b > 1) || v > most) return false;
-    return p_ != end_ && *p_ != '.' && *p_ != 'e' && *p_ != 'E' && (*p_ < '0' || *p_ > '9');
-  }
-  // "YYYY-MM-DDTHH:MM:SS+08:00", a real date and time in the years 1900..2999.
-  bool time(instant& t) {
-    using namespace std::chrono;
-    constexpr std::string_view form = "\"dddd-dd-ddTdd:dd:dd+08:00\"";
-    if (static_cast<std::size_t>(end_ - p_) < form.size()) return false;
-    int d[14];
-    int n = 0;
-    for (std::size_t i = 0; i < form.size(); ++i) {
-      if (form[i] == 'd') {
-        if (p_[i] < '0' || p_[i] > '9') return false;
-        d[n++] = p_[i] - '0';
-      } else if (p_[i] != form[i]) {
-        return false;
-      }
-    }
-    const int y = d[0] * 1000 + d[1] * 100 + d[2] * 10 + d[3];
-    const auto two = [&](int k) { return d[k] * 10 + d[k + 1]; };
-    const year_month_day ymd{year{y}, month{static_cast<unsigned>(two(4))}, day{static_cast<unsigned>(two(6))}};
-    if (y < 1900 || y > 2999 || !ymd.ok() || two(8) > 23 || two(10) > 59 || two(12) > 59) return false;
-    t = instant{sys_days{ymd}} + hours{two(8)} + minutes{two(10)} + seconds{two(12)} - hours{8};
-    p_ += form.size();
-    return true;
-  }
-
-  const char* begin_;
-  const char* p_;
-  const char* end_;
-};
 
 }  // namespace
 
@@ -168,6 +45,13 @@ struct snapshot_reader::impl {
   std::string buf;  // the header, then the value being cut out
   engine_state state;
   std::int64_t version = 0;
+  // Where the cases go: into state.cases, or (for a snapshot_restorer) one at a time to on_case,
+  // after the header to on_header.
+  std::function<void(const engine_state&)> on_header;
+  std::function<void(const case_record&)> on_case;
+  std::size_t cases_read = 0;
+  case_record scratch;  // the case being read, its storage reused from case to case
+  detail::canonical_case_reader canonical;
   // Where the scanner is in the whole text.
   std::size_t offset = 0;      // bytes read
   std::size_t line = 0;        // newlines read
@@ -243,6 +127,21 @@ struct snapshot_reader::impl {
     state = detail::read_snapshot_header(root, version);
     buf = std::string();
     at = phase::between;
+    if (on_header) on_header(state);
+  }
+
+  void take(case_record& r) {
+    ++cases_read;
+    if (on_case) return on_case(r);
+    state.cases.push_back(std::move(r));
+  }
+
+  // The case in `text` read by canonical_case into `scratch`: the bytes taken, or 0.
+  std::size_t read_canonical(std::string_view text) {
+    if (version < detail::snapshot_units_version) return 0;
+    scratch.clocks.clear();
+    scratch.transitions.clear();
+    return canonical.read(text, scratch, version);
   }
 
   void between_byte(char c) {
@@ -252,7 +151,7 @@ struct snapshot_reader::impl {
     } else if (c == ']' && next != expect::value) {
       at = phase::trailer;
     } else if (next != expect::comma_or_end && c != ',' && c != ']' && c != '}' && c != ':') {
-      origin = {fmt::format("cases[{}]", state.cases.size()), 2, line, offset - line_start};
+      origin = {fmt::format("cases[{}]", cases_read), 2, line, offset - line_start};
       at = phase::value;
       depth = 0;
       scalar = c != '{' && c != '[' && c != '"';
@@ -260,7 +159,7 @@ struct snapshot_reader::impl {
     } else {
       const std::string after = next == expect::value_or_end ? std::string("'['")
                                 : next == expect::value      ? std::string("','")
-                                                             : fmt::format("cases[{}]", state.cases.size() - 1);
+                                                             : fmt::format("cases[{}]", cases_read - 1);
       refuse_here(
           fmt::format("syntax error in cases: unexpected '{}' after {}", escape(std::string_view(&c, 1)), after));
     }
@@ -283,9 +182,16 @@ struct snapshot_reader::impl {
     }
   }
 
+  // A value cut out whole (or cut short where it nests too deep); a case in the writer's form, as
+  // one cut by a piece's end, is read as feed() reads the others.
   void end_value() {
-    const auto n = detail::snapshot_json::parse(buf, detail::snapshot_max_depth, origin);
-    state.cases.push_back(detail::read_snapshot_case(n, origin.path, version));
+    if (!buf.empty() && buf[0] == '{' && read_canonical(buf) == buf.size()) {
+      take(scratch);
+    } else {
+      const auto n = detail::snapshot_json::parse(buf, detail::snapshot_max_depth, origin);
+      case_record r = detail::read_snapshot_case(n, origin.path, version);
+      take(r);
+    }
     buf.clear();
     at = phase::between;
     next = expect::comma_or_end;
@@ -305,11 +211,9 @@ struct snapshot_reader::impl {
   void feed(std::string_view piece) {
     for (std::size_t i = 0; i < piece.size(); ++i) {
       const char c = piece[i];
-      if (at == phase::between && c == '{' && next != expect::comma_or_end &&
-          version == detail::snapshot_format_version) {
-        case_record r;
-        if (const std::size_t n = canonical_case(piece.substr(i)).read(r)) {  // no newline in it
-          state.cases.push_back(std::move(r));
+      if (at == phase::between && c == '{' && next != expect::comma_or_end) {
+        if (const std::size_t n = read_canonical(piece.substr(i))) {  // no newline in it
+          take(scratch);
           next = expect::comma_or_end;
           offset += n;
           i += n - 1;
@@ -341,8 +245,14 @@ struct snapshot_reader::impl {
 
   engine_state finish() {
     switch (at) {
-      case phase::header:
-        return parse_snapshot_json(buf);  // never reached `cases`: refused as the whole text is
+      case phase::header: {  // never reached `cases`: refused as the whole text is
+        state = parse_snapshot_json(buf);
+        if (!on_case) return std::move(state);
+        std::vector<case_record> cases = std::move(state.cases);
+        on_header(state);
+        for (case_record& r : cases) take(r);
+        return std::move(state);
+      }
       case phase::value:
         if (!scalar) (void)detail::snapshot_json::parse(buf, detail::snapshot_max_depth, origin);  // refuses
         refuse_here("syntax error while parsing array - unexpected end of input; expected ']'");
@@ -368,5 +278,53 @@ snapshot_reader::~snapshot_reader() = default;
 
 void snapshot_reader::feed(std::string_view piece) { p_->feed(piece); }
 engine_state snapshot_reader::finish() { return p_->finish(); }
+
+}  // namespace dueday
+
+namespace dueday {
+
+struct snapshot_restorer::impl {
+  impl(calendar c, policy_set p, event_sink& s, engine_options o)
+      : cal(std::move(c)), policies(std::move(p)), sink(&s), options(o) {
+    reader.p_->on_header = [this](const engine_state& header) {
+      checked([&] { loader.emplace(header, cal, policies, *sink, options); });
+    };
+    reader.p_->on_case = [this](const case_record& r) { checked([&] { loader->add(r); }); };
+  }
+
+  // Runs a check of the state unless one refused already; holds its refusal for finish(), which
+  // names any fault in the text first, as parse_snapshot_json before from_state does.
+  template <class F>
+  void checked(const F& f) {
+    if (refused) return;
+    try {
+      f();
+    } catch (const error&) {
+      refused = std::current_exception();
+    }
+  }
+
+  snapshot_reader reader;
+  calendar cal;
+  policy_set policies;
+  event_sink* sink;
+  engine_options options;
+  std::optional<engine::loader> loader;
+  std::exception_ptr refused;
+};
+
+snapshot_restorer::snapshot_restorer(calendar cal, policy_set policies, event_sink& sink, engine_options options)
+    : p_(std::make_unique<impl>(std::move(cal), std::move(policies), sink, options)) {}
+snapshot_restorer::snapshot_restorer(snapshot_restorer&&) noexcept = default;
+snapshot_restorer& snapshot_restorer::operator=(snapshot_restorer&&) noexcept = default;
+snapshot_restorer::~snapshot_restorer() = default;
+
+void snapshot_restorer::feed(std::string_view piece) { p_->reader.feed(piece); }
+
+engine snapshot_restorer::finish() {
+  (void)p_->reader.finish();
+  if (p_->refused) std::rethrow_exception(p_->refused);
+  return p_->loader->finish();
+}
 
 }  // namespace dueday

@@ -3,8 +3,10 @@
 #include <doctest/doctest.h>
 #include <dueday/error.hpp>
 #include <dueday/io.hpp>
+#include <dueday/jsonl.hpp>
 #include <dueday/timer.hpp>
 
+#include <fstream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -118,7 +120,110 @@ std::string streamed_refusal(const std::string& text, std::size_t piece) {
   }
 }
 
+// What snapshot_restorer, fed `piece` bytes at a time, makes of `text` on the built-in calendar
+// and policies: its refusal, or "accepted " and the restored engine's snapshot.
+std::string restorer_refusal(const std::string& text, std::size_t piece) {
+  vector_sink sink;
+  try {
+    snapshot_restorer r(cal(), builtin_policies(), sink);
+    for (std::size_t k = 0; k < text.size(); k += piece) r.feed(std::string_view(text).substr(k, piece));
+    return "accepted " + snapshot(r.finish());
+  } catch (const error& e) {
+    return e.what();
+  }
+}
+
+// The same through restore() of the whole text (parse_snapshot_json, then engine::from_state).
+std::string restore_refusal(const std::string& text) {
+  vector_sink sink;
+  try {
+    return "accepted " + snapshot(restore(text, cal(), builtin_policies(), sink));
+  } catch (const error& e) {
+    return e.what();
+  }
+}
+
+// The snapshots of an engine after the first 1/4, 1/2 and all of the October example's commands.
+std::vector<std::string> october_snapshots() {
+  std::ifstream in(DUEDAY_EXAMPLES_DIR "/october-2026/commands.jsonl");
+  std::vector<command> commands;
+  std::int64_t n = 0;
+  for (std::string line; std::getline(in, line);) commands.push_back(parse_command(line, "october", ++n));
+  REQUIRE(commands.size() > 100);
+  vector_sink sink;
+  engine e(cal(), builtin_policies(), sink);
+  std::vector<std::string> out;
+  for (std::size_t k = 0; k < commands.size(); ++k) {
+    (void)e.apply(commands[k]);
+    if (k + 1 == commands.size() / 4 || k + 1 == commands.size() / 2 || k + 1 == commands.size())
+      out.push_back(snapshot(e));
+  }
+  return out;
+}
+
 }  // namespace
+
+TEST_CASE("snapshot: the restorer, fed in pieces, builds the engine restore builds") {
+  for (const std::string& text : october_snapshots()) {
+    CAPTURE(text.size());
+    vector_sink sink;
+    const engine whole = restore(text, cal(), builtin_policies(), sink);
+    REQUIRE(snapshot(whole) == text);
+    for (const std::size_t piece : {std::size_t{1}, std::size_t{7}, std::size_t{1000}, text.size()}) {
+      CAPTURE(piece);
+      vector_sink out;
+      snapshot_restorer r(cal(), builtin_policies(), out);
+      for (std::size_t k = 0; k < text.size(); k += piece) r.feed(std::string_view(text).substr(k, piece));
+      const engine e = r.finish();
+      CHECK(snapshot(e) == text);
+      CHECK(e.next_due() == whole.next_due());
+      CHECK(e.open_cases() == whole.open_cases());
+    }
+    // Cases in another form than the writer's (a space after each comma) go the tree reader's way.
+    std::string spaced;
+    bool in_string = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      spaced += text[i];
+      if (text[i] == '"' && (i == 0 || text[i - 1] != '\\')) in_string = !in_string;
+      if (!in_string && text[i] == ',') spaced += ' ';
+    }
+    CHECK(restorer_refusal(spaced, 5) == "accepted " + text);
+  }
+}
+
+TEST_CASE("snapshot: the restorer refuses as restore does, a fault in the text before any fault in the state") {
+  const std::string text = october_snapshots().back();
+  // Faults in the state, each refused at its case with restore's words.
+  const std::string first_id = R"("id":"KM-2026-0005")";
+  REQUIRE(text.find(first_id) != std::string::npos);
+  const std::string second_id = text.substr(text.find(R"("id":")", text.find(first_id) + 1), first_id.size());
+  for (const std::string& changed : {mutate(text, second_id, first_id),  // the id twice
+                                     mutate(text, R"("variant":"external")", R"("variant":"internal")"),
+                                     mutate(text, R"("policies":["kunming-water-490@)", R"("policies":["x@)"),
+                                     mutate(text, R"("fired":0,)", R"("fired":128,)", 3)}) {
+    const std::string message = restore_refusal(changed);
+    CAPTURE(message);
+    REQUIRE(message.starts_with("not a valid snapshot: "));
+    CHECK(restorer_refusal(changed, 1) == message);
+    CHECK(restorer_refusal(changed, 4096) == message);
+    CHECK(restorer_refusal(changed, changed.size()) == message);
+    // Cut short, or with a bad value in the last case: the text's fault is named, as restore names it.
+    const std::string cut = changed.substr(0, changed.size() - 1);
+    REQUIRE(restore_refusal(cut).starts_with("not a valid snapshot: line 1, column "));
+    CHECK(restorer_refusal(cut, 4096) == restore_refusal(cut));
+    const std::size_t last = changed.rfind(R"("district":)");
+    const std::string bad_last =
+        changed.substr(0, last) + R"("district":1.5)" + changed.substr(changed.find_first_of(",}", last + 11));
+    REQUIRE(restore_refusal(bad_last).ends_with(".district: 1.5 is not an integer"));
+    CHECK(restorer_refusal(bad_last, 4096) == restore_refusal(bad_last));
+  }
+  // sample_state() names another calendar: refused at its header, unless its text is at fault.
+  const std::string other = to_snapshot_json(sample_state());
+  REQUIRE(restore_refusal(other).starts_with("not a valid snapshot: calendar: "));
+  CHECK(restorer_refusal(other, 3) == restore_refusal(other));
+  const std::string other_cut = other.substr(0, other.size() - 2);
+  CHECK(restorer_refusal(other_cut, 3) == refusal(other_cut));
+}
 
 TEST_CASE("snapshot: an open and a cancelled case, byte for byte") {
   engine_state s;
@@ -139,30 +244,39 @@ TEST_CASE("snapshot: an open and a cancelled case, byte for byte") {
   c.clocks = {clock_record{}};
   s.cases = {r, c};
   const std::string text = to_snapshot_json(s);
-  CHECK(text ==
-        R"({"format":"dueday-engine-snapshot","version":3,"now":"2026-10-08T16:00:00+08:00","retired_before":null,)"
-        R"("calendar":"5b1c0e3f9a7d2468","policies":["kunming-water-490@2020.1"],)"
-        R"("names":["昆明自来水集团有限公司","五华区"],"cases":[{"id":"W-001",)"
-        R"("policy":"kunming-water-490","variant":"standard","status":"open","opened":"2026-09-30T10:00:00+08:00",)"
-        R"("closed":null,"clocks":[{"state":"paused","first_count":"2026-10-01T00:00:00+08:00",)"
-        R"("run_from":"2026-10-01T00:00:00+08:00","mark":"2026-10-08T15:00:00+08:00",)"
-        R"("due":"2026-10-10T00:00:00+08:00","elapsed":54000,"provisional":false,"overran":false,)"
-        R"("commanded":null,"waiting":false,"completed":false,"fired":1,"unit":1}],)"
-        R"("transitions":[{"step":0,"pause":true,"at":"2026-10-08T15:00:00+08:00"}],"district":2},)"
-        R"({"id":"W-002","policy":"kunming-water-490","variant":"standard","status":"cancelled",)"
-        R"("opened":"2026-09-30T11:00:00+08:00","closed":"2026-09-30T11:30:00+08:00",)"
-        R"("clocks":[{"state":"idle","first_count":"1970-01-01T08:00:00+08:00",)"
-        R"("run_from":"1970-01-01T08:00:00+08:00","mark":"1970-01-01T08:00:00+08:00",)"
-        R"("due":"1970-01-01T08:00:00+08:00","elapsed":0,"provisional":false,"overran":false,)"
-        R"("commanded":null,"waiting":false,"completed":false,"fired":0,"unit":0}],"transitions":[],)"
-        R"("district":0}]})");
+  // Version 3 wrote every clock in full; version 4 writes W-002's, which has nothing set, short.
+  const std::string v3 =
+      R"({"format":"dueday-engine-snapshot","version":3,"now":"2026-10-08T16:00:00+08:00","retired_before":null,)"
+      R"("calendar":"5b1c0e3f9a7d2468","policies":["kunming-water-490@2020.1"],)"
+      R"("names":["昆明自来水集团有限公司","五华区"],"cases":[{"id":"W-001",)"
+      R"("policy":"kunming-water-490","variant":"standard","status":"open","opened":"2026-09-30T10:00:00+08:00",)"
+      R"("closed":null,"clocks":[{"state":"paused","first_count":"2026-10-01T00:00:00+08:00",)"
+      R"("run_from":"2026-10-01T00:00:00+08:00","mark":"2026-10-08T15:00:00+08:00",)"
+      R"("due":"2026-10-10T00:00:00+08:00","elapsed":54000,"provisional":false,"overran":false,)"
+      R"("commanded":null,"waiting":false,"completed":false,"fired":1,"unit":1}],)"
+      R"("transitions":[{"step":0,"pause":true,"at":"2026-10-08T15:00:00+08:00"}],"district":2},)"
+      R"({"id":"W-002","policy":"kunming-water-490","variant":"standard","status":"cancelled",)"
+      R"("opened":"2026-09-30T11:00:00+08:00","closed":"2026-09-30T11:30:00+08:00",)"
+      R"("clocks":[{"state":"idle","first_count":"1970-01-01T08:00:00+08:00",)"
+      R"("run_from":"1970-01-01T08:00:00+08:00","mark":"1970-01-01T08:00:00+08:00",)"
+      R"("due":"1970-01-01T08:00:00+08:00","elapsed":0,"provisional":false,"overran":false,)"
+      R"("commanded":null,"waiting":false,"completed":false,"fired":0,"unit":0}],"transitions":[],)"
+      R"("district":0}]})";
+  const std::string idle_in_full =
+      R"({"state":"idle","first_count":"1970-01-01T08:00:00+08:00","run_from":"1970-01-01T08:00:00+08:00",)"
+      R"("mark":"1970-01-01T08:00:00+08:00","due":"1970-01-01T08:00:00+08:00","elapsed":0,"provisional":false,)"
+      R"("overran":false,"commanded":null,"waiting":false,"completed":false,"fired":0,"unit":0})";
+  CHECK(text == mutate(mutate(v3, R"("version":3)", R"("version":4)"), idle_in_full, R"({"state":"idle","unit":0})"));
   CHECK(parse_snapshot_json(text) == s);
+  CHECK(parse_snapshot_json(v3) == s);  // version 3 is read too
+  CHECK(streamed_refusal(v3, v3.size()) == "accepted " + text);
+  CHECK(streamed_refusal(v3, 3) == "accepted " + text);
   // The same state as version 2 wrote it, before units: read with no names, every unit and district 0.
   engine_state old = s;
   old.names.clear();
   old.cases[0].district = 0;
   old.cases[0].clocks[0].unit = 0;
-  std::string v2 = text;
+  std::string v2 = v3;
   for (const auto& [from, to] : {std::pair<std::string, std::string>{R"("version":3)", R"("version":2)"},
                                  {R"("names":["昆明自来水集团有限公司","五华区"],)", ""},
                                  {R"(,"unit":1)", ""},
@@ -174,6 +288,45 @@ TEST_CASE("snapshot: an open and a cancelled case, byte for byte") {
     v2.replace(p, from.size(), to);
   }
   CHECK(parse_snapshot_json(v2) == old);
+}
+
+TEST_CASE("snapshot: version 4 writes a clock with nothing set but its unit short, and reads it only so") {
+  engine_state s = sample_state();
+  clock_record unit_only{};
+  unit_only.unit = 2;
+  clock_record raised{};  // idle with a level raised: no engine makes it, but it is written as it is
+  raised.fired = 1;
+  s.cases[0].clocks[1] = unit_only;
+  s.cases[0].clocks.push_back(raised);
+  const std::string text = to_snapshot_json(s);
+  CHECK(text.find(R"("clocks":[{"state":"paused",)") != std::string::npos);
+  CHECK(text.find(R"(},{"state":"idle","unit":2},{"state":"running",)") != std::string::npos);
+  CHECK(text.find(R"({"state":"idle","first_count":"1970-01-01T08:00:00+08:00",)") != std::string::npos);
+  CHECK(text.find(R"("fired":1,"unit":0}])") != std::string::npos);
+  CHECK(parse_snapshot_json(text) == s);
+  for (const std::size_t piece : {std::size_t{1}, std::size_t{7}, text.size()})
+    CHECK(streamed_refusal(text, piece) == "accepted " + text);
+  const std::string p = "not a valid snapshot: ";
+  const std::string short_clock = R"({"state":"idle","unit":2})";
+  for (const auto& [changed, message] : std::vector<std::pair<std::string, std::string>>{
+           {mutate(text, short_clock, R"({"state":"idle","unit":2,"fired":0})"),
+            p + "cases[0].clocks[1]: unknown field 'fired'"},
+           {mutate(text, short_clock, R"({"state":"idle"})"), p + "cases[0].clocks[1].unit: missing"},
+           {mutate(text, short_clock, R"({"state":"running","unit":2})"),
+            p + "cases[0].clocks[1].first_count: missing"},
+           {mutate(text, short_clock, R"({"state":"idle","unit":-2})"),
+            p + "cases[0].clocks[1].unit: -2 is out of range (expected 0 to 4294967295)"},
+           {mutate(text, R"("version":4)", R"("version":3)"), p + "cases[0].clocks[1].first_count: missing"},
+       }) {
+    CAPTURE(message);
+    CHECK(refusal(changed) == message);
+    CHECK(streamed_refusal(changed, 7) == message);
+    CHECK(streamed_refusal(changed, changed.size()) == message);
+  }
+  // Read in another order or with spaces, the short form is the same clock.
+  const std::string reordered = mutate(text, short_clock, R"({ "unit":2, "state":"idle" })");
+  CHECK(refusal(reordered) == "accepted " + text);
+  CHECK(streamed_refusal(reordered, reordered.size()) == "accepted " + text);
 }
 
 TEST_CASE("snapshot: a state round-trips to an equal state and the same bytes") {
@@ -285,6 +438,15 @@ TEST_CASE("snapshot: the reader in pieces refuses text between and after the cas
   CHECK(streamed_refusal(good + "x", 4) ==
         p + "line 1, column " + std::to_string(good.size() + 1) +
             ": syntax error: unexpected text after the snapshot; expected end of input");
+  // nlohmann stops at a NUL byte as at the end of the text: what follows is refused all the same.
+  for (const std::string& tail : {std::string(1, '\0'), std::string("\0x", 2), std::string("\n\0", 2)}) {
+    const std::string with_nul = good + tail;
+    const std::string message =
+        p + (tail[0] == '\n' ? "line 2, column 1" : "line 1, column " + std::to_string(good.size() + 1)) +
+        ": syntax error: unexpected text after the snapshot; expected end of input";
+    CHECK(refusal(with_nul) == message);
+    CHECK(streamed_refusal(with_nul, 4) == message);
+  }
   CHECK(streamed_refusal(good.substr(0, good.size() - 1) + ",\"names\":[]}", 4) ==
         p + "line 1, column " + std::to_string(good.size()) +
             ": unexpected ',' after cases (a snapshot ends with them)");
@@ -419,13 +581,13 @@ TEST_CASE("snapshot: every refusal is one line naming the place and the bad valu
       {"{}", p + "format: missing"},
       {m(R"("dueday-engine-snapshot")", R"("dueday-snapshot")"),
        p + "format: 'dueday-snapshot' is not the snapshot format (expected 'dueday-engine-snapshot')"},
-      {m(R"("version":3,)", ""), p + "version: missing"},
-      {m(R"("version":3)", R"("version":1)"), p + "version: 1 is not a supported version (expected 2 or 3)"},
-      {m(R"("version":3)", R"("version":4)"), p + "version: 4 is not a supported version (expected 2 or 3)"},
-      {m(R"("version":3)", R"("version":3.0)"), p + "version: 3.0 is not a supported version (expected 2 or 3)"},
-      {m(R"("version":3)", R"("version":"3")"), p + "version: '3' is not a supported version (expected 2 or 3)"},
-      // version 2 has no names, units or districts; version 3 has them all
-      {m(R"("version":3)", R"("version":2)"), p + "top level: unknown field 'names'"},
+      {m(R"("version":4,)", ""), p + "version: missing"},
+      {m(R"("version":4)", R"("version":1)"), p + "version: 1 is not a supported version (expected 2, 3 or 4)"},
+      {m(R"("version":4)", R"("version":5)"), p + "version: 5 is not a supported version (expected 2, 3 or 4)"},
+      {m(R"("version":4)", R"("version":4.0)"), p + "version: 4.0 is not a supported version (expected 2, 3 or 4)"},
+      {m(R"("version":4)", R"("version":"4")"), p + "version: '4' is not a supported version (expected 2, 3 or 4)"},
+      // version 2 has no names, units or districts; versions 3 and 4 have them all
+      {m(R"("version":4)", R"("version":2)"), p + "top level: unknown field 'names'"},
       {m(R"("names":["五华区","昆明自来水集团有限公司五华分公司"],)", ""), p + "names: missing"},
       {m(R"(,"unit":2)", ""), p + "cases[0].clocks[0].unit: missing"},
       {m(R"(,"district":1)", ""), p + "cases[0].district: missing"},

@@ -132,6 +132,8 @@ struct engine_options {
 };
 
 class engine {
+  struct impl;
+
  public:
   // An engine with no cases, its time at the start of the calendar. `sink` must outlive the
   // engine (or be replaced with set_sink). The policies were validated when their set was built.
@@ -212,9 +214,27 @@ class engine {
   // names another calendar or other policy versions (restore with those, then replace_calendar).
   [[nodiscard]] static engine from_state(const engine_state& state, calendar cal, policy_set policies, event_sink& sink,
                                          engine_options options = {});
+  // from_state a case at a time, for a reader that must not hold the whole state (a checkpoint of
+  // a million cases): the constructor checks `header` as from_state does (its cases are not read),
+  // add() checks the next case as from_state checks state.cases[n], n counting the cases added,
+  // with the same messages. After a throw the loader is of no further use.
+  class loader {
+   public:
+    loader(const engine_state& header, calendar cal, policy_set policies, event_sink& sink,
+           engine_options options = {});
+    loader(loader&&) noexcept;
+    loader& operator=(loader&&) noexcept;
+    ~loader();
+    void add(const case_record& r);
+    // The engine, once every case was added; the loader is empty then.
+    [[nodiscard]] engine finish();
+
+   private:
+    std::unique_ptr<impl> p_;
+    std::size_t added_ = 0;
+  };
 
  private:
-  struct impl;
   explicit engine(std::unique_ptr<impl> p);
   // Before commands[i]: the prefetch hints for the commands after it.
   void prefetch_ahead(std::span<const command> commands, std::size_t i) noexcept;

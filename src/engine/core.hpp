@@ -117,6 +117,10 @@ struct core {
   void export_case(std::uint32_t c, case_record& out) const;
   // Rebuilds the cases of an empty core; throws dueday::error "not a valid snapshot: ...".
   void import_state(const engine_state& s);
+  // The same in steps: everything but the cases (s.cases is not read), then case n (counting
+  // from 0, in order) at a time, checked as import_state checks it.
+  void import_header(const engine_state& s);
+  void import_case(const case_record& r, std::size_t n);
 };
 
 }  // namespace dueday::detail

@@ -263,7 +263,7 @@ engine_state core::export_state() const {
   return s;
 }
 
-void core::import_state(const engine_state& s) {
+void core::import_header(const engine_state& s) {
   const instant first = cal.at(cal.first_covered(), {});
   if (s.now < first || s.now > horizon()) {
     invalid("now", fmt::format("{} is outside the calendar, {} .. {}", iso(s.now), iso(first), iso(horizon())));
@@ -290,44 +290,49 @@ void core::import_state(const engine_state& s) {
     if (!is_utf8(name)) invalid(where, fmt::format("{} is not UTF-8", quote(name)));
     if (names.intern(name) != n + 1) invalid(where, fmt::format("{} is given twice", quote(name)));
   }
+}
+
+void core::import_case(const case_record& cr, std::size_t n) {
   const auto check_name = [&](std::uint32_t id, const auto& where) {
     if (id > names.size()) invalid(where, fmt::format("name {} is not among the {} names", id, names.size()));
   };
+  const case_checker check(*this, cr, n);
+  const auto [policy, variant] = check.header();
+  if (variant != no_variant) {
+    const compiled_variant& v = rules->variant(variant);
+    for (std::size_t i = 0; i < cr.clocks.size(); ++i) check.clock(v, i);
+    check.transitions(v);
+    check.status_agrees(v);
+    check.relations(v);
+  }
+  check_name(cr.district, lazy{[&] { return fmt::format("cases[{}].district", n); }});
+  for (std::size_t i = 0; i < cr.clocks.size(); ++i)
+    check_name(cr.clocks[i].unit, lazy{[&] { return fmt::format("cases[{}].clocks[{}].unit", n, i); }});
+  queue.add_case();
+  const auto c = cases.add(cr.id, cr.opened, policy, variant, static_cast<std::uint8_t>(cr.clocks.size()));
+  if (cr.status != case_status::out_of_scope) cases.set_status(c, cr.status, cr.closed);
+  case_rec& r = cases[c];
+  r.district = cr.district;
+  for (std::size_t i = 0; i < cr.clocks.size(); ++i) {
+    const clock_record& k = cr.clocks[i];
+    clock_slot& slot = r.clocks[i];
+    slot.timer = step_timer::load(k.timer);
+    if (k.commanded) slot.commanded = *k.commanded;
+    slot.flags = static_cast<std::uint8_t>((k.commanded ? commanded_flag : 0) | (k.waiting ? waiting_flag : 0) |
+                                           (k.completed ? completed_flag : 0));
+    slot.fired = k.fired;
+    slot.unit = k.unit;
+  }
+  if (!cr.transitions.empty()) r.transitions = std::make_unique<std::vector<transition_record>>(cr.transitions);
+  if (r.status == case_status::open)
+    for (std::size_t i = 0; i < r.clock_count; ++i) schedule(c, i, now);
+}
+
+void core::import_state(const engine_state& s) {
+  import_header(s);
   cases.reserve(s.cases.size());
   queue.reserve(s.cases.size());
-  for (std::size_t n = 0; n < s.cases.size(); ++n) {
-    const case_record& cr = s.cases[n];
-    const case_checker check(*this, cr, n);
-    const auto [policy, variant] = check.header();
-    if (variant != no_variant) {
-      const compiled_variant& v = rules->variant(variant);
-      for (std::size_t i = 0; i < cr.clocks.size(); ++i) check.clock(v, i);
-      check.transitions(v);
-      check.status_agrees(v);
-      check.relations(v);
-    }
-    check_name(cr.district, lazy{[&] { return fmt::format("cases[{}].district", n); }});
-    for (std::size_t i = 0; i < cr.clocks.size(); ++i)
-      check_name(cr.clocks[i].unit, lazy{[&] { return fmt::format("cases[{}].clocks[{}].unit", n, i); }});
-    queue.add_case();
-    const auto c = cases.add(cr.id, cr.opened, policy, variant, static_cast<std::uint8_t>(cr.clocks.size()));
-    if (cr.status != case_status::out_of_scope) cases.set_status(c, cr.status, cr.closed);
-    case_rec& r = cases[c];
-    r.district = cr.district;
-    for (std::size_t i = 0; i < cr.clocks.size(); ++i) {
-      const clock_record& k = cr.clocks[i];
-      clock_slot& slot = r.clocks[i];
-      slot.timer = step_timer::load(k.timer);
-      if (k.commanded) slot.commanded = *k.commanded;
-      slot.flags = static_cast<std::uint8_t>((k.commanded ? commanded_flag : 0) | (k.waiting ? waiting_flag : 0) |
-                                             (k.completed ? completed_flag : 0));
-      slot.fired = k.fired;
-      slot.unit = k.unit;
-    }
-    if (!cr.transitions.empty()) r.transitions = std::make_unique<std::vector<transition_record>>(cr.transitions);
-    if (r.status == case_status::open)
-      for (std::size_t i = 0; i < r.clock_count; ++i) schedule(c, i, now);
-  }
+  for (std::size_t n = 0; n < s.cases.size(); ++n) import_case(s.cases[n], n);
 }
 
 }  // namespace dueday::detail

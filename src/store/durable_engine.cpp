@@ -135,10 +135,10 @@ struct durable_engine::impl {
     std::optional<dueday::engine> e;
     std::optional<std::uint64_t> cp;
     try {
-      // Piece by piece: the checkpoint's text is never whole in memory (the state it gives is).
-      snapshot_reader reader;
+      // Piece by piece, case by case: neither the checkpoint's text nor its whole state is ever in memory.
+      snapshot_restorer reader(cal, policies, sink, options.engine);
       cp = store->read_checkpoint([&](std::string_view part) { reader.feed(part); });
-      if (cp) e.emplace(engine::from_state(reader.finish(), cal, policies, sink, options.engine));
+      if (cp) e.emplace(reader.finish());
     } catch (const store_error&) {
       throw;
     } catch (const error& x) {  // a refused snapshot (the store's own failures are store_error)

@@ -8,6 +8,9 @@
 //   parse_snapshot_json takes, as an equal state, and refuses what it refuses (it also refuses a
 //   field after `cases`, which parse_snapshot_json takes: a field read before it may then be
 //   missing);
+// - snapshot_restorer, fed the same pieces, refuses with snapshot_reader's message when the
+//   reader refuses, else with engine::from_state's when that refuses, else gives the engine
+//   from_state gives (the same snapshot);
 // - a parsed state is written again without throwing, and that text reads back to an equal state
 //   and the same bytes;
 // - a restored engine's state is the state it was restored from (its snapshot is that text); it
@@ -77,6 +80,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       fuzz::check(streamed_refusal.find('\n') == std::string::npos, "a refusal in pieces is not one line");
     }
 
+    std::optional<engine> by_restorer;
+    std::string restorer_refusal;
+    vector_sink restorer_out;
+    try {
+      snapshot_restorer restorer(cal(), policies, restorer_out);
+      const std::size_t piece = 1 + size % 16;
+      for (std::size_t k = 0; k < text.size(); k += piece) restorer.feed(text.substr(k, piece));
+      by_restorer.emplace(restorer.finish());
+    } catch (const error& x) {
+      restorer_refusal = x.what();
+    }
+    if (!streamed) fuzz::same(restorer_refusal, streamed_refusal, "snapshot_restorer and snapshot_reader refuse apart");
+
     engine_state state;
     try {
       state = parse_snapshot_json(text);
@@ -100,9 +116,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::optional<engine> e;
     try {
       e.emplace(engine::from_state(state, cal(), policies, out));
-    } catch (const error&) {
+    } catch (const error& x) {
       fuzz::check(!restored, "restore took a state engine::from_state refuses");
+      if (streamed) fuzz::same(restorer_refusal, x.what(), "snapshot_restorer and engine::from_state refuse apart");
       return;
+    }
+    if (streamed) {
+      fuzz::check(by_restorer.has_value(), "snapshot_restorer refused a state engine::from_state takes",
+                  restorer_refusal);
+      fuzz::same(snapshot(*by_restorer), snapshot(*e), "snapshot_restorer built another engine than from_state");
     }
     fuzz::check(restored, "restore refused a state engine::from_state takes");
     fuzz::check(e->state() == state, "a restored engine's state is not the state it was restored from");
