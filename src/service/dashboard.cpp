@@ -55,7 +55,7 @@ void answer_page(const server::impl& s, httplib::Response& res, const std::funct
 
 void add_page_routes(server::impl& s) {
   auto& h = s.http;
-  h.Get("/", [&s, html = page(!s.opt.token.empty())](const httplib::Request&, httplib::Response& res) {
+  h.Get("/", [html = page(!s.opt.token.empty())](const httplib::Request&, httplib::Response& res) {
     reply(res, 200, html, "text/html; charset=utf-8");
     // Nothing but this page's own inline code and style, and requests to this service.
     res.set_header("Content-Security-Policy",
