@@ -41,18 +41,6 @@ std::string page(bool token) {
 
 }  // namespace
 
-void answer_page(const server::impl& s, httplib::Response& res, const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const request_error& e) {
-    fail(res, e.status, e.message);
-  } catch (const dueday::store_error& e) {
-    fail(res, 503, e.what());
-  } catch (const dueday::error& e) {
-    fail(res, s.engine.stopping() ? 503 : 500, e.what());
-  }
-}
-
 void add_page_routes(server::impl& s) {
   auto& h = s.http;
   h.Get("/", [html = page(!s.opt.token.empty())](const httplib::Request&, httplib::Response& res) {

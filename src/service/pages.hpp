@@ -13,8 +13,8 @@
 
 namespace dueday::service {
 
-// Runs `f`, answering what it throws as routes.cpp does: request_error with its status, a store's
-// failure or a stopping service 503, another dueday::error 500.
+// Runs `f`, answering what it throws: request_error with its status, a store's failure or a
+// stopping service 503, another dueday::error 500 (routes.cpp; every route's handler runs in it).
 void answer_page(const server::impl& s, httplib::Response& res, const std::function<void()>& f);
 
 // GET /v1/reports/... and GET /v1/summary (reports.cpp).

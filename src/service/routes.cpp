@@ -11,6 +11,7 @@
 #include "impl.hpp"
 #include "monitor/lines.hpp"
 #include "monitor/status.hpp"
+#include "pages.hpp"
 #include "requests.hpp"
 
 namespace dueday::service {
@@ -26,21 +27,6 @@ constexpr const char* json_lines = "application/x-ndjson";
 constexpr const char* json_type = "application/json";
 constexpr std::size_t max_name = 200;         // bytes of a consumer name
 constexpr std::uint64_t max_cases = 100'000;  // `limit` of GET /v1/cases
-
-// Runs `f`, answering what it throws: request_error with its status, a store's failure or a
-// stopping service 503, another dueday::error 500.
-template <class F>
-void answer(const server::impl& s, Response& res, F&& f) {
-  try {
-    f();
-  } catch (const request_error& e) {
-    fail(res, e.status, e.message);
-  } catch (const dueday::store_error& e) {
-    fail(res, 503, e.what());
-  } catch (const dueday::error& e) {
-    fail(res, s.engine.stopping() ? 503 : 500, e.what());
-  }
-}
 
 // The whole body, at most max_body bytes after any Content-Encoding. A request with neither
 // Content-Length nor Transfer-Encoding has none (RFC 9112 6.3; the library would read until the
@@ -217,14 +203,26 @@ void get_metrics(server::impl& s, Response& res) {
 
 }  // namespace
 
+void answer_page(const server::impl& s, httplib::Response& res, const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const request_error& e) {
+    fail(res, e.status, e.message);
+  } catch (const dueday::store_error& e) {
+    fail(res, 503, e.what());
+  } catch (const dueday::error& e) {
+    fail(res, s.engine.stopping() ? 503 : 500, e.what());
+  }
+}
+
 void add_routes(server::impl& s) {
   auto& h = s.http;
   const auto on = [&s](auto f) {
-    return [&s, f](const Request& req, Response& res) { answer(s, res, [&] { f(req, res); }); };
+    return [&s, f](const Request& req, Response& res) { answer_page(s, res, [&] { f(req, res); }); };
   };
   const auto on_body = [&s](auto f) {
     return [&s, f](const Request& req, Response& res, const ContentReader& reader) {
-      answer(s, res, [&] { f(req, res, reader); });
+      answer_page(s, res, [&] { f(req, res, reader); });
     };
   };
   h.Post("/v1/commands",
