@@ -39,6 +39,8 @@
 #include <string>
 #include <vector>
 
+#include "../run_process.hpp"
+
 namespace fs = std::filesystem;
 using nlohmann::json;
 using nlohmann::ordered_json;
@@ -93,25 +95,6 @@ std::vector<std::string> expected_outcomes(const std::vector<std::string>& strea
     out.emplace_back(o.accepted() ? "accepted" : o.rejected() ? "rejected" : "duplicate");
   }
   return out;
-}
-
-// Runs `argv` with stdin from `in` and stdout to `out` (paths), waits, returns the exit status.
-int run_to_files(const std::vector<std::string>& argv, const std::string& in, const std::string& out) {
-  const pid_t pid = fork();
-  check(pid >= 0, "fork failed");
-  if (pid == 0) {
-    const int i = open(in.c_str(), O_RDONLY);
-    const int o = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (i < 0 || o < 0 || dup2(i, 0) < 0 || dup2(o, 1) < 0) _exit(127);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return status;
 }
 
 std::string read_file(const fs::path& p) {
@@ -307,8 +290,8 @@ int main(int argc, char** argv) {
 
   // The uninterrupted replay of the same stream.
   const fs::path replayed = fs::path(s.work) / "replayed.jsonl";
-  check(run_to_files({s.dueday, "replay", "--input", (fs::path(s.work) / "stream.jsonl").string()}, "/dev/null",
-                     replayed.string()) == 0,
+  check(dueday::test::run_to_files({s.dueday, "replay", "--input", (fs::path(s.work) / "stream.jsonl").string()},
+                                   "/dev/null", replayed.string()) == 0,
         "dueday replay failed");
   std::vector<std::string> want;
   {

@@ -15,6 +15,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "../run_process.hpp"
 #include "monitor/lines.hpp"
 
 namespace load {
@@ -22,26 +23,6 @@ namespace load {
 namespace {
 
 std::atomic<pid_t> child{-1};
-
-// Runs `argv` with stdout to the file `out`; its wait status.
-int run_to_file(const std::vector<std::string>& argv, const fs::path& out) {
-  const pid_t pid = fork();
-  check(pid >= 0, "fork failed");
-  if (pid == 0) {
-    const int o = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int i = open("/dev/null", O_RDONLY);
-    if (o < 0 || i < 0 || dup2(i, 0) < 0 || dup2(o, 1) < 0) _exit(127);
-    std::vector<char*> args;
-    args.reserve(argv.size() + 1);
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return status;
-}
 
 std::vector<std::string> lines_of(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -212,7 +193,8 @@ verdict verify(const std::string& dueday, const fs::path& work, const fs::path& 
       out << "{\"id\":\"" << j.id << "\"," << j.command.substr(1) << "\n";
     });
   }
-  check(run_to_file({dueday, "replay", "--input", (work / "journal.jsonl").string()}, work / "replayed.jsonl") == 0,
+  check(dueday::test::run_to_files({dueday, "replay", "--input", (work / "journal.jsonl").string()}, "/dev/null",
+                                   (work / "replayed.jsonl").string()) == 0,
         "dueday replay failed");
   const std::vector<std::string> replayed = lines_of(work / "replayed.jsonl");
   std::unordered_map<std::uint64_t, std::string> refused;  // journal position: code, as the replay refused it

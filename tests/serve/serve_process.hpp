@@ -19,6 +19,8 @@
 #include <thread>
 #include <vector>
 
+#include "../run_process.hpp"
+
 namespace serve_test {
 
 namespace fs = std::filesystem;
@@ -48,12 +50,7 @@ class server_process {
       const int out = open("/dev/null", O_WRONLY);
       const int err = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
       if (in < 0 || out < 0 || err < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) _exit(127);
-      std::vector<char*> args;
-      args.reserve(argv.size() + 1);
-      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
-      execv(args[0], args.data());
-      _exit(127);
+      dueday::test::exec_or_exit(argv);
     }
     return pid_;
   }
