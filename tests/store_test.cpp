@@ -238,6 +238,35 @@ TEST_CASE("store: entries and events are read across the rows of a batch from an
   CHECK(s.position() == 3000);
 }
 
+TEST_CASE("store: a batch's ids go in 64, 16, 4 and 1 at a time, and a known one refuses the whole batch") {
+  // 64 + 16 + 4 + 2 * 1 = 86 ids: every size of insert append() uses.
+  store_dir dir;
+  sqlite_storage s(dir.path / "s.db");
+  s.initialize({0, "cal", {"p@1"}});
+  const auto batch = [](std::uint64_t first, std::uint64_t n) {
+    std::vector<journal_entry> b;
+    for (std::uint64_t k = first; k < first + n; ++k) b.push_back({k, "id-" + std::to_string(k), "{}"});
+    return b;
+  };
+  s.append(0, batch(1, 86), {});
+  std::vector<std::string> names;
+  for (int k = 1; k <= 90; ++k) names.push_back("id-" + std::to_string(k));
+  const std::vector<std::string_view> asked(names.begin(), names.end());
+  CHECK(s.known_ids(asked).size() == 86);  // id-87 .. id-90 are not known
+  // A known id among the 64, the 16, the 4 or the last ones: nothing of the batch is stored.
+  for (const std::size_t at : {std::size_t{10}, std::size_t{70}, std::size_t{82}, std::size_t{85}}) {
+    CAPTURE(at);
+    auto again = batch(87, 86);
+    again[at].id = "id-5";
+    CHECK_THROWS_AS(s.append(86, again, {}), store_error);
+    CHECK(s.position() == 86);
+    CHECK(s.known_ids(std::vector<std::string_view>{"id-87", "id-172"}).empty());
+  }
+  s.append(86, batch(87, 86), {});
+  CHECK(s.known_ids(std::vector<std::string_view>{"id-87", "id-172", "id-173"}) ==
+        std::vector<std::string>{"id-172", "id-87"});
+}
+
 TEST_CASE("store: each event has a key naming case, clock, kind, level, due, calendar, instant and line") {
   event e;
   e.kind = event_kind::warning;

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "dueday/store.hpp"
 #include "store/sqlite_db.hpp"
@@ -22,7 +23,8 @@ struct sqlite_storage::impl : detail::sqlite_db {
   ~impl() { close(); }
 
   detail::writer_lock lock;
-  detail::row_text row_a, row_b;  // append's rows being written, their room kept
+  detail::row_text row_a, row_b;            // append's rows being written, their room kept
+  std::vector<const journal_entry*> named;  // append's entries with an id, their room kept
 
   // A packed row's first entry and its number of entries (columns 0 and 1), checked.
   std::pair<std::uint64_t, std::uint64_t> row_span(const stmt& q, std::string_view table, std::string_view what) const {
