@@ -20,9 +20,24 @@ bool sqlite_storage::has_command(std::string_view id) {
   return q.step();
 }
 
-// A few statements for a batch of ids: SQLite looks each up in the ids table's B-tree, without a
-// statement step and reset per id (an eighth of a durable command's time in batches of 1,000).
-std::vector<std::string> sqlite_storage::known_ids(std::span<const std::string_view> ids) {
+// The writer asks SQLite only about the ids its filter (id_filter.hpp) may hold, a reader (which
+// sees another connection's commits) about every id; a few statements for a batch: SQLite looks
+// each up in the ids table's B-tree, without a statement step and reset per id.
+std::vector<std::string> sqlite_storage::known_ids(std::span<const std::string_view> asked) {
+  std::span<const std::string_view> ids = asked;
+  std::vector<std::string_view> maybe;
+  if (!p_->read_only) {
+    detail::id_filter& f = p_->ids_seen;
+    if (!f.built()) {  // from the ids table, sized for it
+      impl::stmt count(*p_, "SELECT count(*) FROM ids");
+      f.rebuild(count.step() ? static_cast<std::size_t>(count.integer(0)) : 0);
+      impl::stmt all(*p_, "SELECT id FROM ids");
+      while (all.step()) f.add(all.text(0));
+    }
+    for (const std::string_view id : asked)
+      if (f.may_hold(id)) maybe.push_back(id);
+    ids = maybe;
+  }
   constexpr std::size_t chunk = 64;  // the ?s below
   impl::stmt q(*p_,
                "SELECT DISTINCT id FROM ids WHERE id IN (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,"

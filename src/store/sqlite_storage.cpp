@@ -200,6 +200,14 @@ void sqlite_storage::append(std::uint64_t after, std::span<const journal_entry> 
   // Each id into the ids table, where a known one fails the insert; many rows to a statement: a
   // statement's step, halt and reset cost more than a row's B-tree insert (append() went from
   // 9,000 to 5,700 instructions per command in batches of 1,000 with an id each, callgrind).
+  // The writer's filter learns them now (should the batch fail, they are only needlessly looked
+  // up), or is built again, larger, from the table when it asks next.
+  detail::id_filter& seen = p_->ids_seen;
+  if (seen.built() && seen.room_for(named_entries.size())) {
+    for (const journal_entry* c : named_entries) seen.add(c->id);
+  } else {
+    seen = {};
+  }
   for (std::size_t from = 0; from < named_entries.size();) {
     const std::size_t left = named_entries.size() - from;
     const std::size_t rows = left >= 64 ? 64 : left >= 16 ? 16 : left >= 4 ? 4 : 1;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "dueday/store.hpp"
+#include "store/id_filter.hpp"
 #include "store/sqlite_db.hpp"
 #include "store/sqlite_rows.hpp"
 #include "store/writer_lock.hpp"
@@ -25,6 +26,7 @@ struct sqlite_storage::impl : detail::sqlite_db {
   detail::writer_lock lock;
   detail::row_text row_a, row_b;            // append's rows being written, their room kept
   std::vector<const journal_entry*> named;  // append's entries with an id, their room kept
+  detail::id_filter ids_seen;               // the writer's (id_filter.hpp); built on first use
 
   // A packed row's first entry and its number of entries (columns 0 and 1), checked.
   std::pair<std::uint64_t, std::uint64_t> row_span(const stmt& q, std::string_view table, std::string_view what) const {
