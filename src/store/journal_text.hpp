@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <chrono>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -200,15 +201,68 @@ class text_writer {
   std::string scratch_;  // room for the longest form, written in place
 };
 
+// Whether the line command_text wrote for `c` certainly reads back as `c`, judged without reading
+// it (reading it back was a sixth of a durable command's instructions): what command_text takes
+// is UTF-8 with no step twice in the units; then each name is within the readers' limits, the
+// units are in the order the readers put them (by step), no field is written that the readers
+// ignore for the command's type (a `unit` on a pause, say), the instant lies in the years
+// 2000-2099 and there are no works (the readers check their numbers). A sufficient condition only:
+// when false, journal_line reads the line back. In builds with asserts every command it passes is
+// read back as well.
+inline bool plainly_reads_back(const command& c) {
+  constexpr instant from{std::chrono::sys_days{std::chrono::year{2000} / 1 / 1}};
+  constexpr instant until{std::chrono::sys_days{std::chrono::year{2100} / 1 / 1}};
+  if (c.at < from || c.at >= until) return false;
+  if (c.kind == command_kind::tick) return true;
+  if (c.case_id.empty()) return false;
+  const auto name = [](const std::string& s) { return !s.empty() && s.size() <= max_unit_name; };
+  switch (c.kind) {
+    case command_kind::open:
+      if (c.works || (!c.district.empty() && !name(c.district))) return false;
+      for (std::size_t i = 0; i < c.units.size(); ++i) {
+        if (c.units[i].first.empty() || !name(c.units[i].second)) return false;
+        if (i > 0 && !(c.units[i - 1].first < c.units[i].first)) return false;
+      }
+      return true;
+    case command_kind::start:
+      return c.unit.empty() || name(c.unit);
+    case command_kind::pause:
+    case command_kind::resume:
+    case command_kind::complete:
+      return c.unit.empty();
+    case command_kind::cancel:
+    case command_kind::tick:
+      return true;
+  }
+  return false;
+}
+
 // The line of a command into `line`, when it reads back as that command; else false with `why`
 // (a command no input line could give, e.g. text that is not UTF-8: replay refuses such a line).
 // `again` is room for the check.
 inline bool journal_line(text_writer& w, const command& c, std::string& line, std::string& again, std::string& why) {
-  try {
-    if (!w.command_text(c, line)) line = command_line(c);
+  const auto read_back = [&] {
     const command back = parse_command(line, "command", 1);
     if (!w.command_text(back, again)) again = command_line(back);
-    if (again != line) {
+    return again == line;
+  };
+  try {
+    if (w.command_text(c, line)) {
+      if (plainly_reads_back(c)) {
+        [[maybe_unused]] const auto reads_back = [&]() noexcept {
+          try {
+            return read_back();
+          } catch (...) {
+            return false;
+          }
+        };
+        assert(reads_back());  // every command of every test, in the builds with asserts
+        return true;
+      }
+    } else {
+      line = command_line(c);
+    }
+    if (!read_back()) {
       why = "the command does not read back as itself from its JSON line";
       return false;
     }
