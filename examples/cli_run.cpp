@@ -13,7 +13,6 @@
 #include <dueday/store.hpp>
 
 #include <cerrno>
-#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -22,6 +21,7 @@
 #include <optional>
 #include <string_view>
 
+#include "cli_args.hpp"
 #include "cli_progress.hpp"
 #include "cli_store.hpp"
 #include "monitor/lines.hpp"
@@ -34,14 +34,6 @@ using dueday::quote;
 
 constexpr std::size_t max_path = 1024;
 constexpr std::uint64_t max_batch = 1'000'000;
-
-std::uint64_t number_arg(const std::string& text, std::string_view name, std::uint64_t low, std::uint64_t high) {
-  std::uint64_t n = 0;
-  const auto r = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (r.ec != std::errc{} || r.ptr != text.data() + text.size() || n < low || n > high)
-    throw dueday::error(fmt::format("{}: {} is not a number from {} to {}", name, quote(text), low, high));
-  return n;
-}
 
 // One input line's answer, kept until its batch has committed.
 struct pending {
