@@ -181,11 +181,11 @@ server::impl::impl(dueday::durable_engine d, std::filesystem::path db, options o
       readers(std::move(db)),
       engine(std::move(d), opt.mode, opt.clock) {}
 
-server::server(dueday::durable_engine engine, std::filesystem::path db, options o) {
+std::unique_ptr<server::impl> make_impl(dueday::durable_engine engine, std::filesystem::path db, options o) {
   if (!o.clock) throw dueday::error("the service needs a clock");
   if (o.threads == 0 || o.queue == 0) throw dueday::error("the service needs a thread and room to queue");
-  p_ = std::make_unique<impl>(std::move(engine), std::move(db), std::move(o));
-  impl& s = *p_;
+  auto p = std::make_unique<server::impl>(std::move(engine), std::move(db), std::move(o));
+  server::impl& s = *p;
   const auto threads = s.opt.threads, queue = s.opt.queue;
   s.http.new_task_queue = [threads, queue] { return new bounded_pool(threads, queue); };
   s.http.set_read_timeout(s.opt.io_timeout);
@@ -213,7 +213,11 @@ server::server(dueday::durable_engine engine, std::filesystem::path db, options 
     fail(res, 500, fmt::format("internal error: {}", dueday::escape(what, 300)));
   });
   add_routes(s);
+  return p;
 }
+
+server::server(dueday::durable_engine engine, std::filesystem::path db, options o)
+    : p_(make_impl(std::move(engine), std::move(db), std::move(o))) {}
 
 server::~server() {
   stop();
