@@ -117,6 +117,8 @@ const char* reason(int status) {
       return "path too long";
     case 415:
       return "unsupported media type";
+    case 416:
+      return "the Range header is malformed (ranges are not served)";
     default:
       return status >= 500 ? "internal error" : "request refused";
   }
@@ -181,11 +183,11 @@ server::impl::impl(dueday::durable_engine d, std::filesystem::path db, options o
       readers(std::move(db)),
       engine(std::move(d), opt.mode, opt.clock) {}
 
-server::server(dueday::durable_engine engine, std::filesystem::path db, options o) {
+std::unique_ptr<server::impl> make_impl(dueday::durable_engine engine, std::filesystem::path db, options o) {
   if (!o.clock) throw dueday::error("the service needs a clock");
   if (o.threads == 0 || o.queue == 0) throw dueday::error("the service needs a thread and room to queue");
-  p_ = std::make_unique<impl>(std::move(engine), std::move(db), std::move(o));
-  impl& s = *p_;
+  auto p = std::make_unique<server::impl>(std::move(engine), std::move(db), std::move(o));
+  server::impl& s = *p;
   const auto threads = s.opt.threads, queue = s.opt.queue;
   s.http.new_task_queue = [threads, queue] { return new bounded_pool(threads, queue); };
   s.http.set_read_timeout(s.opt.io_timeout);
@@ -197,11 +199,15 @@ server::server(dueday::durable_engine engine, std::filesystem::path db, options 
   s.http.set_tcp_nodelay(true);
   s.http.set_pre_routing_handler(
       [&s](const httplib::Request& req, httplib::Response& res) { return guard(s, req, res); });
-  // The library's own refusals (400 for a bad request line, 404 for no route, 413) get a JSON body.
-  s.http.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
-    if (res.body.empty()) fail(res, res.status, reason(res.status));
-    return httplib::Server::HandlerResponse::Handled;
-  }));
+  // The library's own refusals (400 for a bad request line, 404 for no route, 413, 416) get a JSON
+  // body, whole: the 416 for a Range header it cannot read comes before the guard, with the ranges
+  // read before the bad one kept, to which the library would cut the body (`{"` for bytes=0-1,5-2).
+  s.http.set_error_handler(
+      httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
+        const_cast<httplib::Request&>(req).ranges.clear();  // as in guard(): the library's own Request
+        if (res.body.empty()) fail(res, res.status, reason(res.status));
+        return httplib::Server::HandlerResponse::Handled;
+      }));
   s.http.set_exception_handler([](const httplib::Request&, httplib::Response& res, const std::exception_ptr& ep) {
     std::string what = "unknown";
     try {
@@ -213,7 +219,11 @@ server::server(dueday::durable_engine engine, std::filesystem::path db, options 
     fail(res, 500, fmt::format("internal error: {}", dueday::escape(what, 300)));
   });
   add_routes(s);
+  return p;
 }
+
+server::server(dueday::durable_engine engine, std::filesystem::path db, options o)
+    : p_(make_impl(std::move(engine), std::move(db), std::move(o))) {}
 
 server::~server() {
   stop();

@@ -33,6 +33,13 @@ class reader_pool {
   std::vector<std::unique_ptr<dueday::storage>> free_;
 };
 
+// cpp-httplib's server, its entry that serves one request from a Stream made public: the fuzz
+// target (tests/fuzz/http_fuzz.cpp) feeds it requests from memory rather than from a socket.
+class http_server final : public httplib::Server {
+ public:
+  using httplib::Server::process_request;
+};
+
 struct server::impl {
   impl(dueday::durable_engine engine, std::filesystem::path db, options o);
 
@@ -42,13 +49,19 @@ struct server::impl {
   metrics figures;
   reader_pool readers;
   writer engine;  // last but the server: stopped before the readers go
-  httplib::Server http;
+  http_server http;
   int port = -1;
   std::mutex run_mutex;
   bool stopped = false;               // guarded by run_mutex
   bool listening = false;             // guarded by run_mutex: run() went on to listen
   std::atomic<bool> listened{false};  // listen_after_bind() returned
 };
+
+// The service's state with its handlers, limits and guards in place, not yet listening: what
+// server's constructor builds (the fuzz target serves requests from memory with it). Throws
+// dueday::error for options that cannot work (no clock, zero threads).
+[[nodiscard]] std::unique_ptr<server::impl> make_impl(dueday::durable_engine engine, std::filesystem::path db,
+                                                      options o);
 
 // The answers: `body` with its type; an error is {"error": "<message>"} and a newline.
 void reply(httplib::Response& res, int status, std::string body, const char* type);

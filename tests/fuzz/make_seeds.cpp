@@ -10,6 +10,9 @@
 //                    second half; and one without a checkpoint
 // OUT_DIR/notice/    notices from holidays/cn (plain, amending, a second national one) and an overlay
 // OUT_DIR/policy/    the shipped policy
+// OUT_DIR/http/      requests to `dueday serve` (a mode byte, then one connection's bytes): each
+//                    path with and without the token, October commands as JSON Lines, an array
+//                    and chunked, pipelined requests, and malformed ones of many kinds
 // Files it does not name (hand-written seeds) are left alone. Same data, same bytes.
 #include <dueday/engine.hpp>
 #include <dueday/io.hpp>
@@ -75,6 +78,99 @@ std::string snapshot_after(const std::string& stream) {
 // One JSON Lines seed: the split byte (after half the lines), then the lines.
 std::string jsonl_seed(const std::vector<std::string>& lines) {
   return std::string(1, static_cast<char>(lines.size() / 2)) + join(lines);
+}
+
+// One request as a client writes it: `headers` are whole lines; a body gets its Content-Length
+// unless `headers` frame it already.
+std::string request(const std::string& method, const std::string& target, const std::string& headers = "",
+                    const std::string& body = "") {
+  std::string r = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1:8490\r\n" + headers;
+  if (!body.empty() && headers.find("Transfer-Encoding") == std::string::npos &&
+      headers.find("Content-Length") == std::string::npos)
+    r += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  return r + "\r\n" + body;
+}
+
+// The http target's seeds (see http_fuzz.cpp): mode byte '0' (no token) or '1' (the token), then
+// the connection.
+void write_http_seeds(const fs::path& out, const std::vector<std::string>& october) {
+  const std::string auth = "Authorization: Bearer fuzz-token-0123456789\r\n";
+  const auto lines = [&](std::size_t from, std::size_t n, const std::string& id) {
+    std::string body;
+    for (std::size_t i = from; i < from + n; ++i)
+      body += "{\"id\":\"" + id + std::to_string(i) + "\"," + october[i].substr(1) + "\n";
+    return body;
+  };
+  const std::string array = "[" + october[0] + ",\n " + october[1] + "," + october[7] + "]";
+  const std::string chunked = "1a\r\n" + october[0].substr(0, 26) + "\r\n" +
+                              fmt::format("{:x}", october[0].size() - 26 + 1) + "\r\n" + october[0].substr(26) +
+                              "\n\r\n0\r\n\r\n";
+  std::string ticks;
+  for (int i = 1; i <= 9; ++i)
+    ticks += fmt::format("{{\"type\":\"tick\",\"at\":\"2026-10-{:02}T09:00:00+08:00\"}}\n", i + 12);
+  std::string six_health;
+  for (int i = 0; i < 6; ++i) six_health += request("GET", "/healthz");
+  const std::map<std::string, std::string> seeds = {
+      {"healthz", "0" + request("GET", "/healthz")},
+      {"healthz-token", "1" + request("GET", "/healthz")},
+      {"metrics", "0" + request("GET", "/metrics")},
+      {"metrics-token", "1" + request("GET", "/metrics", auth)},
+      {"token-missing", "1" + request("GET", "/v1/events?after=0")},
+      {"token-wrong", "1" + request("GET", "/v1/cases", "Authorization: Bearer fuzz-token-0123456780\r\n")},
+      {"commands-jsonl",
+       "0" + request("POST", "/v1/commands", "Content-Type: application/x-ndjson\r\n", lines(0, 4, "oct-"))},
+      {"commands-array", "1" + request("POST", "/v1/commands", auth + "Content-Type: application/json\r\n", array)},
+      {"commands-chunked", "0" + request("POST", "/v1/commands", "Transfer-Encoding: chunked\r\n", chunked)},
+      {"commands-malformed", "0" + request("POST", "/v1/commands", "",
+                                           "bogus\n{\"type\":\"open\"}\n\n" + lines(5, 1, "base-") +
+                                               "[1,2]\n{\"id\":7,\"type\":\"tick\"}\n")},
+      {"commands-array-bad", "0" + request("POST", "/v1/commands", "", "[" + october[0] + " " + october[1] + "]")},
+      {"commands-too-many", "0" + request("POST", "/v1/commands", "", ticks)},
+      {"commands-too-long", "0" + request("POST", "/v1/commands", "Content-Length: 5000\r\n", ticks)},
+      {"events", "0" + request("GET", "/v1/events?after=0&limit=3&wait=0")},
+      {"events-wait", "1" + request("GET", "/v1/events?after=100&limit=16&wait=1.5", auth)},
+      {"events-bad", "0" + request("GET", "/v1/events?after=x&limit=0&wait=61")},
+      {"ack-body", "0" + request("POST", "/v1/consumers/sms/ack", "", "{\"seq\":3}")},
+      {"ack-query", "1" + request("POST", "/v1/consumers/fuzz/ack?seq=2", auth + "Content-Length: 0\r\n")},
+      {"ack-past", "0" + request("POST", "/v1/consumers/sms/ack", "", "{\"seq\":99999}")},
+      {"ack-bad-name", "0" + request("POST", "/v1/consumers/a%0Ab/ack", "", "{\"seq\":1}")},
+      {"cases-at-risk", "0" + request("GET", "/v1/cases?at_risk=1&limit=5")},
+      {"case", "1" + request("GET", "/v1/cases/W-001", auth)},
+      {"case-unknown", "0" + request("GET", "/v1/cases/KM-2026-9999")},
+      {"tick", "0" + request("POST", "/v1/tick", "Content-Type: application/json\r\n",
+                             "{\"at\":\"2026-10-20T09:00:00+08:00\"}")},
+      {"tick-bad", "0" + request("POST", "/v1/tick", "", "{\"at\":\"yesterday\"}")},
+      {"report-json", "0" + request("GET", "/v1/reports/2026-10?format=json")},
+      {"report-text", "1" + request("GET", "/v1/reports/2026-10?format=text", auth)},
+      {"report-csv", "0" + request("GET", "/v1/reports/2026-10?format=csv")},
+      {"report-html", "0" + request("GET", "/v1/reports/2026-09")},
+      {"report-bad", "0" + request("GET", "/v1/reports/2026-13?format=pdf")},
+      {"summary", "0" + request("GET", "/v1/summary")},
+      {"dashboard", "1" + request("GET", "/")},
+      {"pipelined", "0" + request("GET", "/healthz") + request("POST", "/v1/commands", "", lines(8, 2, "p-")) +
+                        request("GET", "/v1/events?after=5&limit=2") + request("GET", "/v1/cases/W-002")},
+      {"keep-alive-max", "0" + six_health},
+      {"connection-close", "0" + request("GET", "/healthz", "Connection: close\r\n") + request("GET", "/metrics")},
+      {"http10", "0GET /healthz HTTP/1.0\r\n\r\nGET /metrics HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n"},
+      {"head", "0" + request("HEAD", "/v1/cases/W-001") + request("HEAD", "/nowhere")},
+      {"methods", "0" + request("PUT", "/v1/commands", "", "x") + request("DELETE", "/v1/events") +
+                      request("OPTIONS", "/") + request("PATCH", "/nowhere", "", "{}")},
+      {"bad-request-line", "0GARBAGE\r\n\r\n"},
+      {"bad-header", "0GET /healthz HTTP/1.1\r\nno colon here\r\n\r\n"},
+      {"range", "0" + request("GET", "/v1/cases/W-001", "Range: bytes=0-3\r\n") +
+                    request("GET", "/healthz", "Range: bytes=0-1,5-2\r\n")},
+      {"accept-gzip", "0" + request("GET", "/v1/events?after=0", "Accept-Encoding: gzip, br\r\n")},
+      {"multipart", "0" + request("POST", "/v1/commands", "Content-Type: multipart/form-data; boundary=x\r\n",
+                                  "--x\r\n\r\n{}\r\n--x--\r\n")},
+      {"expect-continue",
+       "0" + request("POST", "/v1/tick", "Expect: 100-continue\r\n", "{\"at\":\"2026-10-13T00:00:00+08:00\"}")},
+      {"gzip-not", "0" + request("POST", "/v1/commands", "Content-Encoding: gzip\r\n", october[0])},
+      {"chunked-bad", "0" + request("POST", "/v1/commands", "Transfer-Encoding: chunked\r\n", "zz\r\nabc\r\n")},
+      {"path-long", "0" + request("GET", "/v1/cases/" + std::string(1100, 'A'))},
+      {"post-no-length", "0POST /v1/commands HTTP/1.1\r\n\r\n" + october[0] + "\n"},
+      {"length-negative", "0" + request("POST", "/v1/tick", "Content-Length: -1\r\n", "{}")},
+  };
+  for (const auto& [name, text] : seeds) write(out / "http" / name, text);
 }
 
 }  // namespace
@@ -145,6 +241,7 @@ int main(int argc, char** argv) try {
     write(out / "notice" / name, read(src / "holidays/cn" / name));
   write(out / "notice" / "overlay-demo.toml", read(src / "tests/data/overlay-demo.toml"));
   write(out / "policy" / "kunming-water-490.toml", read(src / "policies/kunming-water-490.toml"));
+  write_http_seeds(out, october);
   return 0;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "dueday_fuzz_seeds: %s\n", e.what());
