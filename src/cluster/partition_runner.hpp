@@ -7,7 +7,8 @@
 // nothing, a malformed one the `rejected` event replay gives for it (code malformed, the parser's
 // reason, no case, the engine's time), a refused one its events and then the `rejected` event
 // naming its `line`, the command's ordinal in the partition (1 for the partition's first command,
-// counting every command of the log, blank and malformed ones too).
+// counting every command of the log, blank and malformed ones too). (A logged command is one line:
+// one holding a newline would be two lines of that file; publishers never store one.)
 //
 // Command ids are the log's business: the log stores a command published with an id once
 // (transport.hpp), and the runner applies every command the log holds, ids or not. (replay also

@@ -20,8 +20,9 @@
 //      publishes a tick {"type":"tick","at":...} at the wall time (whole seconds) when the
 //      partition has caught up and tick_every has passed since its last tick from this worker, or
 //      its engine's next_due() has come (never earlier than the engine's time, never twice at one
-//      second): the tick is applied when it is read back from the log, as every command, so a
-//      replay of the log reproduces its events; checkpoints after checkpoint_every commands, or
+//      second), with the id "tick-<partition>-<seconds since 1970>" (the log stores it once): the
+//      tick is applied when it is read back from the log, as every command, so a replay of the
+//      log reproduces its events; checkpoints after checkpoint_every commands, or
 //      checkpoint_idle after the last command applied, or checkpoint_age after the first one not yet
 //      checkpointed (re-published events after a takeover then stay inside the log's
 //      de-duplication window).
@@ -59,7 +60,7 @@ struct worker_options {
   std::chrono::milliseconds checkpoint_age{60'000};
   std::chrono::seconds tick_every{60};     // wall time between ticks; 0: only at next_due()
   std::size_t read_batch = 1'000;          // commands read per partition per step, at least 1
-  std::chrono::milliseconds read_wait{0};  // passed to read_commands
+  std::chrono::milliseconds read_wait{0};  // passed to each read_commands (one per partition)
   // Stop applying a partition this long before its lease could expire: more than a step's longest
   // run (its reads' waits and its work). 0: lease_ttl / 4.
   std::chrono::milliseconds lease_margin{0};
