@@ -1,7 +1,8 @@
 // The partition hash (partition.hpp) and one partition's engine (cluster/partition_runner.hpp),
 // held to `dueday replay` of the partition's commands.
-#include <doctest/doctest.h>
 #include <dueday/partition.hpp>  // first: proves the header stands alone
+
+#include <doctest/doctest.h>
 #include <dueday/store.hpp>
 
 #include <map>

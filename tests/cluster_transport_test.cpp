@@ -1,9 +1,14 @@
 // The in-memory transport (cluster/memory_transport.hpp): de-duplication, leases by the test's
 // time, live workers, injected failures.
-#include <doctest/doctest.h>
 #include "cluster/memory_transport.hpp"  // first: proves the header stands alone
 
+#include <doctest/doctest.h>
+
+#include <atomic>
 #include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
 
 namespace {
 
@@ -98,4 +103,24 @@ TEST_CASE("memory transport: injected failures throw on the next calls, then cal
   CHECK_THROWS_AS((void)t.acquire(partition{0}, "w1"), transport_error);
   CHECK(t.acquire(partition{0}, "w1").has_value());
   CHECK_THROWS_AS(memory_transport({.partitions = 0, .lease_ttl = 3000ms, .dedup_window = 0}), std::invalid_argument);
+}
+
+TEST_CASE("memory transport: threads publishing and acquiring at once see one log and one holder") {
+  memory_transport t({.partitions = 1, .lease_ttl = 3000ms, .dedup_window = 0});
+  std::atomic<int> acquired{0};
+  std::vector<std::thread> threads;
+  for (int n = 0; n < 4; ++n) {
+    threads.emplace_back([&, n] {
+      if (t.acquire(partition{0}, "w" + std::to_string(n))) ++acquired;
+      for (int i = 0; i < 500; ++i) {
+        // Threads 0 and 2 publish keys 0..499, threads 1 and 3 keys 500..999: each key twice.
+        const std::vector<keyed_event> one = {{std::to_string((n % 2) * 500 + i), "e"}};
+        (void)t.publish_events(partition{0}, one);
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  CHECK(acquired == 1);
+  CHECK(t.events(partition{0}).size() == 1000);
+  CHECK(t.duplicate_events() == 1000);
 }

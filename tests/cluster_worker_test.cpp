@@ -1,9 +1,10 @@
 // Cluster workers (cluster/worker.hpp) on the in-memory transport, driven by a simulated clock:
 // killed, added, stalled past their leases, with transport failures; every partition's events
 // must end up exactly replay's of its commands, and no partition applied by two workers at once.
+#include "cluster/worker.hpp"  // first: proves the header stands alone
+
 #include <doctest/doctest.h>
 #include <dueday/partition.hpp>
-#include "cluster/worker.hpp"  // first: proves the header stands alone
 
 #include <functional>
 #include <map>
