@@ -49,7 +49,7 @@ case "$what" in
   test)
     clang-format --dry-run -Werror include/dueday/*.hpp include/dueday/interop/*.hpp src/*.cpp src/detail/*.hpp \
       src/engine/*.cpp src/engine/*.hpp src/store/*.cpp src/store/*.hpp src/report/*.cpp src/report/*.hpp tests/*.hpp \
-      src/monitor/*.cpp src/monitor/*.hpp src/service/*.cpp src/service/*.hpp \
+      src/monitor/*.cpp src/monitor/*.hpp src/service/*.cpp src/service/*.hpp src/cluster/*.cpp src/cluster/*.hpp \
       examples/*.cpp examples/*.hpp tests/*.cpp tests/install/*.cpp tests/subproject/*.cpp bench/*.cpp \
       tests/fuzz/*.cpp tests/fuzz/*.hpp tests/crash/*.cpp tests/serve/*.cpp tests/serve/*.hpp
     # Time enters the library only as arguments: nothing in it reads a clock or the host zone.
@@ -73,6 +73,7 @@ case "$what" in
     # GCC-only flags in compile_commands.json are not clang-tidy findings. One clang-tidy per core,
     # a few files each (serially it took five minutes of CI); xargs fails when any of them found one.
     printf '%s\n' src/*.cpp src/engine/*.cpp src/store/*.cpp src/report/*.cpp src/monitor/*.cpp src/service/*.cpp \
+      src/cluster/*.cpp \
       examples/*.cpp |
       xargs -P "$jobs" -n 4 clang-tidy -p build/ci --quiet --extra-arg=-Wno-unknown-warning-option 2>/dev/null
     ctest --preset ci -j"$jobs"
