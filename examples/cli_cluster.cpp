@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <thread>
 
@@ -53,17 +54,15 @@ void add_nats_options(CLI::App* c, nats_args& a) {
   c->add_option("--lease-ttl-ms", a.lease_ttl_ms, "how long a partition's lease lasts (default 3000)");
 }
 
-// Opens the transport; nullopt after printing its failure.
-std::optional<dueday::cluster::nats_transport> open_transport(const nats_args& a) {
+// Opens the transport; null after printing its failure.
+std::unique_ptr<dueday::cluster::nats_transport> open_transport(const nats_args& a) {
   const auto options = nats_options_of(a);
   try {
-    std::optional<dueday::cluster::nats_transport> t;
-    t.emplace(options);
-    return t;
+    return std::make_unique<dueday::cluster::nats_transport>(options);
   } catch (const transport_error& e) {
     std::fflush(stdout);
     fmt::print(stderr, "dueday: {}\n", dueday::escape(e.what(), 2000));
-    return std::nullopt;
+    return nullptr;
   }
 }
 
@@ -82,6 +81,7 @@ CLI::App* add_worker_command(CLI::App& app, worker_args& w) {
   c->add_option("--max-partitions", w.max_partitions, "at most this many partitions (default 0: no limit)");
   c->add_option("--checkpoint-every", w.checkpoint_every, "commands between a partition's checkpoints");
   c->add_option("--tick-every", w.tick_every, "seconds between ticks (default 60; 0: only when an alert is due)");
+  c->add_flag("--no-ticks", w.no_ticks, "publish no ticks: the feeders send them (commands of the past)");
   c->add_option("--stats-every", w.stats_every, "seconds between counts on stderr (default 0: none)");
   c->add_option("--policy", w.policies, "policy file (*.toml), repeatable; default: the bundled policies");
   return c;
@@ -101,6 +101,7 @@ int run_worker(const worker_args& a, const dueday::calendar& cal, const dueday::
   o.max_partitions = static_cast<std::uint32_t>(number_arg(a.max_partitions, "--max-partitions", 0, 65'536));
   o.checkpoint_every = number_arg(a.checkpoint_every, "--checkpoint-every", 1, UINT64_MAX / 2);
   o.tick_every = seconds{number_arg(a.tick_every, "--tick-every", 0, 86'400)};
+  o.ticks = !a.no_ticks;
   const seconds stats_every{number_arg(a.stats_every, "--stats-every", 0, 86'400)};
 
   sigset_t stop_signals;

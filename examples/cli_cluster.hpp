@@ -31,6 +31,7 @@ struct worker_args {
   std::string max_partitions = "0";        // 0: no limit
   std::string checkpoint_every = "10000";  // commands
   std::string tick_every = "60";           // seconds; 0: only when an alert falls due
+  bool no_ticks = false;                   // the feeders send the ticks
   std::string stats_every = "0";           // seconds between stats lines on stderr; 0: none
   std::vector<std::string> policies;       // policy files; empty: the bundled ones
 };

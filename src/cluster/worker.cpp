@@ -236,6 +236,7 @@ struct worker::impl {
 
   // Publishes a tick at the wall time's second when one is due (see worker.hpp).
   void tick(owned_partition& o, instant wall_now) {
+    if (!options.ticks) return;
     const instant at = std::chrono::floor<std::chrono::seconds>(wall_now);
     const dueday::engine& e = o.runner->engine();
     if (at < e.now() || (o.last_tick && at <= *o.last_tick)) return;

@@ -59,6 +59,9 @@ struct worker_options {
   // de-duplication window must be longer than that.
   std::chrono::milliseconds checkpoint_age{60'000};
   std::chrono::seconds tick_every{60};     // wall time between ticks; 0: only at next_due()
+  // Whether the worker publishes ticks at all. false: the feeders send them (a stream of past
+  // commands, whose instants lie behind the wall clock, would be refused after a tick of now).
+  bool ticks = true;
   std::size_t read_batch = 1'000;          // commands read per partition per step, at least 1
   std::chrono::milliseconds read_wait{0};  // passed to each read_commands (one per partition)
   // Stop applying a partition this long before its lease could expire: more than a step's longest
