@@ -94,6 +94,13 @@ CLI::App* add_publish_command(CLI::App& app, publish_args& p) {
   return c;
 }
 
+CLI::App* add_cluster_events_command(CLI::App& app, cluster_events_args& e) {
+  auto* c = app.add_subcommand("cluster-events", "print the events in the cluster's event log, partition by partition");
+  add_nats_options(c, e.nats);
+  c->add_option("--partition", e.partition, "that partition's events only (default: every partition's)");
+  return c;
+}
+
 int run_worker(const worker_args& a, const dueday::calendar& cal, const dueday::policy_set& policies) {
   dueday::cluster::worker_options o;
   o.name = a.name.empty() ? default_name() : a.name;
@@ -126,10 +133,11 @@ int run_worker(const worker_args& a, const dueday::calendar& cal, const dueday::
     if (stats.commands + stats.events == before) std::this_thread::sleep_for(idle_sleep);
     if (stats_every.count() > 0 && steady_clock::now() - last_stats >= stats_every) {
       last_stats = steady_clock::now();
-      fmt::print(stderr, "dueday: worker {}: {} partitions, {} commands, {} events ({} duplicates), {} takeovers{}\n",
-                 dueday::escape(o.name, 200), w.owned().size(), stats.commands, stats.events, stats.duplicates,
-                 stats.takeovers,
-                 stats.last_error.empty() ? "" : fmt::format(", last error: {}", dueday::escape(stats.last_error, 300)));
+      fmt::print(
+          stderr, "dueday: worker {}: {} partitions, {} commands, {} events ({} duplicates), {} takeovers{}\n",
+          dueday::escape(o.name, 200), w.owned().size(), stats.commands, stats.events, stats.duplicates,
+          stats.takeovers,
+          stats.last_error.empty() ? "" : fmt::format(", last error: {}", dueday::escape(stats.last_error, 300)));
     }
   }
   w.stop(steady_clock::now());
@@ -151,7 +159,8 @@ int run_publish(const publish_args& a) {
   if (a.input != "-") {
     std::error_code ec;
     if (std::filesystem::is_directory(a.input, ec))
-      throw dueday::error(fmt::format("{}: is a directory (expected a file of commands)", dueday::escape(a.input, max_path)));
+      throw dueday::error(
+          fmt::format("{}: is a directory (expected a file of commands)", dueday::escape(a.input, max_path)));
     file.open(a.input, std::ios::binary);
     if (!file) throw dueday::error(fmt::format("{}: cannot open file", dueday::escape(a.input, max_path)));
     in = &file;
@@ -191,6 +200,32 @@ int run_publish(const publish_args& a) {
   fmt::print(stderr, "dueday: published {} commands ({} duplicates dropped) to {} partitions\n", published - dropped,
              dropped, partitions);
   return refused ? 1 : 0;
+}
+
+int run_cluster_events(const cluster_events_args& a) {
+  auto log = open_transport(a.nats);
+  if (!log) return 1;
+  const std::uint32_t partitions = log->partitions();
+  std::uint32_t first = 0;
+  std::uint32_t last = partitions - 1;
+  if (!a.partition.empty()) {
+    first = last = static_cast<std::uint32_t>(number_arg(a.partition, "--partition", 0, partitions - 1));
+  }
+  try {
+    for (std::uint32_t p = first; p <= last; ++p) {
+      for (std::uint64_t after = 0;;) {
+        const auto got = log->read_events({p}, after, 10'000, milliseconds{0});
+        if (got.empty()) break;
+        for (const auto& e : got) fmt::print("{}\n", e.json);
+        after = got.back().sequence;
+      }
+    }
+  } catch (const transport_error& e) {
+    std::fflush(stdout);
+    fmt::print(stderr, "dueday: {}\n", dueday::escape(e.what(), 2000));
+    return 1;
+  }
+  return 0;
 }
 
 }  // namespace dueday_cli

@@ -2,6 +2,7 @@
 //
 //   dueday worker --nats nats://127.0.0.1:4222,nats://127.0.0.1:4223 [--name w1] [--max-partitions K]
 //   dueday publish --nats URLS [--partitions 64] [--input commands.jsonl]
+//   dueday cluster-events --nats URLS [--partition N]
 //
 // `worker` applies the partitions it leases until SIGTERM or SIGINT, then publishes what is
 // pending, checkpoints and releases its leases; `publish` sends commands to their partitions'
@@ -41,9 +42,15 @@ struct publish_args {
   std::string input = "-";  // a file of commands (JSON Lines), or - for stdin
 };
 
-// Add the `worker` and `publish` subcommands, filling `w` and `p`.
+struct cluster_events_args {
+  nats_args nats;
+  std::string partition;  // one partition's events; empty: every partition's, in partition order
+};
+
+// Add the `worker`, `publish` and `cluster-events` subcommands, filling `w`, `p` and `e`.
 CLI::App* add_worker_command(CLI::App& app, worker_args& w);
 CLI::App* add_publish_command(CLI::App& app, publish_args& p);
+CLI::App* add_cluster_events_command(CLI::App& app, cluster_events_args& e);
 
 // Runs a worker until SIGTERM or SIGINT. Prints "dueday: worker NAME on URLS (P partitions)" on
 // stderr once connected and, at the end, one JSON line of its counts on stdout:
@@ -57,5 +64,9 @@ int run_worker(const worker_args& a, const dueday::calendar& cal, const dueday::
 // published (it has no partition): "dueday: FILE:LINE: not published: <why>" on stderr, and the
 // run goes on and ends with 1. Prints "published N commands (D duplicates dropped) to P partitions" on stderr.
 int run_publish(const publish_args& a);
+
+// Prints the events in the cluster's event log now, one JSON line each (to_json's form), a
+// partition's in the order stored, partition after partition; then returns 0.
+int run_cluster_events(const cluster_events_args& a);
 
 }  // namespace dueday_cli

@@ -348,6 +348,8 @@ int run(int argc, char** argv) {
   auto* worker_command = dueday_cli::add_worker_command(app, worker_args);
   dueday_cli::publish_args publish_args;
   auto* publish_command = dueday_cli::add_publish_command(app, publish_args);
+  dueday_cli::cluster_events_args cluster_events_args;
+  auto* cluster_events_command = dueday_cli::add_cluster_events_command(app, cluster_events_args);
 
   // "day, add, between, deadline, coverage, replay", for the message on a missing or unknown command.
   std::string commands;
@@ -416,6 +418,7 @@ int run(int argc, char** argv) {
       if (*serve_command) return dueday_cli::run_serve(serve_args, load(o), load_policies(serve_args.policies));
       if (*worker_command) return dueday_cli::run_worker(worker_args, load(o), load_policies(worker_args.policies));
       if (*publish_command) return dueday_cli::run_publish(publish_args);
+      if (*cluster_events_command) return dueday_cli::run_cluster_events(cluster_events_args);
       return 0;
     }();
     // Output that never reached its file (a full disk, a closed pipe) is no success.
