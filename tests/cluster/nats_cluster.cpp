@@ -102,7 +102,8 @@ bool required() { return std::getenv("DUEDAY_CLUSTER_REQUIRED") != nullptr || st
 
 std::optional<fs::path> find_nats_server() {
   if (const char* given = std::getenv("DUEDAY_NATS_SERVER"); given != nullptr && *given != '\0') {
-    return fs::path(given);
+    if (::access(given, X_OK) == 0) return fs::path(given);
+    return std::nullopt;
   }
   std::vector<fs::path> dirs;
   if (const char* path = std::getenv("PATH"); path != nullptr) {

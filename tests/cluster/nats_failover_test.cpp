@@ -119,14 +119,13 @@ TEST_CASE("nats transport on three servers: a server SIGKILLed mid-stream and br
   nats_transport back(alone);
   CHECK(read_all(back, partition{3}, commands[3].size(), false) == commands[3]);
 
-  MESSAGE(
-      fmt::format("killed {} (leader of DUEDAY_CMD; the transport was connected to {}, {}) after {} commands, "
-                  "restarted it after {}; longest publish (with its retries) {:.2f} s; reading {} commands with "
-                  "it down took {:.2f} s; {} duplicate commands dropped; {} events counted as duplicates by "
-                  "retried batches; the restarted server current {:.2f} s after the last publish",
-                  c->name(victim), connected_before, connected_before == c->url(victim) ? "the one killed" : "another",
-                  kill_at, back_at, seconds(longest), read_while_down, seconds(read_wait), dropped,
-                  event_duplicates, seconds(caught_up)));
+  MESSAGE(fmt::format(
+      "killed {} (leader of DUEDAY_CMD; the transport was connected to {}, {}) after {} commands, "
+      "restarted it after {}; longest publish (with its retries) {:.2f} s; reading {} commands with "
+      "it down took {:.2f} s; {} duplicate commands dropped; {} events counted as duplicates by "
+      "retried batches; the restarted server current {:.2f} s after the last publish",
+      c->name(victim), connected_before, connected_before == c->url(victim) ? "the one killed" : "another", kill_at,
+      back_at, seconds(longest), read_while_down, seconds(read_wait), dropped, event_duplicates, seconds(caught_up)));
 }
 
 TEST_CASE("nats transport: commands and events per second through one server and a 3-node R3 cluster (printed)") {

@@ -246,6 +246,9 @@ TEST_CASE("nats transport on one server: P is recorded once and a transport with
                        fmt::format("transport {}: the deployment has 4 partitions, not 8", c->urls()).c_str(),
                        dueday::cluster::transport_error);
   CHECK_THROWS_AS((void)t.read_commands(partition{4}, 0, 1, 0ms), dueday::cluster::transport_error);
+  auto longer = options_for(*c);  // the buckets exist: their TTL is the deployment's, not this option
+  longer.lease_ttl = 5s;
+  CHECK(nats_transport(longer).lease_ttl() == ttl);
 }
 
 TEST_CASE("nats transport on three servers (R3): commands, events, checkpoints, leases and live workers") {
