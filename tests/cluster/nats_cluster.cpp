@@ -254,10 +254,10 @@ void nats_cluster::wait_jetstream(std::chrono::milliseconds limit) const {
       sc.SubjectsLen = 1;
       sc.Replicas = replicas;
       sc.Storage = js_MemoryStorage;
-      jsStreamInfo* info = nullptr;
+      jsStreamInfo* raw = nullptr;
       jsErrCode code = static_cast<jsErrCode>(0);
-      const natsStatus st = js_AddStream(&info, s->js.get(), &sc, nullptr, &code);
-      jsStreamInfo_Destroy(info);
+      const natsStatus st = js_AddStream(&raw, s->js.get(), &sc, nullptr, &code);
+      const nd::stream_info_ptr info{raw};
       if (st == NATS_OK) {
         js_DeleteStream(s->js.get(), "DUEDAY_PROBE", nullptr, nullptr);
         return;
