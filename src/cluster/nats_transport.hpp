@@ -30,6 +30,11 @@
 // duplicates, and then the stored order of that batch can differ from the given order (each event
 // is stored once).
 //
+// read_commands reads through an ordered consumer per partition, kept while each read starts where
+// the previous one ended; any other start makes a new one, and then a read with wait 0 can come back
+// empty before the first commands have arrived. Once one command has come, a read waits (up to
+// `timeout`) for more only while the stream says more are pending.
+//
 // One object may be used from several threads.
 #pragma once
 
