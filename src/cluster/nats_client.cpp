@@ -45,7 +45,7 @@ int known_servers(natsConnection* nc) {
   int count = 0;
   if (natsConnection_GetServers(nc, &servers, &count) != NATS_OK) return 0;
   for (int i = 0; i < count; ++i) std::free(servers[i]);  // the C API allocated them
-  std::free(static_cast<void*>(servers));                 // NOLINT(cppcoreguidelines-no-malloc)
+  std::free(static_cast<void*>(servers));
   return count;
 }
 
