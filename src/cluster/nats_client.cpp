@@ -44,8 +44,8 @@ int known_servers(natsConnection* nc) {
   char** servers = nullptr;
   int count = 0;
   if (natsConnection_GetServers(nc, &servers, &count) != NATS_OK) return 0;
-  for (int i = 0; i < count; ++i) std::free(servers[i]);  // NOLINT(cppcoreguidelines-no-malloc): the C API's
-  std::free(static_cast<void*>(servers));                 // NOLINT(cppcoreguidelines-no-malloc)
+  for (int i = 0; i < count; ++i) std::free(servers[i]);  // the C API allocated them
+  std::free(static_cast<void*>(servers));
   return count;
 }
 

@@ -28,8 +28,7 @@ inline void destroy_msg(natsMsg* m) { natsMsg_Destroy(m); }
 inline void destroy_pub_ack(jsPubAck* a) { jsPubAck_Destroy(a); }
 inline void destroy_meta(jsMsgMetaData* m) { jsMsgMetaData_Destroy(m); }
 inline void destroy_stream_info(jsStreamInfo* i) { jsStreamInfo_Destroy(i); }
-inline void destroy_entry(kvEntry* e) { kvEntry_Destroy(e); }
-inline void destroy_watcher(kvWatcher* w) { kvWatcher_Destroy(w); }
+inline void destroy_status(kvStatus* s) { kvStatus_Destroy(s); }
 
 using connection_ptr = std::unique_ptr<natsConnection, nats_deleter<natsConnection, destroy_connection>>;
 using options_ptr = std::unique_ptr<natsOptions, nats_deleter<natsOptions, destroy_options>>;
@@ -40,15 +39,14 @@ using msg_ptr = std::unique_ptr<natsMsg, nats_deleter<natsMsg, destroy_msg>>;
 using pub_ack_ptr = std::unique_ptr<jsPubAck, nats_deleter<jsPubAck, destroy_pub_ack>>;
 using meta_ptr = std::unique_ptr<jsMsgMetaData, nats_deleter<jsMsgMetaData, destroy_meta>>;
 using stream_info_ptr = std::unique_ptr<jsStreamInfo, nats_deleter<jsStreamInfo, destroy_stream_info>>;
-using entry_ptr = std::unique_ptr<kvEntry, nats_deleter<kvEntry, destroy_entry>>;
-using watcher_ptr = std::unique_ptr<kvWatcher, nats_deleter<kvWatcher, destroy_watcher>>;
+using status_ptr = std::unique_ptr<kvStatus, nats_deleter<kvStatus, destroy_status>>;
 
 // A failed call, as the C client reported it: its status, JetStream's error code (0 for none) and
 // one line "what: status text (last error)".
 class nats_failure : public transport_error {
  public:
-  nats_failure(std::string message, natsStatus status, jsErrCode code)
-      : transport_error(std::move(message)), status_(status), code_(code) {}
+  nats_failure(const std::string& message, natsStatus status, jsErrCode code)
+      : transport_error(message), status_(status), code_(code) {}
   [[nodiscard]] natsStatus status() const noexcept { return status_; }
   [[nodiscard]] jsErrCode code() const noexcept { return code_; }
 

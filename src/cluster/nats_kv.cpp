@@ -46,12 +46,21 @@ kv_bucket::kv_bucket(nats_client& client, std::string name, std::chrono::millise
   cfg.TTL = std::chrono::nanoseconds{ttl}.count();
   cfg.Replicas = client.replicas();
   cfg.StorageType = js_FileStorage;
+  // An existing bucket is taken as it is (its TTL included); one created by another process at the
+  // same time with another configuration makes js_CreateKeyValue fail, and the retry binds to it.
   kv_ = client.retry([&] {
     kvStore* kv = nullptr;
-    const natsStatus s = js_CreateKeyValue(&kv, client.js(), &cfg);
+    natsStatus s = js_KeyValue(&kv, client.js(), name_.c_str());
+    if (s == NATS_NOT_FOUND) s = js_CreateKeyValue(&kv, client.js(), &cfg);
     kv_ptr owned{kv};
-    check(client.prefix(), fmt::format("create key-value bucket {}", name_), s);
+    check(client.prefix(), fmt::format("key-value bucket {}", name_), s);
     return owned;
+  });
+  ttl_ = client.retry([&] {
+    kvStatus* raw = nullptr;
+    check(client.prefix(), fmt::format("status of key-value bucket {}", name_), kvStore_Status(&raw, kv_.get()));
+    const status_ptr status{raw};
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::nanoseconds{kvStatus_TTL(raw)});
   });
 }
 
@@ -136,26 +145,30 @@ std::optional<std::string> kv_bucket::get(std::string_view key) {
 }
 
 std::vector<std::pair<std::string, std::string>> kv_bucket::all() {
-  auto entries = client_->retry([&] {
-    kvWatchOptions wo;
-    check(client_->prefix(), "kvWatchOptions_Init", kvWatchOptions_Init(&wo));
-    wo.IgnoreDeletes = true;
-    kvWatcher* raw = nullptr;
-    check(client_->prefix(), fmt::format("watch {}", name_), kvStore_WatchAll(&raw, kv_.get(), &wo));
-    const watcher_ptr watcher{raw};
-    std::vector<std::pair<std::string, std::string>> out;
-    for (;;) {  // the values there now, then a null entry
-      kvEntry* e = nullptr;
-      check(client_->prefix(), fmt::format("watch {}", name_),
-            kvWatcher_Next(&e, watcher.get(), client_->timeout().count()));
-      if (e == nullptr) break;
-      const entry_ptr entry{e};
-      const char* value = static_cast<const char*>(kvEntry_Value(e));
-      out.emplace_back(kvEntry_Key(e),
-                       std::string(value == nullptr ? "" : value, static_cast<std::size_t>(kvEntry_ValueLen(e))));
-    }
+  // From the stream's leader (its subjects, then each one's last message): a watcher's consumer may
+  // sit on a replica that has not yet applied the last writes.
+  const std::string filter = fmt::format("$KV.{}.>", name_);
+  const auto subjects = client_->retry([&] {
+    jsOptions o;
+    check(client_->prefix(), "jsOptions_Init", jsOptions_Init(&o));
+    o.Wait = client_->timeout().count();
+    o.Stream.Info.SubjectsFilter = filter.c_str();
+    jsStreamInfo* raw = nullptr;
+    jsErrCode code = static_cast<jsErrCode>(0);
+    const natsStatus s = js_GetStreamInfo(&raw, client_->js(), stream_.c_str(), &o, &code);
+    const stream_info_ptr info{raw};
+    check(client_->prefix(), fmt::format("keys of {}", name_), s, code);
+    std::vector<std::string> out;
+    const auto* list = info->State.Subjects;
+    for (int i = 0; list != nullptr && i < list->Count; ++i) out.emplace_back(list->List[i].Subject);
     return out;
   });
+  std::vector<std::pair<std::string, std::string>> entries;
+  const std::size_t prefix = filter.size() - 1;
+  for (const auto& subj : subjects) {
+    const msg_ptr last = client_->retry([&] { return client_->last_message(stream_.c_str(), subj); });
+    if (last && !is_deletion(last.get())) entries.emplace_back(subj.substr(prefix), data_of(last.get()));
+  }
   std::sort(entries.begin(), entries.end());
   return entries;
 }

@@ -20,6 +20,8 @@ class kv_bucket {
  public:
   // Creates the bucket if it is missing (history 1; ttl 0 keeps keys for ever).
   kv_bucket(nats_client& client, std::string name, std::chrono::milliseconds ttl);
+  // How long a value lasts, as the bucket has it (it may have been created with another ttl).
+  [[nodiscard]] std::chrono::milliseconds ttl() const noexcept { return ttl_; }
 
   // Stores value under key only when the key has no value (never written, deleted, or expired);
   // a key that holds `reclaim_if` (not empty) is written again over it. Returns the revision, or
@@ -34,7 +36,7 @@ class kv_bucket {
   void put(std::string_view key, std::string_view value);
   // The key's value; nullopt for none (never written, deleted, or expired).
   [[nodiscard]] std::optional<std::string> get(std::string_view key);
-  // Every key with a value, and the value, in key order.
+  // Every key with a value, and the value, in key order, as the bucket's leader has them.
   [[nodiscard]] std::vector<std::pair<std::string, std::string>> all();
 
  private:
@@ -44,6 +46,7 @@ class kv_bucket {
   std::string name_;
   std::string stream_;
   kv_ptr kv_;
+  std::chrono::milliseconds ttl_{0};
 };
 
 // A KV key for any text: [-_A-Za-z0-9] kept, every other byte as =XX (one-to-one).

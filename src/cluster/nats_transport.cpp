@@ -227,7 +227,7 @@ nats_transport::~nats_transport() = default;
 
 const std::string& nats_transport::name() const noexcept { return impl_->options.urls; }
 std::uint32_t nats_transport::partitions() const noexcept { return impl_->partitions; }
-std::chrono::milliseconds nats_transport::lease_ttl() const noexcept { return impl_->options.lease_ttl; }
+std::chrono::milliseconds nats_transport::lease_ttl() const noexcept { return impl_->leases.ttl(); }
 std::string nats_transport::connected_url() const { return impl_->client.connected_url(); }
 int nats_transport::replicas() const noexcept { return impl_->client.replicas(); }
 std::size_t nats_transport::max_payload() const {
@@ -307,11 +307,9 @@ std::vector<std::string> nats_transport::holders() {
   std::vector<std::string> out(impl_->partitions);
   for (auto& [key, value] : impl_->leases.all()) {
     std::uint32_t index = 0;
+    if (key.size() < 2 || key[0] != 'p') continue;
     const auto [end, ec] = std::from_chars(key.data() + 1, key.data() + key.size(), index);
-    if (key.size() > 1 && key[0] == 'p' && ec == std::errc{} && end == key.data() + key.size() &&
-        index < impl_->partitions) {
-      out[index] = std::move(value);
-    }
+    if (ec == std::errc{} && end == key.data() + key.size() && index < impl_->partitions) out[index] = std::move(value);
   }
   return out;
 }

@@ -9,7 +9,8 @@
 //                       sequence, its command count, its size and an FNV-1a 64 checksum. Readers read
 //                       only the last commit, so chunks without a commit are never read; once a commit
 //                       is stored, older chunks and commits of that partition are purged.
-//   KV dueday_leases    key p<index>, value the worker's name; TTL = lease_ttl (the stream's max age)
+//   KV dueday_leases    key p<index>, value the worker's name; TTL = lease_ttl (the stream's max age;
+//                       a bucket that exists keeps its own, and lease_ttl() says which)
 //   KV dueday_workers   key the worker's name (characters outside [-_.A-Za-z0-9] as =XX), value the
 //                       name; same TTL
 //   KV dueday_config    key partitions: P, written once; a transport opened with another P is refused
@@ -28,6 +29,11 @@
 // not store them twice. A retried publish_events counts the events its failed attempt did store as
 // duplicates, and then the stored order of that batch can differ from the given order (each event
 // is stored once).
+//
+// read_commands reads through an ordered consumer per partition, kept while each read starts where
+// the previous one ended; any other start makes a new one, and then a read with wait 0 can come back
+// empty before the first commands have arrived. Once one command has come, a read waits (up to
+// `timeout`) for more only while the stream says more are pending.
 //
 // One object may be used from several threads.
 #pragma once

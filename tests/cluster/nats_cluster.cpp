@@ -102,7 +102,8 @@ bool required() { return std::getenv("DUEDAY_CLUSTER_REQUIRED") != nullptr || st
 
 std::optional<fs::path> find_nats_server() {
   if (const char* given = std::getenv("DUEDAY_NATS_SERVER"); given != nullptr && *given != '\0') {
-    return fs::path(given);
+    if (::access(given, X_OK) == 0) return fs::path(given);
+    return std::nullopt;
   }
   std::vector<fs::path> dirs;
   if (const char* path = std::getenv("PATH"); path != nullptr) {
@@ -253,10 +254,10 @@ void nats_cluster::wait_jetstream(std::chrono::milliseconds limit) const {
       sc.SubjectsLen = 1;
       sc.Replicas = replicas;
       sc.Storage = js_MemoryStorage;
-      jsStreamInfo* info = nullptr;
+      jsStreamInfo* raw = nullptr;
       jsErrCode code = static_cast<jsErrCode>(0);
-      const natsStatus st = js_AddStream(&info, s->js.get(), &sc, nullptr, &code);
-      jsStreamInfo_Destroy(info);
+      const natsStatus st = js_AddStream(&raw, s->js.get(), &sc, nullptr, &code);
+      const nd::stream_info_ptr info{raw};
       if (st == NATS_OK) {
         js_DeleteStream(s->js.get(), "DUEDAY_PROBE", nullptr, nullptr);
         return;

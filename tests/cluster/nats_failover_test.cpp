@@ -50,11 +50,14 @@ TEST_CASE("nats transport on three servers: a server SIGKILLed mid-stream and br
   nats_transport t(o);
   REQUIRE(t.replicas() == 3);
 
-  constexpr int total = 600;
-  constexpr int kill_at = 200;
+  constexpr int total = 700;
+  constexpr int kill_at = 200;  // the command stream's leader
   constexpr int read_at = 300;
   constexpr int back_at = 400;
+  constexpr int kill_connected_at = 500;  // the server the transport is connected to
+  constexpr int back_again_at = 600;
   int victim = -1;
+  int second = -1;
   std::string connected_before;
   clock_type::duration longest{};
   clock_type::duration read_wait{};
@@ -76,6 +79,15 @@ TEST_CASE("nats transport on three servers: a server SIGKILLed mid-stream and br
       read_while_down = commands[0].size();
     }
     if (i == back_at) c->restart(victim);
+    if (i == kill_connected_at) {  // once the first is back in every stream, or two of three would be down
+      REQUIRE(c->wait_current("DUEDAY_CMD", 20s));
+      REQUIRE(c->wait_current("DUEDAY_EVT", 20s));
+      const std::string url = t.connected_url();
+      for (int s = 0; s < c->size(); ++s) second = c->url(s) == url ? s : second;
+      REQUIRE(second >= 0);
+      c->kill(second);
+    }
+    if (i == back_again_at) c->restart(second);
     const partition p{static_cast<std::uint32_t>(i % 4)};
     const auto start = clock_type::now();
     CHECK(t.publish_command(p, command(i), fmt::format("c{}", i)));
@@ -100,7 +112,7 @@ TEST_CASE("nats transport on three servers: a server SIGKILLed mid-stream and br
 
   // Each partition's commands once each, in the order published; each event once.
   for (std::uint32_t p = 0; p < 4; ++p) {
-    CHECK(commands[p].size() == 150);
+    CHECK(commands[p].size() == total / 4);
     CHECK(read_all(t, partition{p}, commands[p].size(), false) == commands[p]);
     auto stored = read_all(t, partition{p}, events[p].size(), true);
     auto expected = events[p];
@@ -108,25 +120,26 @@ TEST_CASE("nats transport on three servers: a server SIGKILLed mid-stream and br
     std::sort(expected.begin(), expected.end());
     CHECK(stored == expected);
   }
-  // The server brought back catches up, and serves a transport connected to it alone.
+  // The servers brought back catch up; the last one serves a transport connected to it alone.
   const auto catch_up = clock_type::now();
   CHECK(c->wait_current("DUEDAY_CMD", 20s));
   CHECK(c->wait_current("DUEDAY_EVT", 20s));
   const auto caught_up = clock_type::now() - catch_up;
   nats_options alone = o;
-  alone.urls = c->url(victim);
+  alone.urls = c->url(second);
   alone.partitions = 0;
   nats_transport back(alone);
   CHECK(read_all(back, partition{3}, commands[3].size(), false) == commands[3]);
 
-  MESSAGE(
-      fmt::format("killed {} (leader of DUEDAY_CMD; the transport was connected to {}, {}) after {} commands, "
-                  "restarted it after {}; longest publish (with its retries) {:.2f} s; reading {} commands with "
-                  "it down took {:.2f} s; {} duplicate commands dropped; {} events counted as duplicates by "
-                  "retried batches; the restarted server current {:.2f} s after the last publish",
-                  c->name(victim), connected_before, connected_before == c->url(victim) ? "the one killed" : "another",
-                  kill_at, back_at, seconds(longest), read_while_down, seconds(read_wait), dropped,
-                  event_duplicates, seconds(caught_up)));
+  MESSAGE(fmt::format(
+      "killed {} (leader of DUEDAY_CMD; the transport was connected to {}, {}) after {} commands, "
+      "restarted it after {}; killed {} (the transport's server) after {}, restarted it after {}; longest publish "
+      "(with its retries) {:.2f} s; reading {} commands with the first down took {:.2f} s; {} duplicate commands "
+      "dropped; {} events counted as duplicates by retried batches; the servers current {:.2f} s after the last "
+      "publish",
+      c->name(victim), connected_before, connected_before == c->url(victim) ? "the one killed" : "another", kill_at,
+      back_at, c->name(second), kill_connected_at, back_again_at, seconds(longest), read_while_down, seconds(read_wait),
+      dropped, event_duplicates, seconds(caught_up)));
 }
 
 TEST_CASE("nats transport: commands and events per second through one server and a 3-node R3 cluster (printed)") {
