@@ -213,11 +213,19 @@ int run_cluster_events(const cluster_events_args& a) {
   }
   try {
     for (std::uint32_t p = first; p <= last; ++p) {
-      for (std::uint64_t after = 0;;) {
-        const auto got = log->read_events({p}, after, 10'000, milliseconds{0});
-        if (got.empty()) break;
+      // As many as the log holds now (a new reader's first read may come back empty).
+      const std::uint64_t stored = log->stored({p}, true);
+      std::uint64_t after = 0;
+      for (std::uint64_t printed = 0, idle = 0; printed < stored;) {
+        const auto got = log->read_events({p}, after, 10'000, milliseconds{500});
         for (const auto& e : got) fmt::print("{}\n", e.json);
-        after = got.back().sequence;
+        printed += got.size();
+        idle = got.empty() ? idle + 1 : 0;
+        if (!got.empty()) after = got.back().sequence;
+        if (idle == 10)  // 5 s without one
+          throw transport_error(
+              fmt::format("transport {}: partition {}: read {} of its {} events, then nothing for 5 s",
+                          dueday::escape(a.nats.urls, max_path), p, printed, stored));
       }
     }
   } catch (const transport_error& e) {

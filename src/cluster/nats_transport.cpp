@@ -259,6 +259,26 @@ std::vector<logged_command> nats_transport::read_events(partition p, std::uint64
   return impl_->read(impl_->event_readers, event_stream, p, event_subject(p), sequence, max, wait);
 }
 
+std::uint64_t nats_transport::stored(partition p, bool events) {
+  impl_->check_partition(p);
+  auto& c = impl_->client;
+  const std::string subject = events ? event_subject(p) : command_subject(p);
+  return c.retry([&] {
+    jsOptions o;
+    check(c.prefix(), "jsOptions_Init", jsOptions_Init(&o));
+    o.Stream.Info.SubjectsFilter = subject.c_str();
+    jsStreamInfo* raw = nullptr;
+    jsErrCode code = static_cast<jsErrCode>(0);
+    const natsStatus st = js_GetStreamInfo(&raw, c.js(), events ? event_stream : command_stream, &o, &code);
+    const detail::stream_info_ptr info{raw};
+    check(c.prefix(), fmt::format("count the messages on {}", subject), st, code);
+    const auto* subjects = info->State.Subjects;
+    for (int i = 0; subjects != nullptr && i < subjects->Count; ++i)
+      if (subject == subjects->List[i].Subject) return subjects->List[i].Msgs;
+    return std::uint64_t{0};
+  });
+}
+
 std::size_t nats_transport::publish_events(partition p, std::span<const keyed_event> events) {
   impl_->check_partition(p);
   if (events.empty()) return 0;

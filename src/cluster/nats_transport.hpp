@@ -92,6 +92,8 @@ class nats_transport final : public transport {
   // The events of a partition's event log after `sequence`, at most `max` (for tests and tools).
   [[nodiscard]] std::vector<logged_command> read_events(partition p, std::uint64_t sequence, std::size_t max,
                                                         std::chrono::milliseconds wait);
+  // How many messages a partition's event log (else its command log) holds now.
+  [[nodiscard]] std::uint64_t stored(partition p, bool events);
   // The URL of the server connected to now; the replicas in use; the server's max payload.
   [[nodiscard]] std::string connected_url() const;
   [[nodiscard]] int replicas() const noexcept;

@@ -198,14 +198,14 @@ TEST_CASE("cluster: workers and a NATS server killed at random lose no event and
   std::vector<std::vector<std::string>> expected(p_count);
   std::size_t commands = 0;
   for (std::uint32_t p = 0; p < p_count; ++p) {
-    const auto log = read_log(feeder, {p}, false, cluster->count("DUEDAY_CMD", fmt::format("dueday.cmd.{}", p)));
+    const auto log = read_log(feeder, {p}, false, feeder.stored({p}, false));
     commands += log.size();
     dueday::cluster::partition_runner runner(dueday::builtin_calendar(), dueday::builtin_policies());
     for (const auto& e : runner.apply(log)) expected[p].push_back(e.json);
     expected_events += expected[p].size();
   }
   // The workers catch up (at most 60 s), then each event log must be exactly its oracle.
-  const auto stored = [&](std::uint32_t p) { return cluster->count("DUEDAY_EVT", fmt::format("dueday.evt.{}", p)); };
+  const auto stored = [&](std::uint32_t p) { return feeder.stored({p}, true); };
   const auto wait_from = steady::now();
   for (;;) {
     std::size_t got_events = 0;
