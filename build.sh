@@ -17,7 +17,8 @@ packages=(build-essential cmake git tzdata clang-format clang-tidy
           libfmt-dev libhowardhinnant-date-dev libboost-date-time-dev libtomlplusplus-dev
           libcli11-dev nlohmann-json3-dev libsimdjson-dev libsqlite3-dev doctest-dev libtsan2 clang libclang-rt-14-dev
           pkg-config libcpp-httplib-dev  # dueday serve (src/service): cpp-httplib, found through pkg-config
-          python3 curl)  # the Python client and the README walkthrough run against a live server (tests/serve)
+          python3 curl  # the Python client and the README walkthrough run against a live server (tests/serve)
+          nats-server libnats-dev)  # issue 12, cluster: JetStream servers for tests/cluster, the C client for src/cluster/nats_*
 [ "$what" = bench ] && packages+=(libbenchmark-dev libquantlib0-dev)
 # The browser check of the HTML circular (tests/browser): Debian's Chromium, a CJK font for it,
 # pdftoppm for the PNG of its first printed page, and Node with npm for playwright-core. A Node from
@@ -49,13 +50,15 @@ case "$what" in
   test)
     clang-format --dry-run -Werror include/dueday/*.hpp include/dueday/interop/*.hpp src/*.cpp src/detail/*.hpp \
       src/engine/*.cpp src/engine/*.hpp src/store/*.cpp src/store/*.hpp src/report/*.cpp src/report/*.hpp tests/*.hpp \
-      src/monitor/*.cpp src/monitor/*.hpp src/service/*.cpp src/service/*.hpp \
+      src/monitor/*.cpp src/monitor/*.hpp src/service/*.cpp src/service/*.hpp src/cluster/*.cpp src/cluster/*.hpp \
       examples/*.cpp examples/*.hpp tests/*.cpp tests/install/*.cpp tests/subproject/*.cpp bench/*.cpp \
-      tests/fuzz/*.cpp tests/fuzz/*.hpp tests/crash/*.cpp tests/serve/*.cpp tests/serve/*.hpp
+      tests/fuzz/*.cpp tests/fuzz/*.hpp tests/crash/*.cpp tests/serve/*.cpp tests/serve/*.hpp \
+      tests/cluster/*.cpp tests/cluster/*.hpp
     # Time enters the library only as arguments: nothing in it reads a clock or the host zone.
     # src/service is no part of the library: it times requests and long polls (steady_clock); its
-    # wall clock is a function the CLI gives it.
-    if grep -rnE --exclude-dir=service 'system_clock::now|steady_clock::now|std::time\(|localtime|getenv' include src; then
+    # wall clock is a function the CLI gives it. Nor is the NATS transport (src/cluster/nats_*,
+    # libdueday_nats): it bounds its retries (steady_clock); what it stores carries no time of its own.
+    if grep -rnE --exclude-dir=service --exclude='nats_*' 'system_clock::now|steady_clock::now|std::time\(|localtime|getenv' include src; then
       echo "the library must not read a clock or the environment" >&2
       exit 1
     fi
@@ -68,12 +71,14 @@ case "$what" in
     fi
     # Here everything the browser check needs is installed: a missing piece is a failure, not a skip.
     export DUEDAY_BROWSER_REQUIRED=1
+    # So is nats-server: the cluster tests (tests/cluster) fail without it instead of skipping.
+    export DUEDAY_CLUSTER_REQUIRED=1
     cmake --preset ci >/dev/null
     cmake --build --preset ci -j"$jobs"
     # GCC-only flags in compile_commands.json are not clang-tidy findings. One clang-tidy per core,
     # a few files each (serially it took five minutes of CI); xargs fails when any of them found one.
     printf '%s\n' src/*.cpp src/engine/*.cpp src/store/*.cpp src/report/*.cpp src/monitor/*.cpp src/service/*.cpp \
-      examples/*.cpp |
+      src/cluster/*.cpp examples/*.cpp |
       xargs -P "$jobs" -n 4 clang-tidy -p build/ci --quiet --extra-arg=-Wno-unknown-warning-option 2>/dev/null
     ctest --preset ci -j"$jobs"
     # Every test again under AddressSanitizer and UndefinedBehaviorSanitizer (-O1, asserts on): the

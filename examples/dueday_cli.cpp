@@ -13,6 +13,8 @@
 //   dueday events --db monitor.db --consumer sms --ack --follow
 //   dueday status --db monitor.db --at-risk
 //   dueday serve --db monitor.db --listen 127.0.0.1:8490             (cli_serve.hpp)
+//   dueday worker --nats nats://127.0.0.1:4222 --name w1            (cli_cluster.hpp)
+//   dueday publish --nats nats://127.0.0.1:4222 --input commands.jsonl
 //
 // Every command takes --holidays DIR (default: the notices compiled into the library), --region
 // NAME|FILE (a local overlay: DIR/regions/NAME.toml, or a file) and --provisional (project days
@@ -33,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include "cli_cluster.hpp"
 #include "cli_events.hpp"
 #include "cli_replay.hpp"
 #include "cli_report.hpp"
@@ -341,6 +344,12 @@ int run(int argc, char** argv) {
   auto* status_command = dueday_cli::add_status_command(app, status_args);
   dueday_cli::serve_args serve_args;
   auto* serve_command = dueday_cli::add_serve_command(app, serve_args);
+  dueday_cli::worker_args worker_args;
+  auto* worker_command = dueday_cli::add_worker_command(app, worker_args);
+  dueday_cli::publish_args publish_args;
+  auto* publish_command = dueday_cli::add_publish_command(app, publish_args);
+  dueday_cli::cluster_events_args cluster_events_args;
+  auto* cluster_events_command = dueday_cli::add_cluster_events_command(app, cluster_events_args);
 
   // "day, add, between, deadline, coverage, replay", for the message on a missing or unknown command.
   std::string commands;
@@ -382,6 +391,8 @@ int run(int argc, char** argv) {
     refuse_empty(serve_command, "--db", {serve_args.db}, "a store file");
     refuse_empty(serve_command, "--token-file", {serve_args.token_file}, "a file holding the token");
     refuse_empty(serve_command, "--policy", serve_args.policies, "a policy file");
+    refuse_empty(worker_command, "--policy", worker_args.policies, "a policy file");
+    refuse_empty(publish_command, "--input", {publish_args.input}, "a file of commands, or -");
     const int rc = [&] {
       if (*day) return run_day(o);
       if (*add) {
@@ -405,6 +416,9 @@ int run(int argc, char** argv) {
       if (*events_command) return dueday_cli::run_events(events_args);
       if (*status_command) return dueday_cli::run_status(status_args, load(o), load_policies(status_args.policies));
       if (*serve_command) return dueday_cli::run_serve(serve_args, load(o), load_policies(serve_args.policies));
+      if (*worker_command) return dueday_cli::run_worker(worker_args, load(o), load_policies(worker_args.policies));
+      if (*publish_command) return dueday_cli::run_publish(publish_args);
+      if (*cluster_events_command) return dueday_cli::run_cluster_events(cluster_events_args);
       return 0;
     }();
     // Output that never reached its file (a full disk, a closed pipe) is no success.

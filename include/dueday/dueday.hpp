@@ -10,6 +10,7 @@
 #include "dueday/format.hpp"
 #include "dueday/io.hpp"
 #include "dueday/jsonl.hpp"
+#include "dueday/partition.hpp"
 #include "dueday/policy.hpp"
 #include "dueday/report.hpp"
 #include "dueday/span.hpp"

@@ -1,0 +1,108 @@
+// cluster/nats_transport.hpp — the cluster transport (transport.hpp) over NATS JetStream.
+//
+// What it keeps where (created by whichever process comes first, idempotently):
+//   stream DUEDAY_CMD   subjects dueday.cmd.<p>     commands; message id "<p>:<command id>"
+//   stream DUEDAY_EVT   subjects dueday.evt.<p>     events; message id "<p>:<idempotency key>"
+//   stream DUEDAY_CKPT  subjects dueday.ckpt.<p>.chunk and dueday.ckpt.<p>.commit: a checkpoint is
+//                       its chunks (each at most the server's max payload less 4 KiB) and then one
+//                       small commit message naming them (their stream sequences), the checkpoint's
+//                       sequence, its command count, its size and an FNV-1a 64 checksum. Readers read
+//                       only the last commit, so chunks without a commit are never read; once a commit
+//                       is stored, older chunks and commits of that partition are purged.
+//   KV dueday_leases    key p<index>, value the worker's name; TTL = lease_ttl (the stream's max age;
+//                       a bucket that exists keeps its own, and lease_ttl() says which)
+//   KV dueday_workers   key the worker's name (characters outside [-_.A-Za-z0-9] as =XX), value the
+//                       name; same TTL
+//   KV dueday_config    key partitions: P, written once; a transport opened with another P is refused
+// Every stream and bucket has `replicas` replicas.
+//
+// Exactly-once of events rests on JetStream's de-duplication by message id, which holds within the
+// streams' duplicate window (duplicate_window, 5 minutes by default): an event re-published after a
+// failover is dropped only if its first copy was stored less than that long before. The worker
+// ensures it by checkpointing a partition soon after it goes idle, so that a new owner re-publishes
+// only events of the last moments. The same window covers commands published again with their id.
+//
+// A call that fails for a reason that may pass (a timeout, no responders while a stream elects a
+// leader, a lost connection) is retried for up to retry_for; then, and at once for anything else,
+// it throws transport_error: "transport <urls>: <what>: <status> (<client's last error>)". Commands
+// published without an id get a unique one (the connection's NUID and a counter), so a retry does
+// not store them twice. A retried publish_events counts the events its failed attempt did store as
+// duplicates, and then the stored order of that batch can differ from the given order (each event
+// is stored once).
+//
+// read_commands reads through an ordered consumer per partition, kept while each read starts where
+// the previous one ended; any other start makes a new one, and then a read with wait 0 can come back
+// empty before the first commands have arrived. Once one command has come, a read waits (up to
+// `timeout`) for more only while the stream says more are pending.
+//
+// One object may be used from several threads.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "cluster/transport.hpp"
+
+namespace dueday::cluster {
+
+struct nats_options {
+  std::string urls = "nats://127.0.0.1:4222";  // comma-separated server URLs
+  std::uint32_t partitions = 0;                // P of a new deployment; 0 to join one (P as recorded)
+  int replicas = 0;                            // 0: 3 when the connection knows >= 3 servers, else 1
+  std::chrono::milliseconds duplicate_window = std::chrono::minutes{5};
+  std::chrono::milliseconds lease_ttl = std::chrono::seconds{3};
+  std::chrono::milliseconds timeout = std::chrono::seconds{2};                // one request
+  std::chrono::milliseconds retry_for = std::chrono::seconds{15};             // a call that may yet succeed
+  std::chrono::milliseconds reconnect_wait = std::chrono::milliseconds{100};  // reconnects forever
+  std::size_t chunk_bytes = 0;  // checkpoint chunk size; 0: the server's max payload less 4 KiB
+  std::string connection_name = "dueday";
+};
+
+class nats_transport final : public transport {
+ public:
+  // Connects (to the first server that answers), creates what is missing and checks P.
+  explicit nats_transport(nats_options options);
+  ~nats_transport() override;
+  nats_transport(const nats_transport&) = delete;
+  nats_transport& operator=(const nats_transport&) = delete;
+
+  [[nodiscard]] const std::string& name() const noexcept override;
+  [[nodiscard]] std::uint32_t partitions() const noexcept override;
+
+  bool publish_command(partition p, std::string_view json, std::string_view id) override;
+  [[nodiscard]] std::vector<logged_command> read_commands(partition p, std::uint64_t sequence, std::size_t max,
+                                                          std::chrono::milliseconds wait) override;
+  std::size_t publish_events(partition p, std::span<const keyed_event> events) override;
+
+  void write_checkpoint(partition p, const partition_checkpoint& c) override;
+  [[nodiscard]] std::optional<partition_checkpoint> read_checkpoint(partition p) override;
+
+  [[nodiscard]] std::optional<lease> acquire(partition p, std::string_view worker) override;
+  [[nodiscard]] std::optional<lease> renew(partition p, std::string_view worker, lease held) override;
+  void release(partition p, lease held) override;
+  [[nodiscard]] std::vector<std::string> holders() override;
+  [[nodiscard]] std::chrono::milliseconds lease_ttl() const noexcept override;
+
+  void announce(std::string_view worker) override;
+  [[nodiscard]] std::vector<std::string> live_workers() override;
+
+  // The events of a partition's event log after `sequence`, at most `max` (for tests and tools).
+  [[nodiscard]] std::vector<logged_command> read_events(partition p, std::uint64_t sequence, std::size_t max,
+                                                        std::chrono::milliseconds wait);
+  // How many messages a partition's event log (else its command log) holds now.
+  [[nodiscard]] std::uint64_t stored(partition p, bool events);
+  // The URL of the server connected to now; the replicas in use; the server's max payload.
+  [[nodiscard]] std::string connected_url() const;
+  [[nodiscard]] int replicas() const noexcept;
+  [[nodiscard]] std::size_t max_payload() const;
+
+  struct impl;
+
+ private:
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace dueday::cluster

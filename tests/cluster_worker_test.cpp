@@ -1,0 +1,353 @@
+// Cluster workers (cluster/worker.hpp) on the in-memory transport, driven by a simulated clock:
+// killed, added, stalled past their leases, with transport failures; every partition's events
+// must end up exactly replay's of its commands, and no partition applied by two workers at once.
+#include "cluster/worker.hpp"  // first: proves the header stands alone
+
+#include <doctest/doctest.h>
+#include <dueday/partition.hpp>
+
+#include <functional>
+#include <map>
+#include <memory>
+
+#include "cluster/memory_transport.hpp"
+#include "cluster_support.hpp"
+#include "support.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using dueday::cluster::keyed_event;
+using dueday::cluster::lease;
+using dueday::cluster::logged_command;
+using dueday::cluster::memory_transport;
+using dueday::cluster::partition;
+using dueday::cluster::partition_checkpoint;
+using dueday::cluster::worker;
+using dueday::cluster::worker_options;
+using time_point = std::chrono::steady_clock::time_point;
+
+// A worker's touch of a partition's logs: when, what.
+struct touch {
+  std::string worker;
+  partition p;
+  time_point at;
+  std::string_view what;
+};
+
+// One worker's view of the shared memory transport, noting each time it reads or writes a
+// partition's logs, by the simulated time.
+class recording_transport final : public dueday::cluster::transport {
+ public:
+  recording_transport(memory_transport& t, std::string name, const time_point& now, std::vector<touch>& touches)
+      : t_(t), name_(std::move(name)), now_(now), touches_(touches) {}
+  const std::string& name() const noexcept override { return t_.name(); }
+  std::uint32_t partitions() const noexcept override { return t_.partitions(); }
+  bool publish_command(partition p, std::string_view json, std::string_view id) override {
+    note(p, "publish_command");
+    return t_.publish_command(p, json, id);
+  }
+  std::vector<logged_command> read_commands(partition p, std::uint64_t s, std::size_t max,
+                                            std::chrono::milliseconds wait) override {
+    note(p, "read_commands");
+    return t_.read_commands(p, s, max, wait);
+  }
+  std::size_t publish_events(partition p, std::span<const keyed_event> events) override {
+    note(p, "publish_events");
+    return t_.publish_events(p, events);
+  }
+  void write_checkpoint(partition p, const partition_checkpoint& c) override {
+    note(p, "write_checkpoint");
+    t_.write_checkpoint(p, c);
+  }
+  std::optional<partition_checkpoint> read_checkpoint(partition p) override { return t_.read_checkpoint(p); }
+  std::optional<lease> acquire(partition p, std::string_view w) override {
+    auto l = t_.acquire(p, w);
+    if (l) note(p, "acquire");
+    return l;
+  }
+  std::optional<lease> renew(partition p, std::string_view w, lease held) override { return t_.renew(p, w, held); }
+  void release(partition p, lease held) override {
+    t_.release(p, held);
+    note(p, "release");
+  }
+  std::vector<std::string> holders() override { return t_.holders(); }
+  std::chrono::milliseconds lease_ttl() const noexcept override { return t_.lease_ttl(); }
+  void announce(std::string_view w) override { t_.announce(w); }
+  std::vector<std::string> live_workers() override { return t_.live_workers(); }
+
+ private:
+  void note(partition p, const char* what) { touches_.push_back({name_, p, now_, what}); }
+  memory_transport& t_;
+  std::string name_;
+  const time_point& now_;
+  std::vector<touch>& touches_;
+};
+
+// Every touch of a partition's logs fell inside a lease its worker held then, and no two workers'
+// holdings of one partition overlap: no partition was ever applied by two workers at once.
+void check_exclusive(const memory_transport& t, const std::vector<touch>& touches) {
+  const auto history = t.lease_history();
+  for (std::size_t i = 0; i < history.size(); ++i) {
+    for (std::size_t j = i + 1; j < history.size(); ++j) {
+      const auto& a = history[i];
+      const auto& b = history[j];
+      if (a.p != b.p) continue;
+      CAPTURE(a.p.index);
+      CHECK((a.until <= b.from || b.until <= a.from));
+    }
+  }
+  std::size_t outside = 0;
+  // By time: within a holding, its end included only for one ended by its release (the worker's
+  // last touches come before its release, at the same instant).
+  for (const touch& x : touches) {
+    if (x.what == "acquire" || x.what == "release") continue;
+    bool held = false;
+    for (const auto& h : history) {
+      held = held || (h.p == x.p && h.worker == x.worker && h.from <= x.at &&
+                      (x.at < h.until || (h.released && x.at == h.until)));
+    }
+    if (!held) ++outside;
+  }
+  // By the order of the calls: only the last worker that acquired a partition, and has not
+  // released it, touches it.
+  std::map<std::uint32_t, std::string> owner;
+  for (const touch& x : touches) {
+    if (x.what == "acquire") {
+      owner[x.p.index] = x.worker;
+    } else if (x.what == "release") {
+      CHECK(owner[x.p.index] == x.worker);
+      owner[x.p.index].clear();
+    } else if (owner[x.p.index] != x.worker) {
+      ++outside;
+    }
+  }
+  CHECK(outside == 0);
+}
+
+// Every partition's events are exactly replay's of its commands, and its checkpoint covers them all.
+void check_events(const memory_transport& t) {
+  for (std::uint32_t i = 0; i < t.partitions(); ++i) {
+    CAPTURE(i);
+    std::vector<std::string> lines;
+    for (const logged_command& c : t.commands(partition{i})) lines.push_back(c.json);
+    std::vector<std::string> got;
+    for (const keyed_event& e : t.events(partition{i})) got.push_back(e.json);
+    CHECK(got == dueday::test::replay_lines(lines, dueday::test::cal(), dueday::builtin_policies()));
+  }
+}
+
+// The simulation: the transport, the workers (each on its recording view) and the clocks.
+struct cluster {
+  explicit cluster(std::uint32_t partitions) : t({.partitions = partitions, .lease_ttl = 3000ms, .dedup_window = 0}) {}
+  memory_transport t;
+  time_point mono{};
+  dueday::instant wall = dueday::test::at("2026-03-02T08:00:00");
+  std::vector<touch> touches;
+  std::map<std::string, std::unique_ptr<recording_transport>> views;
+  std::map<std::string, std::unique_ptr<worker>> workers;  // those stepped
+  std::map<std::string, std::unique_ptr<worker>> dead;
+
+  worker& add(const std::string& name, std::uint32_t max_partitions = 0) {
+    views[name] = std::make_unique<recording_transport>(t, name, mono, touches);
+    worker_options o;
+    o.name = name;
+    o.max_partitions = max_partitions;
+    o.checkpoint_every = 40;
+    o.checkpoint_idle = 2s;
+    o.tick_every = 30min;
+    o.read_batch = 20;
+    return *(workers[name] =
+                 std::make_unique<worker>(*views[name], dueday::test::cal(), dueday::builtin_policies(), o));
+  }
+  void kill(const std::string& name) {
+    dead[name] = std::move(workers[name]);
+    workers.erase(name);
+  }
+  // One round: the clocks move on, then each worker not stalled steps.
+  void round(std::chrono::milliseconds mono_step, std::chrono::minutes wall_step,
+             const std::function<bool(const std::string&)>& stalled = nullptr) {
+    mono += mono_step;
+    wall += wall_step;
+    t.set_now(mono);
+    for (auto& [name, w] : workers)
+      if (!stalled || !stalled(name)) w->step(wall, mono);
+  }
+  [[nodiscard]] dueday::cluster::worker_stats total() const {
+    dueday::cluster::worker_stats s;
+    for (const auto* m : {&workers, &dead}) {
+      for (const auto& [name, w] : *m) {
+        s.commands += w->stats().commands;
+        s.takeovers += w->stats().takeovers;
+        s.lost += w->stats().lost;
+        s.transport_errors += w->stats().transport_errors;
+      }
+    }
+    return s;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("worker: one worker applies every partition, ticks at next_due and checkpoints when idle") {
+  cluster c(4);
+  worker& w = c.add("solo");
+  const std::string open =
+      R"({"type":"open","case":"W-1","at":"2026-03-02T08:00:00+08:00","policy":"kunming-water-490","variant":"no-external"})";
+  const partition p{dueday::partition_of("W-1", 4)};
+  REQUIRE(c.t.publish_command(p, open, ""));
+  REQUIRE(
+      c.t.publish_command(p, R"({"type":"start","case":"W-1","step":"survey","at":"2026-03-02T08:00:00+08:00"})", ""));
+  c.round(100ms, 0min);
+  CHECK(w.owned().size() == 4);  // ceil(4 / 1)
+  CHECK(w.stats().commands == 2);
+  const auto first = c.t.events(p);  // case_opened; step_started for the survey and the overall clock
+  REQUIRE(first.size() == 3);
+  CHECK(first[0].json.find(R"({"type":"case_opened")") == 0);
+  CHECK(first[1].json.find(R"({"type":"step_started","case":"W-1","step":"survey")") == 0);
+  CHECK(first[2].json.find(R"({"type":"step_started","case":"W-1","step":"overall")") == 0);
+  // Days later (wall) the survey's alerts are due: ticks bring them, through the log.
+  for (int i = 0; i < 40; ++i) c.round(100ms, 180min);
+  bool overdue = false;
+  for (const keyed_event& e : c.t.events(p))
+    overdue = overdue || e.json.find(R"("type":"overdue")") != std::string::npos;
+  CHECK(overdue);
+  const auto logged = c.t.commands(p);
+  CHECK(logged.size() > 2);
+  CHECK(logged.back().json.find(R"({"type":"tick","at":")") == 0);
+  // Idle (wall frozen: no more ticks) for checkpoint_idle: the checkpoint covers every command.
+  for (int i = 0; i < 25; ++i) c.round(100ms, 0min);
+  const auto cp = c.t.read_checkpoint(p);
+  REQUIRE(cp.has_value());
+  CHECK(cp->sequence == logged.size());
+  CHECK(cp->commands == logged.size());
+  check_events(c.t);
+  check_exclusive(c.t, c.touches);
+}
+
+TEST_CASE("worker: a worker stalled past its lease's deadline stops at once, before anyone takes over") {
+  cluster c(2);
+  worker& a = c.add("a");
+  for (int i = 0; i < 5; ++i) c.round(250ms, 1min);
+  REQUIRE(a.owned().size() == 2);
+  worker& b = c.add("b");
+  // a stalls 2.5 s: past its deadline (sent + 3 s - 0.75 s), not yet past the lease itself.
+  c.round(2500ms, 1min, [](const std::string& n) { return n == "a"; });
+  CHECK(b.owned().empty());  // the leases still stand
+  c.round(250ms, 1min, [](const std::string& n) { return n == "b"; });
+  CHECK(a.owned().empty());  // dropped before applying anything (its leases are still held in the log)
+  CHECK(a.stats().lost == 2);
+  for (int i = 0; i < 20; ++i) c.round(250ms, 1min);
+  CHECK(a.owned().size() + b.owned().size() == 2);
+  CHECK(a.owned().size() == 1);
+  check_exclusive(c.t, c.touches);
+}
+
+TEST_CASE("worker: three workers, killed, added, stalled and failing, give each partition replay's events once") {
+  constexpr std::uint32_t partitions = 16;
+  cluster c(partitions);
+  c.add("w1");
+  c.add("w2");
+  c.add("w3");
+  dueday::test::stream_maker make(2026, 200);
+  std::mt19937 rng(11);
+  std::uint64_t published = 0;
+  const auto feed = [&] {
+    for (auto k = rng() % 5; k > 0; --k) {
+      auto [line, case_id] = make.next(std::chrono::floor<std::chrono::seconds>(c.wall));
+      const std::uint32_t p =
+          case_id.empty() ? static_cast<std::uint32_t>(rng() % partitions) : dueday::partition_of(case_id, partitions);
+      for (;;) {  // a feeder retries what failed
+        try {
+          c.t.publish_command(partition{p}, line, "");
+          break;
+        } catch (const dueday::cluster::transport_error&) {
+        }
+      }
+      ++published;
+    }
+  };
+  std::string stalled;
+  int stalled_until = 0;
+  for (int r = 0; r < 900; ++r) {
+    if (r == 150) c.kill("w1");
+    if (r == 250) c.add("w4", 5);
+    if (r == 350 || r == 650) {  // a stall past the lease (3.5 s), then one past the deadline only (2.5 s)
+      stalled = "w2";
+      stalled_until = r + (r == 350 ? 14 : 10);
+    }
+    if (r == 450) c.kill("w3");
+    if (r == 550) c.add("w5");
+    feed();
+    if (r % 37 == 0) c.t.fail_next(1 + rng() % 3);  // the workers' next calls
+    // w2, first to step, resumes with its announce and renewals failing: it must not apply on.
+    if (r == stalled_until) c.t.fail_next(7);
+    c.round(250ms, 5min, [&](const std::string& n) { return n == stalled && r < stalled_until; });
+  }
+  // Quiet: no more commands, wall time frozen (no more ticks); every backlog is applied and checkpointed.
+  for (int r = 0; r < 60; ++r) c.round(250ms, 0min);
+  c.t.fail_next(0);
+  check_events(c.t);
+  check_exclusive(c.t, c.touches);
+  std::uint64_t logged = 0;
+  for (std::uint32_t i = 0; i < partitions; ++i) {
+    const auto n = c.t.commands(partition{i}).size();
+    logged += n;
+    const auto cp = c.t.read_checkpoint(partition{i});
+    REQUIRE(cp.has_value());
+    CHECK(cp->sequence == n);
+  }
+  const auto s = c.total();
+  MESSAGE("commands published: ", published, ", logged (with ticks): ", logged, ", applied: ", s.commands,
+          ", takeovers: ", s.takeovers, ", leases lost: ", s.lost, ", transport errors: ", s.transport_errors,
+          ", duplicate events dropped by the log: ", c.t.duplicate_events());
+  CHECK(logged > published);    // the workers' ticks
+  CHECK(s.commands >= logged);  // partitions taken over re-apply from their checkpoints
+  CHECK(s.takeovers >= 10);     // w1's and w3's partitions, and w2's after its stalls
+  CHECK(s.lost >= 8);           // w2 dropped its partitions twice
+  CHECK(s.transport_errors > 0);
+  // Each worker still stepped holds a share: ceil(16 / 3) at most, all 16 held.
+  std::size_t held = 0;
+  for (const auto& [name, w] : c.workers) {
+    CHECK(w->owned().size() <= 6);
+    held += w->owned().size();
+  }
+  CHECK(held == partitions);
+}
+
+TEST_CASE("worker: a partition never idle is checkpointed after checkpoint_age; stop checkpoints and releases") {
+  memory_transport t({.partitions = 1, .lease_ttl = 3000ms, .dedup_window = 0});
+  worker_options o;
+  o.name = "busy";
+  o.checkpoint_every = 1000;
+  o.checkpoint_idle = 10s;
+  o.checkpoint_age = 2s;
+  o.tick_every = 0s;
+  worker w(t, dueday::test::cal(), dueday::builtin_policies(), o);
+  time_point mono{};
+  dueday::instant wall = dueday::test::at("2026-03-02T08:00:00");
+  const auto round = [&] {
+    mono += 250ms;
+    wall += 1min;
+    t.set_now(mono);
+    REQUIRE(t.publish_command(partition{0}, fmt::format(R"({{"type":"tick","at":"{}"}})", dueday::format_instant(wall)),
+                              ""));
+    w.step(wall, mono);
+  };
+  for (int i = 0; i < 8; ++i) round();  // first applied at 250 ms, last at 2 s: not yet 2 s old
+  CHECK_FALSE(t.read_checkpoint(partition{0}).has_value());
+  round();  // 2.25 s: the first command not checkpointed was applied 2 s ago
+  auto cp = t.read_checkpoint(partition{0});
+  REQUIRE(cp.has_value());
+  CHECK(cp->sequence == 9);
+  round();
+  round();
+  w.stop(mono);
+  CHECK(w.owned().empty());
+  CHECK(t.holders() == std::vector<std::string>{""});
+  cp = t.read_checkpoint(partition{0});
+  REQUIRE(cp.has_value());
+  CHECK(cp->sequence == 11);
+  CHECK(w.stats().partitions.at(0).released == 1);
+  CHECK(w.stats().partitions.at(0).checkpoints == 2);
+}
