@@ -154,12 +154,11 @@ std::string nats_client::connected_url() const {
 
 std::string nats_client::unique_id() { return fmt::format("{}.{}", nuid_, ++counter_); }
 
-nats_client::time_point nats_client::started() { return std::chrono::steady_clock::now(); }
-
-bool nats_client::pause_before_retry(int attempt, time_point start) const {
+bool nats_client::pause_before_retry(int attempt, std::chrono::milliseconds& paused) const {
   const auto pause = std::chrono::milliseconds{std::min(250, 10 << std::min(attempt, 5))};
-  if (std::chrono::steady_clock::now() + pause - start > retry_for_) return false;
+  if (paused + pause > retry_for_) return false;
   std::this_thread::sleep_for(pause);
+  paused += pause;
   return true;
 }
 

@@ -36,16 +36,18 @@ class nats_client {
   [[nodiscard]] std::string connected_url() const;
   [[nodiscard]] std::string unique_id();  // the connection's NUID and a counter
 
-  // Calls f() until it returns; a nats_failure that may_pass is retried with a growing pause
-  // (10 ms to 250 ms) for up to retry_for, then rethrown, as is anything else at once.
+  // Calls f() until it returns; a nats_failure that may_pass is retried after a growing pause
+  // (10 ms to 250 ms) until the pauses add up to retry_for, then rethrown, as is anything else at
+  // once. The pauses are counted, not timed (the library reads no clock): with the attempts
+  // themselves, each bounded by the timeout, a call gives up within retry_for plus its attempts.
   template <class F>
   auto retry(F&& f) -> decltype(f()) {
-    const auto start = started();
+    std::chrono::milliseconds paused{0};
     for (int attempt = 0;; ++attempt) {
       try {
         return f();
       } catch (const nats_failure& e) {
-        if (!may_pass(e) || !pause_before_retry(attempt, start)) throw;
+        if (!may_pass(e) || !pause_before_retry(attempt, paused)) throw;
       }
     }
   }
@@ -67,9 +69,9 @@ class nats_client {
   void purge(const char* stream, const std::string& subject, std::uint64_t below_sequence, std::uint64_t keep);
 
  private:
-  using time_point = std::chrono::steady_clock::time_point;
-  [[nodiscard]] static time_point started();
-  bool pause_before_retry(int attempt, time_point start) const;  // false once retry_for has passed
+  // Sleeps before attempt + 1, adding the pause to `paused`; false (no sleep) once that would pass
+  // retry_for.
+  bool pause_before_retry(int attempt, std::chrono::milliseconds& paused) const;
 
   std::string prefix_;
   std::chrono::milliseconds timeout_;

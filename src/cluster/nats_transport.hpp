@@ -23,7 +23,8 @@
 // only events of the last moments. The same window covers commands published again with their id.
 //
 // A call that fails for a reason that may pass (a timeout, no responders while a stream elects a
-// leader, a lost connection) is retried for up to retry_for; then, and at once for anything else,
+// leader, a lost connection) is retried until the pauses between attempts add up to retry_for
+// (counted, not timed: the library reads no clock); then, and at once for anything else,
 // it throws transport_error: "transport <urls>: <what>: <status> (<client's last error>)". Commands
 // published without an id get a unique one (the connection's NUID and a counter), so a retry does
 // not store them twice. A retried publish_events counts the events its failed attempt did store as
