@@ -54,9 +54,21 @@ cli_case("missing holidays dir exits 2" EXIT 2 ARGS --holidays ${D}/no-such-dir 
 cli_case("batch names the bad line and keeps earlier output" EXIT 2 ARGS add --batch STDIN ${D}/batch-bad.csv
          STDOUT "2026-10-09\n" STDERR "stdin:2: bad line '2026-13-01,3'")
 cli_case("an unknown command is named with the commands" EXIT 2 ARGS frob 2026-10-10
-         STDERR "unknown command 'frob' \\(expected day, add, between, deadline, coverage, replay, report, run, tick, events, status, serve\\)")
+         STDERR "unknown command 'frob' \\(expected day, add, between, deadline, coverage, replay, report, run, tick, events, status, serve, worker, publish, cluster-events\\)")
 cli_case("no command names the commands" EXIT 2 ARGS --provisional
-         STDERR "a command is required \\(expected day, add, between, deadline, coverage, replay, report, run, tick, events, status, serve\\)")
+         STDERR "a command is required \\(expected day, add, between, deadline, coverage, replay, report, run, tick, events, status, serve, worker, publish, cluster-events\\)")
+# The cluster's commands refuse bad arguments in one line before they connect (no server needed).
+cli_case("cluster: publish names a bad --partitions" EXIT 2
+         ARGS publish --nats nats://127.0.0.1:1 --partitions abc
+         STDERR "^dueday: --partitions: 'abc' is not a number from 0 to 65536\n$")
+cli_case("cluster: publish names an --input it cannot open" EXIT 2
+         ARGS publish --nats nats://127.0.0.1:1 --input ${CMAKE_CURRENT_BINARY_DIR}/no-such-file.jsonl
+         STDERR "no-such-file.jsonl: cannot open file\n$")
+cli_case("cluster: worker names a bad --tick-every" EXIT 2
+         ARGS worker --nats nats://127.0.0.1:1 --tick-every 1e3
+         STDERR "^dueday: --tick-every: '1e3' is not a number from 0 to 86400\n$")
+cli_case("cluster: cluster-events wants server URLs" EXIT 2 ARGS cluster-events --nats=
+         STDERR "^dueday: --nats: empty \\(expected a value after '='\\)\n$")
 cli_case("--json without --explain exits 2" EXIT 2 ARGS deadline 2026-09-30T10:00 2 --json
          STDERR "--json needs --explain")
 cli_case("an empty --holidays= exits 2" EXIT 2 ARGS --holidays= day 2026-10-10 STDERR "--holidays: empty")
