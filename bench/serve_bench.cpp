@@ -79,8 +79,9 @@ phase load(int port, int clients, int requests, int size, std::vector<int>& next
         latency[static_cast<std::size_t>(k)].push_back(
             std::chrono::duration<double, std::milli>(steady::now() - t).count());
         if (!res || res->status != 200 || res->body.find("rejected") != std::string::npos) {
-          if (failed++ == 0)
-            std::printf("  (a request failed: %s)\n",
+          if (failed++ < 5)
+            std::printf("  (request %d of client %d failed after %.1f ms: %s)\n", r, k,
+                        latency[static_cast<std::size_t>(k)].back(),
                         res ? res->body.substr(0, 300).c_str() : httplib::to_string(res.error()).c_str());
         }
       }
