@@ -14,9 +14,9 @@ namespace {
 using std::chrono::system_clock;
 
 // The value of a top-level string field of a stored event (to_json's form: "field":"value", the
-// value free of quotes needing escapes for type and level), or "".
-std::string field(std::string_view json, std::string_view name) {
-  const std::string mark = "\"" + std::string(name) + "\":\"";
+// value free of quotes needing escapes for type and level), or "". `mark` is `"field":"`.
+constexpr std::string_view type = R"("type":")", level = R"("level":")";
+std::string field(std::string_view json, std::string_view mark) {
   const auto p = json.find(mark);
   if (p == std::string_view::npos) return {};
   const auto start = p + mark.size();
@@ -194,16 +194,26 @@ void writer::published() {
   }
   const std::uint64_t before = last_sequence_.load();
   if (last <= before) return;
+  // Counted from the batch's events in memory (the last apply's); read back from the store only
+  // those it does not hold (none unless a task applied twice): reading every event back cost the
+  // writer a query and a copy of each between two commits.
+  const auto fresh = engine_.last_events();
+  const auto first = std::find_if(fresh.begin(), fresh.end(), [&](const auto& e) { return e.sequence > before; });
+  const std::uint64_t upto = first == fresh.end() ? last : first->sequence - 1;
   event_counts counted;
   try {
-    for (std::uint64_t after = before; after < last;) {
+    for (std::uint64_t after = before; after < upto;) {
       const auto batch = engine_.storage().read_events(after, 1000);
       if (batch.empty()) break;
-      for (const auto& e : batch) ++counted[{field(e.json, "type"), field(e.json, "level")}];
+      for (const auto& e : batch) {
+        if (e.sequence > upto) break;
+        ++counted[{field(e.json, type), field(e.json, level)}];
+      }
       after = batch.back().sequence;
     }
   } catch (const std::exception&) {  // counts are figures only: the events are stored
   }
+  for (auto it = first; it != fresh.end(); ++it) ++counted[{field(it->json, type), field(it->json, level)}];
   {
     const std::lock_guard lock(events_mutex_);
     for (const auto& [k, n] : counted) counts_[k] += n;
