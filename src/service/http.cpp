@@ -187,7 +187,7 @@ server::impl::impl(dueday::durable_engine d, std::filesystem::path db, options o
       store_name(d.storage().name()),
       offset(d.engine().current_calendar().offset()),
       readers(std::move(db)),
-      engine(std::move(d), opt.mode, opt.clock) {}
+      engine(std::move(d), opt.mode, opt.clock, opt.checkpoint_every, opt.checkpoint_patience) {}
 
 server::server(dueday::durable_engine engine, std::filesystem::path db, options o) {
   if (!o.clock) throw dueday::error("the service needs a clock");

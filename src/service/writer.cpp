@@ -13,6 +13,9 @@ namespace {
 
 using std::chrono::system_clock;
 
+// How long the writer waits for more work before it writes a checkpoint that is due.
+constexpr std::chrono::milliseconds checkpoint_quiet{500};
+
 // The value of a top-level string field of a stored event (to_json's form: "field":"value", the
 // value free of quotes needing escapes for type and level), or "". `mark` is `"field":"`.
 constexpr std::string_view type = R"("type":")", level = R"("level":")";
@@ -26,8 +29,14 @@ std::string field(std::string_view json, std::string_view mark) {
 
 }  // namespace
 
-writer::writer(dueday::durable_engine engine, clock_mode mode, clock_fn clock)
-    : engine_(std::move(engine)), mode_(mode), clock_(std::move(clock)) {
+writer::writer(dueday::durable_engine engine, clock_mode mode, clock_fn clock, std::uint64_t checkpoint_every,
+               std::uint64_t checkpoint_patience)
+    : engine_(std::move(engine)),
+      mode_(mode),
+      clock_(std::move(clock)),
+      checkpoint_every_(checkpoint_every),
+      checkpoint_patience_(std::max<std::uint64_t>(checkpoint_patience, 1)) {
+  checkpointed_ = engine_.storage().checkpoint_position().value_or(0);
   last_sequence_ = engine_.storage().last_sequence();
   next_due_ = engine_.engine().next_due();
   thread_ = std::thread([this] { loop(); });
@@ -93,19 +102,34 @@ void writer::loop() {
   for (;;) {
     if (queue_.empty()) {
       if (stop_requested_) break;
+      std::optional<system_clock::duration> wait;  // until the next alert falls due
       if (mode_ == clock_mode::system && next_due_) {
-        const auto wait = system_clock::time_point(*next_due_) - clock_();
-        if (wait <= system_clock::duration::zero()) {
+        wait = system_clock::time_point(*next_due_) - clock_();
+        if (*wait <= system_clock::duration::zero()) {
           lock.unlock();
           tick_if_due();
           lock.lock();
           continue;
         }
         // At most a minute at a time: a clock set forward is noticed.
-        work_.wait_for(lock, std::min<system_clock::duration>(wait, std::chrono::minutes(1)),
-                       [&] { return !queue_.empty() || stop_requested_; });
+        wait = std::min<system_clock::duration>(*wait, std::chrono::minutes(1));
+      }
+      const auto ready = [&] { return !queue_.empty() || stop_requested_; };
+      if (checkpoint_every_ != 0 && uncheckpointed() >= checkpoint_every_) {
+        // A checkpoint is due: written once no work came for checkpoint_quiet (and no alert fell
+        // due meanwhile), so that it holds up few requests.
+        const system_clock::duration quiet = checkpoint_quiet;
+        if (!work_.wait_for(lock, wait ? std::min(*wait, quiet) : quiet, ready) && (!wait || *wait >= quiet)) {
+          lock.unlock();
+          checkpoint_now();
+          lock.lock();
+        }
+        continue;
+      }
+      if (wait) {
+        work_.wait_for(lock, *wait, ready);
       } else {
-        work_.wait(lock, [&] { return !queue_.empty() || stop_requested_; });
+        work_.wait(lock, ready);
       }
       continue;
     }
@@ -117,6 +141,13 @@ void writer::loop() {
     for (job* j : jobs) j->done = true;
     next_due_ = engine_.engine().next_due();
     done_.notify_all();
+    // Under a load that never leaves the writer quiet, at checkpoint_patience times the interval,
+    // after the answers (the requests just answered are not held up by it).
+    if (checkpoint_every_ != 0 && uncheckpointed() / checkpoint_patience_ >= checkpoint_every_) {
+      lock.unlock();
+      checkpoint_now();
+      lock.lock();
+    }
   }
   lock.unlock();
   try {
@@ -163,6 +194,19 @@ void writer::commit(std::vector<job*>::iterator first, std::vector<job*>::iterat
     for (auto it = first; it != last; ++it) (*it)->error = std::current_exception();
   }
   published();
+}
+
+std::uint64_t writer::uncheckpointed() const noexcept {
+  const std::uint64_t p = engine_.position();
+  return p - std::min(p, checkpointed_);
+}
+
+void writer::checkpoint_now() {
+  try {
+    engine_.checkpoint();
+  } catch (const std::exception&) {  // the commands are stored: tried again checkpoint_every later
+  }
+  checkpointed_ = engine_.position();
 }
 
 void writer::tick_if_due() {
