@@ -4,6 +4,9 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "monitor/status.hpp"
@@ -253,6 +256,37 @@ TEST_CASE("service: the system clock raises an alert when it falls due, with no 
   const auto m = c.Get("/metrics");
   REQUIRE(m);
   CHECK(m->body.find("dueday_clock_ticks_total 1\n") != std::string::npos);
+}
+
+TEST_CASE("service: /metrics counts the events raised, by type and level, as the outbox holds them") {
+  live_service s;
+  auto c = s.client();
+  const auto lines = october_lines();
+  (void)post_all(c, lines, 0, lines.size(), 100);
+  // A manual tick is applied in a task between batches: its events are counted too.
+  const auto t = c.Post("/v1/tick", "{\"at\":\"2026-11-20T09:00\"}", "application/json");
+  REQUIRE(t);
+  REQUIRE(t->status == 200);
+  // The counts worked out from the stored events themselves, read with nlohmann.
+  std::map<std::pair<std::string, std::string>, int> want;
+  for (const auto& e : s.reader()->read_events(0, 1'000'000)) {
+    const auto j = nlohmann::json::parse(e.json);
+    ++want[{j.at("type").get<std::string>(), j.value("level", std::string())}];
+  }
+  REQUIRE(want.size() > 2);
+  CHECK(std::any_of(want.begin(), want.end(), [](const auto& w) { return !w.first.second.empty(); }));
+  const auto m = c.Get("/metrics");
+  REQUIRE(m);
+  std::size_t counted = 0;
+  for (std::size_t p = m->body.find("\ndueday_events_total{"); p != std::string::npos;
+       p = m->body.find("\ndueday_events_total{", p + 1))
+    ++counted;
+  CHECK(counted == want.size());
+  for (const auto& [k, n] : want) {
+    const std::string line =
+        "dueday_events_total{type=\"" + k.first + "\",level=\"" + k.second + "\"} " + std::to_string(n) + "\n";
+    CHECK_MESSAGE(m->body.find(line) != std::string::npos, line);
+  }
 }
 
 }  // namespace

@@ -40,8 +40,11 @@ std::string json_text(std::string_view s) {
 
 void append_outcome_line(std::string& out, std::int64_t line, std::string_view id, const dueday::outcome* o,
                          std::string_view malformed) {
-  out += fmt::format("{{\"line\":{}", line);
-  if (!id.empty()) out += fmt::format(",\"id\":{}", json_text(id));
+  fmt::format_to(std::back_inserter(out), "{{\"line\":{}", line);
+  if (!id.empty()) {
+    out += ",\"id\":";
+    out += json_text(id);
+  }
   if (o == nullptr || o->rejected()) {
     const std::string_view code = o ? dueday::to_string(o->code) : "malformed";
     out += fmt::format(",\"outcome\":\"rejected\",\"code\":\"{}\",\"reason\":{}}}\n", code,

@@ -66,7 +66,8 @@ class writer {
 
  private:
   struct job {
-    std::vector<dueday::command> commands;  // a batch, when `task` is empty
+    std::vector<dueday::command> commands;  // a batch, when `task` is empty (moved out by commit)
+    std::size_t count = 0;                  // how many commands it had
     std::vector<std::string> ids;
     const std::function<void(dueday::durable_engine&)>* task = nullptr;
     std::vector<dueday::outcome> outcomes;
