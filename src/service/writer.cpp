@@ -210,8 +210,8 @@ void writer::commit(std::vector<job*>::iterator first, std::vector<job*>::iterat
   std::vector<dueday::command> commands;
   std::vector<std::string> ids;
   for (auto it = first; it != last; ++it) {
-    // Moved: the submitter waits for the outcomes only (a copy of every command was a tenth of
-    // the writer's time).
+    // Moved, not copied (strings of every command, on the writer thread): the submitter waits
+    // for the outcomes only.
     commands.insert(commands.end(), std::make_move_iterator((*it)->commands.begin()),
                     std::make_move_iterator((*it)->commands.end()));
     ids.insert(ids.end(), std::make_move_iterator((*it)->ids.begin()), std::make_move_iterator((*it)->ids.end()));
