@@ -5,9 +5,12 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
+#include <thread>
 
 #include "monitor/status.hpp"
 #include "service_support.hpp"
@@ -287,6 +290,23 @@ TEST_CASE("service: /metrics counts the events raised, by type and level, as the
         "dueday_events_total{type=\"" + k.first + "\",level=\"" + k.second + "\"} " + std::to_string(n) + "\n";
     CHECK_MESSAGE(m->body.find(line) != std::string::npos, line);
   }
+}
+
+TEST_CASE("service: the writer checkpoints once checkpoint_every commands are due, after half a second of quiet") {
+  auto o = manual_options();
+  o.checkpoint_every = 30;
+  live_service s(o);
+  auto c = s.client();
+  const auto lines = october_lines();
+  (void)post_all(c, lines, 0, 20, 20);  // 20 journaled: none due
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  CHECK_FALSE(s.reader()->checkpoint_position().has_value());
+  (void)post_all(c, lines, 20, 40, 20);  // 40 journaled, 30 due: written once the writer is quiet
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!s.reader()->checkpoint_position() && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  CHECK(s.reader()->position() == 40);
+  CHECK(s.reader()->checkpoint_position() == std::optional<std::uint64_t>(40));
 }
 
 }  // namespace
