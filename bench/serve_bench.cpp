@@ -4,6 +4,7 @@
 // Figures only: it prints the goal beside them and never fails on them.
 //
 //   dueday_serve_bench DUEDAY WORK_DIR [--clients 16] [--singles 300] [--batches 150]
+//                      [--checkpoint-every N]   (passed to dueday serve; its default otherwise)
 //
 // Each client opens cases of its own (B<client>-<n>) and starts their survey in its next batch,
 // all at one instant, so that no command is refused for its time whatever order the service
@@ -79,8 +80,9 @@ phase load(int port, int clients, int requests, int size, std::vector<int>& next
         latency[static_cast<std::size_t>(k)].push_back(
             std::chrono::duration<double, std::milli>(steady::now() - t).count());
         if (!res || res->status != 200 || res->body.find("rejected") != std::string::npos) {
-          if (failed++ == 0)
-            std::printf("  (a request failed: %s)\n",
+          if (failed++ < 5)
+            std::printf("  (request %d of client %d failed after %.1f ms: %s)\n", r, k,
+                        latency[static_cast<std::size_t>(k)].back(),
                         res ? res->body.substr(0, 300).c_str() : httplib::to_string(res.error()).c_str());
         }
       }
@@ -105,21 +107,30 @@ void print(const char* what, phase& p, const char* goal) {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: dueday_serve_bench DUEDAY WORK_DIR [--clients N] [--singles N] [--batches N]\n");
+    std::fprintf(
+        stderr,
+        "usage: dueday_serve_bench DUEDAY WORK_DIR [--clients N] [--singles N] [--batches N] [--checkpoint-every N]\n");
     return 2;
   }
   int clients = 16, singles = 300, batches = 150;
+  std::string checkpoint_every;  // the service's own default when not given
   for (int i = 3; i + 1 < argc; i += 2) {
     const std::string k = argv[i];
+    if (k == "--checkpoint-every") {
+      checkpoint_every = argv[i + 1];
+      continue;
+    }
     (k == "--clients" ? clients : k == "--singles" ? singles : batches) = std::atoi(argv[i + 1]);
   }
   const fs::path work = fs::path(argv[2]) / "serve-bench";
   fs::remove_all(work);
   fs::create_directories(work);
   serve_test::server_process server;
-  server.start({argv[1], "serve", "--db", (work / "bench.db").string(), "--clock", "manual", "--listen", "127.0.0.1:0",
-                "--threads", std::to_string(clients + 4)},
-               work / "stderr.txt");
+  std::vector<std::string> args{
+      argv[1],    "serve",       "--db",      (work / "bench.db").string(), "--clock", "manual",
+      "--listen", "127.0.0.1:0", "--threads", std::to_string(clients + 4)};
+  if (!checkpoint_every.empty()) args.insert(args.end(), {"--checkpoint-every", checkpoint_every});
+  server.start(args, work / "stderr.txt");
   const int port = server.wait_serving(std::chrono::seconds(20));
   if (port <= 0) {
     std::fprintf(stderr, "dueday serve did not start\n");

@@ -73,7 +73,9 @@ CLI::App* add_serve_command(CLI::App& app, serve_args& a) {
   c->add_option("--token-file", a.token_file, "file holding the bearer token every request but /healthz must carry");
   c->add_option("--clock", a.clock, "system (default: alerts raised when due) or manual (POST /v1/tick)");
   c->add_option("--sync", a.sync, "full (default) or normal");
-  c->add_option("--checkpoint-every", a.checkpoint_every, "commands between checkpoints (default 100000; 0: at exit)");
+  c->add_option("--checkpoint-every", a.checkpoint_every,
+                "commands between checkpoints, written when no request waits, at the latest after 10 times as many "
+                "(default 100000; 0: at exit)");
   c->add_option("--threads", a.threads, "HTTP worker threads (default 64)");
   c->add_option("--policy", a.policies, "policy file (*.toml), repeatable; default: the bundled policies");
   return c;
@@ -106,7 +108,9 @@ int run_serve(const serve_args& a, const dueday::calendar& cal, const dueday::po
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   int rc = 0;
-  auto d = open_durable(a.db, sync, checkpoint_every, cal, policies, rc);
+  // The writer thread checkpoints (at quiet moments, service.hpp), not the engine within a batch.
+  o.checkpoint_every = checkpoint_every;
+  auto d = open_durable(a.db, sync, 0, cal, policies, rc);
   if (!d) return rc;
   std::optional<dueday::service::server> s;
   int port = 0;

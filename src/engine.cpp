@@ -406,6 +406,14 @@ std::optional<case_view> engine::inspect(std::string_view case_id, instant now) 
   return p_->view(p_->cases[*c], now);
 }
 
+std::optional<case_record> engine::record(std::string_view case_id) const {
+  const auto c = p_->cases.find(case_id);
+  if (!c) return std::nullopt;
+  case_record r;
+  p_->export_case(*c, r);
+  return r;
+}
+
 engine_state engine::state() const { return p_->export_state(); }
 void engine::state(const std::function<void(const engine_state&)>& header,
                    const std::function<void(const case_record&, std::size_t)>& each) const {

@@ -199,6 +199,9 @@ class engine {
   [[nodiscard]] instant now() const noexcept;
   // A copy of one case as of `now` (>= the case's last transition), or nullopt for an unknown id.
   [[nodiscard]] std::optional<case_view> inspect(std::string_view case_id, instant now) const;
+  // One case's record as state().cases holds it, or nullopt for an unknown id: without a copy of
+  // every case (a status page asks for one case among a million).
+  [[nodiscard]] std::optional<case_record> record(std::string_view case_id) const;
 
   // The whole state as plain values (snapshot.hpp writes it as JSON). An engine rebuilt from it
   // with the same calendar and policies continues exactly as this one would.

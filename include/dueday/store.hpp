@@ -277,6 +277,9 @@ class durable_engine {
   // not read back as itself from its JSON line (text that is not UTF-8, say) is refused as
   // malformed without reaching the engine or the journal, as replay refuses an unreadable line.
   [[nodiscard]] std::vector<outcome> apply(std::span<const command> commands, std::span<const std::string> ids = {});
+  // The events the last apply() stored, in order (empty when it stored none or failed), valid
+  // until the next apply(): a host can count them without reading them back from the storage.
+  [[nodiscard]] std::span<const outbox_event> last_events() const noexcept;
   // Writes a checkpoint of the engine at the current position (none if it has one already).
   void checkpoint();
   // Why the last automatic checkpoint failed ("" when it did not); the next batch tries again.

@@ -182,20 +182,20 @@ report gather(dueday::durable_engine& d, const dueday::calendar& cal, const dued
   r.at_risk_only = q.at_risk_only;
   r.one_case = !q.case_id.empty();
 
-  const dueday::engine_state state = e.state();
+  // Case by case, never a copy of the whole state (the service answers this per request).
   if (r.one_case) {
     auto v = e.inspect(q.case_id, r.as_of);
     if (!v) return r;
-    const auto rec =
-        std::find_if(state.cases.begin(), state.cases.end(), [&](const auto& c) { return c.id == q.case_id; });
-    r.cases.push_back(line_of(std::move(*v), rec == state.cases.end() ? nullptr : &*rec, cal, policies));
+    const auto rec = e.record(q.case_id);
+    r.cases.push_back(line_of(std::move(*v), rec ? &*rec : nullptr, cal, policies));
   } else {
-    for (const auto& rec : state.cases) {
-      if (rec.status != dueday::case_status::open) continue;
-      auto line = line_of(*e.inspect(rec.id, r.as_of), &rec, cal, policies);
-      if (line.at_risk) ++r.at_risk;
-      if (!q.at_risk_only || line.at_risk) r.cases.push_back(std::move(line));
-    }
+    e.state([](const dueday::engine_state&) {},
+            [&](const dueday::case_record& rec, std::size_t) {
+              if (rec.status != dueday::case_status::open) return;
+              auto line = line_of(*e.inspect(rec.id, r.as_of), &rec, cal, policies);
+              if (line.at_risk) ++r.at_risk;
+              if (!q.at_risk_only || line.at_risk) r.cases.push_back(std::move(line));
+            });
     std::sort(r.cases.begin(), r.cases.end(), [](const case_line& x, const case_line& y) {
       const int gx = group(x), gy = group(y);
       if (gx != gy) return gx < gy;

@@ -21,12 +21,17 @@
 //   than 1,024 bytes are refused (414) before any pattern is tried.
 // - select() cannot watch descriptors past FD_SETSIZE (upstream #754): Debian builds the library
 //   with poll(), which has no such limit (it links poll, not select).
+// - It listens with a backlog of 5 (CPPHTTPLIB_LISTEN_BACKLOG, compiled into the library): 16
+//   clients connecting at once overflowed it, the kernel dropped their handshakes' last ACKs and
+//   some first requests failed a second later ("Read error" in the serve bench). bind() calls
+//   listen() again on the library's socket with a backlog of listen_backlog (Linux then widens it).
 // - CVE-2023-26130 (CRLF in headers): fixed in Debian's 0.11.4+ds-1+deb12u1; the service never
 //   writes request text into a header anyway.
 // A client that sends its headers a few bytes per read timeout holds a worker (the library times
 // each read, not the whole request): the pool is bounded, and the service listens on loopback
 // unless given a token; put a proxy with request deadlines in front of an exposed one.
 #include <fmt/format.h>
+#include <sys/socket.h>
 #include <dueday/error.hpp>
 
 #include <condition_variable>
@@ -43,6 +48,9 @@ namespace dueday::service {
 namespace {
 
 constexpr std::size_t max_path = 1024;
+constexpr int listen_backlog = 1024;
+constexpr std::size_t keep_alive_requests = 1000;  // requests on one connection before it is closed  // connections the
+                                                   // kernel completes before accept (capped by somaxconn)
 
 // A fixed number of workers and a bounded queue of accepted connections: enqueue() waits while
 // the queue is full, so the accepting thread stops accepting (the kernel's backlog holds the
@@ -181,7 +189,7 @@ server::impl::impl(dueday::durable_engine d, std::filesystem::path db, options o
       store_name(d.storage().name()),
       offset(d.engine().current_calendar().offset()),
       readers(std::move(db)),
-      engine(std::move(d), opt.mode, opt.clock) {}
+      engine(std::move(d), opt.mode, opt.clock, opt.checkpoint_every, opt.checkpoint_patience) {}
 
 std::unique_ptr<server::impl> make_impl(dueday::durable_engine engine, std::filesystem::path db, options o) {
   if (!o.clock) throw dueday::error("the service needs a clock");
@@ -193,10 +201,17 @@ std::unique_ptr<server::impl> make_impl(dueday::durable_engine engine, std::file
   s.http.set_read_timeout(s.opt.io_timeout);
   s.http.set_write_timeout(s.opt.io_timeout);
   s.http.set_keep_alive_timeout(s.opt.keep_alive.count());
+  // The library's default, 5, made a client open a connection every 5 requests: a handshake and
+  // a worker's hand-over each time, for nothing (an idle connection is closed after keep_alive).
+  s.http.set_keep_alive_max_count(keep_alive_requests);
   s.http.set_payload_max_length(s.opt.max_body);
   // Without it every answer waited for the client's delayed ACK (about 40 ms on Linux) between its
   // headers and its body, both written on their own (Nagle's algorithm).
   s.http.set_tcp_nodelay(true);
+  s.http.set_socket_options([&s](socket_t sock) {
+    httplib::default_socket_options(sock);
+    s.listen_socket = sock;
+  });
   s.http.set_pre_routing_handler(
       [&s](const httplib::Request& req, httplib::Response& res) { return guard(s, req, res); });
   // The library's own refusals (400 for a bad request line, 404 for no route, 413, 416) get a JSON
@@ -235,6 +250,8 @@ int server::bind() {
   const int port = s.opt.port == 0 ? s.http.bind_to_any_port(s.opt.host) : s.opt.port;
   if (port < 0 || (s.opt.port != 0 && !s.http.bind_to_port(s.opt.host, s.opt.port)))
     throw dueday::error(fmt::format("cannot listen on {}:{}", s.opt.host, s.opt.port));
+  // Listening already: this only widens the backlog (a failure leaves the library's).
+  if (s.listen_socket >= 0) (void)::listen(s.listen_socket, listen_backlog);
   s.port = port;
   return port;
 }

@@ -51,6 +51,7 @@ struct server::impl {
   writer engine;  // last but the server: stopped before the readers go
   http_server http;
   int port = -1;
+  int listen_socket = -1;  // the last socket the library made to listen on (bind() widens its backlog)
   std::mutex run_mutex;
   bool stopped = false;               // guarded by run_mutex
   bool listening = false;             // guarded by run_mutex: run() went on to listen

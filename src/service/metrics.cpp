@@ -26,9 +26,9 @@ std::string label(std::string_view v) {
 
 }  // namespace
 
-void metrics::count(const std::string& outcome, const std::string& code) {
+void metrics::count(const std::string& outcome, const std::string& code, std::uint64_t n) {
   const std::lock_guard lock(mutex_);
-  ++commands_[{outcome, code}];
+  commands_[{outcome, code}] += n;
 }
 
 void metrics::observe(double seconds) {

@@ -31,7 +31,7 @@ class metrics {
   // Upper bounds of the latency histogram's buckets, in seconds (then +Inf).
   static constexpr std::array<double, 11> bounds = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5};
   // One command's outcome: "accepted", "duplicate" or "rejected" with its code ("malformed", ...).
-  void count(const std::string& outcome, const std::string& code);
+  void count(const std::string& outcome, const std::string& code, std::uint64_t n = 1);
   // One POST /v1/commands answered after `seconds` (the request's body read to its answer built).
   void observe(double seconds);
   // The whole text, with the writer's figures.

@@ -4,6 +4,8 @@
 #include <dueday/error.hpp>
 
 #include <algorithm>
+#include <iterator>
+#include <optional>
 #include <span>
 #include <string_view>
 
@@ -13,10 +15,13 @@ namespace {
 
 using std::chrono::system_clock;
 
+// How long the writer waits for more work before it writes a checkpoint that is due.
+constexpr std::chrono::milliseconds checkpoint_quiet{500};
+
 // The value of a top-level string field of a stored event (to_json's form: "field":"value", the
-// value free of quotes needing escapes for type and level), or "".
-std::string field(std::string_view json, std::string_view name) {
-  const std::string mark = "\"" + std::string(name) + "\":\"";
+// value free of quotes needing escapes for type and level), or "". `mark` is `"field":"`.
+constexpr std::string_view type = R"("type":")", level = R"("level":")";
+std::string field(std::string_view json, std::string_view mark) {
   const auto p = json.find(mark);
   if (p == std::string_view::npos) return {};
   const auto start = p + mark.size();
@@ -24,10 +29,44 @@ std::string field(std::string_view json, std::string_view name) {
   return end == std::string_view::npos ? std::string() : std::string(json.substr(start, end - start));
 }
 
+// The event's type and level from its idempotency key, [case, clock, kind, level, ...] (store.hpp):
+// four strings at its start, read without scanning the event's JSON for a "level" it may not
+// have. Nullopt when the key does not start so (then the JSON's fields are read).
+std::optional<std::pair<std::string, std::string>> kind_and_level(std::string_view key) {
+  std::size_t i = 1;
+  std::string_view got[4];
+  if (key.empty() || key[0] != '[') return std::nullopt;
+  for (auto& part : got) {
+    if (i >= key.size() || key[i] != '"') return std::nullopt;
+    const std::size_t start = ++i;
+    while (i < key.size() && key[i] != '"') i += key[i] == '\\' ? 2U : 1U;
+    if (i >= key.size()) return std::nullopt;
+    part = key.substr(start, i - start);
+    if (++i >= key.size() || key[i] != ',') return std::nullopt;
+    ++i;
+  }
+  if (got[2].find('\\') != std::string_view::npos || got[3].find('\\') != std::string_view::npos) return std::nullopt;
+  return std::pair(std::string(got[2]), std::string(got[3]));
+}
+
+void count(event_counts& counts, const dueday::outbox_event& e) {
+  if (auto k = kind_and_level(e.key)) {
+    ++counts[*k];
+  } else {
+    ++counts[{field(e.json, type), field(e.json, level)}];
+  }
+}
+
 }  // namespace
 
-writer::writer(dueday::durable_engine engine, clock_mode mode, clock_fn clock)
-    : engine_(std::move(engine)), mode_(mode), clock_(std::move(clock)) {
+writer::writer(dueday::durable_engine engine, clock_mode mode, clock_fn clock, std::uint64_t checkpoint_every,
+               std::uint64_t checkpoint_patience)
+    : engine_(std::move(engine)),
+      mode_(mode),
+      clock_(std::move(clock)),
+      checkpoint_every_(checkpoint_every),
+      checkpoint_patience_(std::max<std::uint64_t>(checkpoint_patience, 1)) {
+  checkpointed_ = engine_.storage().checkpoint_position().value_or(0);
   last_sequence_ = engine_.storage().last_sequence();
   next_due_ = engine_.engine().next_due();
   thread_ = std::thread([this] { loop(); });
@@ -47,6 +86,7 @@ void writer::submit(job& j) {
 std::vector<dueday::outcome> writer::apply(std::vector<dueday::command> commands, std::vector<std::string> ids) {
   if (ids.empty()) ids.resize(commands.size());
   job j;
+  j.count = commands.size();
   j.commands = std::move(commands);
   j.ids = std::move(ids);
   submit(j);
@@ -93,19 +133,34 @@ void writer::loop() {
   for (;;) {
     if (queue_.empty()) {
       if (stop_requested_) break;
+      std::optional<system_clock::duration> wait;  // until the next alert falls due
       if (mode_ == clock_mode::system && next_due_) {
-        const auto wait = system_clock::time_point(*next_due_) - clock_();
-        if (wait <= system_clock::duration::zero()) {
+        wait = system_clock::time_point(*next_due_) - clock_();
+        if (*wait <= system_clock::duration::zero()) {
           lock.unlock();
           tick_if_due();
           lock.lock();
           continue;
         }
         // At most a minute at a time: a clock set forward is noticed.
-        work_.wait_for(lock, std::min<system_clock::duration>(wait, std::chrono::minutes(1)),
-                       [&] { return !queue_.empty() || stop_requested_; });
+        wait = std::min<system_clock::duration>(*wait, std::chrono::minutes(1));
+      }
+      const auto ready = [&] { return !queue_.empty() || stop_requested_; };
+      if (checkpoint_every_ != 0 && uncheckpointed() >= checkpoint_every_) {
+        // A checkpoint is due: written once no work came for checkpoint_quiet (and no alert fell
+        // due meanwhile), so that it holds up few requests.
+        const system_clock::duration quiet = checkpoint_quiet;
+        if (!work_.wait_for(lock, wait ? std::min(*wait, quiet) : quiet, ready) && (!wait || *wait >= quiet)) {
+          lock.unlock();
+          checkpoint_now();
+          lock.lock();
+        }
+        continue;
+      }
+      if (wait) {
+        work_.wait_for(lock, *wait, ready);
       } else {
-        work_.wait(lock, [&] { return !queue_.empty() || stop_requested_; });
+        work_.wait(lock, ready);
       }
       continue;
     }
@@ -117,6 +172,13 @@ void writer::loop() {
     for (job* j : jobs) j->done = true;
     next_due_ = engine_.engine().next_due();
     done_.notify_all();
+    // Under a load that never leaves the writer quiet, at checkpoint_patience times the interval,
+    // after the answers (the requests just answered are not held up by it).
+    if (checkpoint_every_ != 0 && uncheckpointed() / checkpoint_patience_ >= checkpoint_every_) {
+      lock.unlock();
+      checkpoint_now();
+      lock.lock();
+    }
   }
   lock.unlock();
   try {
@@ -148,14 +210,17 @@ void writer::commit(std::vector<job*>::iterator first, std::vector<job*>::iterat
   std::vector<dueday::command> commands;
   std::vector<std::string> ids;
   for (auto it = first; it != last; ++it) {
-    commands.insert(commands.end(), (*it)->commands.begin(), (*it)->commands.end());
-    ids.insert(ids.end(), (*it)->ids.begin(), (*it)->ids.end());
+    // Moved, not copied (strings of every command, on the writer thread): the submitter waits
+    // for the outcomes only.
+    commands.insert(commands.end(), std::make_move_iterator((*it)->commands.begin()),
+                    std::make_move_iterator((*it)->commands.end()));
+    ids.insert(ids.end(), std::make_move_iterator((*it)->ids.begin()), std::make_move_iterator((*it)->ids.end()));
   }
   try {
     std::vector<dueday::outcome> outcomes = engine_.apply(commands, ids);
     auto next = outcomes.begin();
     for (auto it = first; it != last; ++it) {
-      const auto n = static_cast<std::ptrdiff_t>((*it)->commands.size());
+      const auto n = static_cast<std::ptrdiff_t>((*it)->count);
       (*it)->outcomes.assign(std::make_move_iterator(next), std::make_move_iterator(next + n));
       next += n;
     }
@@ -163,6 +228,19 @@ void writer::commit(std::vector<job*>::iterator first, std::vector<job*>::iterat
     for (auto it = first; it != last; ++it) (*it)->error = std::current_exception();
   }
   published();
+}
+
+std::uint64_t writer::uncheckpointed() const noexcept {
+  const std::uint64_t p = engine_.position();
+  return p - std::min(p, checkpointed_);
+}
+
+void writer::checkpoint_now() {
+  try {
+    engine_.checkpoint();
+  } catch (const std::exception&) {  // the commands are stored: tried again checkpoint_every later
+  }
+  checkpointed_ = engine_.position();
 }
 
 void writer::tick_if_due() {
@@ -194,16 +272,26 @@ void writer::published() {
   }
   const std::uint64_t before = last_sequence_.load();
   if (last <= before) return;
+  // Counted from the batch's events in memory (the last apply's); read back from the store only
+  // those it does not hold (none unless a task applied twice): reading every event back cost the
+  // writer a query and a copy of each between two commits.
+  const auto fresh = engine_.last_events();
+  const auto first = std::find_if(fresh.begin(), fresh.end(), [&](const auto& e) { return e.sequence > before; });
+  const std::uint64_t upto = first == fresh.end() ? last : first->sequence - 1;
   event_counts counted;
   try {
-    for (std::uint64_t after = before; after < last;) {
+    for (std::uint64_t after = before; after < upto;) {
       const auto batch = engine_.storage().read_events(after, 1000);
       if (batch.empty()) break;
-      for (const auto& e : batch) ++counted[{field(e.json, "type"), field(e.json, "level")}];
+      for (const auto& e : batch) {
+        if (e.sequence > upto) break;
+        count(counted, e);
+      }
       after = batch.back().sequence;
     }
   } catch (const std::exception&) {  // counts are figures only: the events are stored
   }
+  for (auto it = first; it != fresh.end(); ++it) count(counted, *it);
   {
     const std::lock_guard lock(events_mutex_);
     for (const auto& [k, n] : counted) counts_[k] += n;

@@ -33,7 +33,10 @@ using event_counts = std::map<std::pair<std::string, std::string>, std::uint64_t
 class writer {
  public:
   using clock_fn = std::function<std::chrono::system_clock::time_point()>;
-  writer(dueday::durable_engine engine, clock_mode mode, clock_fn clock);
+  // Checkpoints as options::checkpoint_every and checkpoint_patience say (service.hpp): once due,
+  // after half a second without work, or at once past checkpoint_patience times the interval.
+  writer(dueday::durable_engine engine, clock_mode mode, clock_fn clock, std::uint64_t checkpoint_every = 0,
+         std::uint64_t checkpoint_patience = 10);
   writer(const writer&) = delete;
   writer& operator=(const writer&) = delete;
   ~writer();  // stop()
@@ -63,7 +66,8 @@ class writer {
 
  private:
   struct job {
-    std::vector<dueday::command> commands;  // a batch, when `task` is empty
+    std::vector<dueday::command> commands;  // a batch, when `task` is empty (moved out by commit)
+    std::size_t count = 0;                  // how many commands it had
     std::vector<std::string> ids;
     const std::function<void(dueday::durable_engine&)>* task = nullptr;
     std::vector<dueday::outcome> outcomes;
@@ -77,10 +81,16 @@ class writer {
   void commit(std::vector<job*>::iterator first, std::vector<job*>::iterator last);
   void tick_if_due();
   void published();  // after a commit: the new last sequence, counts, next due
+  // Commands journaled after the latest checkpoint (or the latest attempt at one).
+  [[nodiscard]] std::uint64_t uncheckpointed() const noexcept;
+  void checkpoint_now();  // a failure: tried again checkpoint_every commands later
 
   dueday::durable_engine engine_;
   clock_mode mode_;
   clock_fn clock_;
+  std::uint64_t checkpoint_every_;
+  std::uint64_t checkpoint_patience_;
+  std::uint64_t checkpointed_ = 0;  // the journal position of the latest checkpoint (or attempt)
 
   std::mutex mutex_;
   std::condition_variable work_;  // the writer waits for jobs

@@ -176,6 +176,7 @@ struct durable_engine::impl {
   }
 
   std::vector<outcome> apply(std::span<const command> commands, std::span<const std::string> ids) {
+    outbox.clear();  // last_events(): this batch's only
     if (!broken.empty()) throw store_error(fmt::format("{}: unusable after a failed reload: {}", where(), broken));
     if (!ids.empty() && ids.size() != commands.size()) {
       throw std::invalid_argument("dueday::durable_engine::apply: ids must be empty or one per command");
@@ -245,6 +246,7 @@ struct durable_engine::impl {
       if (!journal.empty() || !outbox.empty()) store->append(position, journal.view(), outbox.view());
     } catch (...) {
       sink.events.clear();
+      outbox.clear();                 // nothing of the batch is stored: last_events() is empty
       if (pos != position) reload();  // the engine applied commands the storage does not hold
       throw;
     }
@@ -282,6 +284,7 @@ durable_engine::~durable_engine() = default;
 std::vector<outcome> durable_engine::apply(std::span<const command> commands, std::span<const std::string> ids) {
   return p_->apply(commands, ids);
 }
+std::span<const outbox_event> durable_engine::last_events() const noexcept { return p_->outbox.view(); }
 void durable_engine::checkpoint() { p_->checkpoint(); }
 const std::string& durable_engine::last_checkpoint_error() const noexcept { return p_->checkpoint_error; }
 const dueday::engine& durable_engine::engine() const noexcept { return p_->eng; }
