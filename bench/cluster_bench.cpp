@@ -13,7 +13,7 @@
 // cores shared by the three servers, the workers, the feeder and whatever else runs (the load
 // average is printed); on real machines each of these has cores of its own.
 //
-//   dueday_cluster_bench DUEDAY [--commands N]   (N lines of whole lifecycles, default 6000)
+//   dueday_cluster_bench DUEDAY [--commands N]   (N lines of whole lifecycles, default 30000)
 //
 // Without nats-server it says so and exits 0.
 #include <fcntl.h>
@@ -29,6 +29,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
@@ -126,6 +127,7 @@ worker_process start_worker(const std::string& cli, const std::string& urls, con
                             const std::string& dir, std::chrono::milliseconds ttl) {
   const std::vector<std::string> argv = {cli,
                                          "worker",
+                                         "--nats",
                                          urls,
                                          "--name",
                                          name,
@@ -213,14 +215,24 @@ void run(const std::filesystem::path& server, const std::string& cli, const std:
   for (int i = 0; i < s.workers; ++i)
     workers.push_back(start_worker(cli, o.urls, fmt::format("w{}", i), cluster.dir().string(), s.ttl));
   std::size_t stored = 0;
-  while ((stored = events_stored(cluster)) < expected.all_events && since(start) < 90)
+  auto progress = steady::now();  // gives up after 20 s without a new event
+  for (std::size_t last = 0; (stored = events_stored(cluster)) < expected.all_events && since(progress) < 20;) {
+    if (stored > last) progress = steady::now();
+    last = stored;
     std::this_thread::sleep_for(50ms);
+  }
   const double wall = since(start);
   fmt::print(
       "  (b) {} commands applied, {} of {} events stored in {:.2f} s (from the workers' start): {:.0f} "
       "commands/s, {:.0f} events/s end to end (load average {:.2f})\n",
       stream.size(), stored, expected.all_events, wall, static_cast<double>(stream.size()) / wall,
       static_cast<double>(stored) / wall, load_average());
+
+  if (stored < expected.all_events)
+    for (const auto& w : workers) {  // what the workers said
+      std::ifstream err(cluster.dir() / (w.name + ".out.err"));
+      for (std::string line; std::getline(err, line);) fmt::print("      {}: {}\n", w.name, line);
+    }
 
   // (c) SIGKILL the worker holding the most partitions; time until all are held by live ones.
   std::vector<double> cpu;
@@ -284,8 +296,9 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "usage: dueday_cluster_bench DUEDAY [--commands N]\n");
     return 2;
   }
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // each line as it comes, also into a pipe
   const std::string cli = argv[1];
-  std::size_t lines = 6000;
+  std::size_t lines = 30000;
   for (int i = 2; i + 1 < argc; i += 2)
     if (std::string(argv[i]) == "--commands") lines = std::stoul(argv[i + 1]);
   const auto server = dueday::test::find_nats_server();
