@@ -33,6 +33,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -84,6 +85,7 @@ struct oracle {
   std::vector<std::size_t> open = std::vector<std::size_t>(partitions);
   std::size_t all_events = 0;
   std::size_t empty_snapshot = 0;
+  std::size_t same_key = 0;  // events whose key an earlier event of the partition has
 };
 
 // Whole lifecycles (command_stream.hpp), each line routed to its case's partition and a tick to
@@ -110,7 +112,11 @@ oracle replay(const std::vector<routed>& stream) {
     dueday::cluster::partition_runner runner(dueday::builtin_calendar(), dueday::builtin_policies());
     if (p == 0) o.empty_snapshot = runner.checkpoint().snapshot.size();
     o.commands[p] = logs[p].size();
-    o.events[p] = runner.apply(logs[p]).size();
+    const auto events = runner.apply(logs[p]);
+    std::set<std::string> keys;
+    for (const auto& e : events) keys.insert(e.key);
+    o.events[p] = keys.size();  // the log stores an idempotency key once
+    o.same_key += events.size() - keys.size();
     o.open[p] = runner.engine().open_cases();
     o.all_events += o.events[p];
   }
@@ -313,10 +319,12 @@ int main(int argc, char** argv) {
   fmt::print(
       "cluster bench: 3 nats-server processes on loopback (R3 streams), P = {} partitions, `dueday worker` "
       "processes, all on this machine ({} cores, load average {:.2f}).\n"
-      "  Stream: {} lines of whole lifecycles (ticks to every partition): {} commands, {} events, {} cases "
-      "open at the end. Each run starts a fresh cluster; workers run with --no-ticks. Wall-clock figures "
+      "  Stream: {} lines of whole lifecycles (ticks to every partition): {} commands, {} events with distinct "
+      "keys ({} more repeat a key of their partition: the log stores a key once), {} cases open at the end. Each run "
+      "starts a fresh cluster; workers run with --no-ticks. Wall-clock figures "
       "share the cores with the servers.\n",
-      partitions, std::thread::hardware_concurrency(), load_average(), lines, stream.size(), expected.all_events, open);
+      partitions, std::thread::hardware_concurrency(), load_average(), lines, stream.size(), expected.all_events,
+      expected.same_key, open);
   const auto begin = steady::now();
   try {
     run(*server, cli, stream, expected, {1, 3000ms, 0, false});
