@@ -97,6 +97,7 @@ int run_serve(const serve_args& a, const dueday::calendar& cal, const dueday::po
   if (!a.token_file.empty()) o.token = read_token(a.token_file);
   o.threads = static_cast<std::size_t>(number_arg(a.threads, "--threads", 1, 256));
   o.clock = [] { return std::chrono::system_clock::now(); };
+  o.monotonic = [] { return std::chrono::steady_clock::now(); };
   const auto checkpoint_every = number_arg(a.checkpoint_every, "--checkpoint-every", 0, UINT64_MAX / 2);
   const auto sync = sync_arg(a.sync);
 

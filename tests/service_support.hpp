@@ -38,6 +38,7 @@ inline service::options manual_options() {
   o.port = 0;
   o.mode = service::clock_mode::manual;
   o.clock = [] { return std::chrono::system_clock::now(); };
+  o.monotonic = [] { return std::chrono::steady_clock::now(); };
   o.threads = 4;
   o.io_timeout = std::chrono::seconds(2);
   o.max_wait = std::chrono::seconds(10);

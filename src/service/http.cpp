@@ -193,6 +193,7 @@ server::impl::impl(dueday::durable_engine d, std::filesystem::path db, options o
 
 std::unique_ptr<server::impl> make_impl(dueday::durable_engine engine, std::filesystem::path db, options o) {
   if (!o.clock) throw dueday::error("the service needs a clock");
+  if (!o.monotonic) throw dueday::error("the service needs a monotonic clock");
   if (o.threads == 0 || o.queue == 0) throw dueday::error("the service needs a thread and room to queue");
   auto p = std::make_unique<server::impl>(std::move(engine), std::move(db), std::move(o));
   server::impl& s = *p;

@@ -67,7 +67,7 @@ dueday::instant judging_instant(const server::impl& s, const dueday::durable_eng
 
 void post_commands(server::impl& s, const Request& req, Response& res, const ContentReader& reader) {
   const std::string body = read_body(s, req, reader, res);
-  const auto start = steady_clock::now();
+  const auto start = s.opt.monotonic();
   std::vector<body_command> parsed = parse_commands(body, s.opt.max_line, s.opt.max_commands);
   std::vector<dueday::command> commands;
   std::vector<std::string> ids;
@@ -92,7 +92,7 @@ void post_commands(server::impl& s, const Request& req, Response& res, const Con
   // Counted once a request, not once a command: every handler thread takes the figures' lock.
   if (accepted > 0) s.figures.count("accepted", "", accepted);
   if (duplicates > 0) s.figures.count("duplicate", "", duplicates);
-  s.figures.observe(std::chrono::duration<double>(steady_clock::now() - start).count());
+  s.figures.observe(std::chrono::duration<double>(s.opt.monotonic() - start).count());
   reply(res, 200, std::move(out), json_lines);
 }
 
@@ -102,8 +102,8 @@ void get_events(server::impl& s, const Request& req, Response& res) {
   const std::uint64_t limit = number_param(text("limit", "1000"), "limit", 1, s.opt.max_events);
   const double wait = seconds_param(text("wait", "0"), "wait", static_cast<double>(s.opt.max_wait.count()));
   if (wait > 0 && s.engine.last_sequence() <= after)
-    (void)s.engine.wait_beyond(after, steady_clock::now() + std::chrono::duration_cast<steady_clock::duration>(
-                                                                std::chrono::duration<double>(wait)));
+    (void)s.engine.wait_beyond(after, s.opt.monotonic() + std::chrono::duration_cast<steady_clock::duration>(
+                                                              std::chrono::duration<double>(wait)));
   auto store = s.readers.take();
   const auto events = store->read_events(after, static_cast<std::size_t>(limit));
   s.readers.put(std::move(store));

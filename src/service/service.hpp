@@ -1,7 +1,8 @@
 // dueday serve: the durable monitor as an HTTP service (README.md, "dueday serve", has the contract).
 //
 //   dueday::service::options o;                        // 127.0.0.1:8490, system clock
-//   o.clock = [] { return std::chrono::system_clock::now(); };
+//   o.clock = ...; o.monotonic = ...;                  // the host's wall and monotonic clocks
+//                                                      // (examples/cli_serve.cpp): it reads none
 //   dueday::service::server s(std::move(engine), "monitor.db", o);
 //   s.bind();                                          // the port (o.port 0: a free one)
 //   s.run();                                           // until stop(): drains, checkpoints
@@ -44,6 +45,9 @@ struct options {
   // The machine's clock (required): when alerts fall due (system mode) and the instant open cases
   // are judged at (GET /v1/cases; manual mode judges them at the engine's time instead).
   std::function<std::chrono::system_clock::time_point()> clock;
+  // The machine's monotonic clock (required): it times requests (the latency histogram) and ends
+  // long polls. The service reads no clock of its own.
+  std::function<std::chrono::steady_clock::time_point()> monotonic;
   // HTTP worker threads: requests served at once. A long poll holds one for up to max_wait and a
   // kept-alive connection one until keep_alive passes idle, so a few consumers and dashboards
   // would take all of 8 (the first default); threads wait, they cost no CPU.
@@ -71,7 +75,7 @@ class server {
  public:
   // The service over `engine` (the store's one writer), whose file `db` it also opens read-only to
   // read events. Starts the writer thread (which raises what is already due in system mode).
-  // Throws dueday::error for options that cannot work (no clock, zero threads).
+  // Throws dueday::error for options that cannot work (no clock or monotonic clock, zero threads).
   server(dueday::durable_engine engine, std::filesystem::path db, options o);
   server(const server&) = delete;
   server& operator=(const server&) = delete;

@@ -258,6 +258,7 @@ class slot {
     o.token = token_ ? std::string(fuzz_token) : std::string();
     o.mode = service::clock_mode::manual;
     o.clock = []() -> std::chrono::system_clock::time_point { fail("the service read its clock with --clock manual"); };
+    o.monotonic = [] { return std::chrono::steady_clock::time_point{}; };  // waits are 0 here: never past
     o.threads = 1;
     o.queue = 1;
     // Limits small enough for inputs of a few KB to reach them. Not `max_events`: GET /v1/events
