@@ -58,7 +58,7 @@ struct worker_options {
   // were first published at most checkpoint_age + lease_ttl (+ a step) earlier: the log's
   // de-duplication window must be longer than that.
   std::chrono::milliseconds checkpoint_age{60'000};
-  std::chrono::seconds tick_every{60};     // wall time between ticks; 0: only at next_due()
+  std::chrono::seconds tick_every{60};  // wall time between ticks; 0: only at next_due()
   // Whether the worker publishes ticks at all. false: the feeders send them (a stream of past
   // commands, whose instants lie behind the wall clock, would be refused after a tick of now).
   bool ticks = true;
