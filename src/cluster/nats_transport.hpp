@@ -11,7 +11,7 @@
 //                       is stored, older chunks and commits of that partition are purged.
 //   KV dueday_leases    key p<index>, value the worker's name; TTL = lease_ttl (the stream's max age;
 //                       a bucket that exists keeps its own, and lease_ttl() says which)
-//   KV dueday_workers   key the worker's name (characters outside [-_.A-Za-z0-9] as =XX), value the
+//   KV dueday_workers   key the worker's name (characters outside [-_A-Za-z0-9] as =XX), value the
 //                       name; same TTL
 //   KV dueday_config    key partitions: P, written once; a transport opened with another P is refused
 // Every stream and bucket has `replicas` replicas.

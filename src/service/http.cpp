@@ -48,9 +48,8 @@ namespace dueday::service {
 namespace {
 
 constexpr std::size_t max_path = 1024;
-constexpr int listen_backlog = 1024;
-constexpr std::size_t keep_alive_requests = 1000;  // requests on one connection before it is closed  // connections the
-                                                   // kernel completes before accept (capped by somaxconn)
+constexpr int listen_backlog = 1024;  // connections the kernel completes before accept (capped by somaxconn)
+constexpr std::size_t keep_alive_requests = 1000;  // requests on one connection before it is closed
 
 // A fixed number of workers and a bounded queue of accepted connections: enqueue() waits while
 // the queue is full, so the accepting thread stops accepting (the kernel's backlog holds the
