@@ -43,6 +43,7 @@
 #include "command_stream.hpp"
 #include "nats_cluster.hpp"
 #include "run_process.hpp"
+#include "takeover.hpp"
 
 namespace {
 
@@ -173,14 +174,7 @@ std::size_t events_stored(const dueday::test::nats_cluster& cluster) {
 
 // Seconds until no partition is held by `gone` and every partition is held (at most 15 s; -1).
 double takeover(nats_transport& t, const std::string& gone) {
-  const auto start = steady::now();
-  while (since(start) < 15) {
-    const auto holders = t.holders();
-    if (std::none_of(holders.begin(), holders.end(), [&](const std::string& h) { return h.empty() || h == gone; }))
-      return since(start);
-    std::this_thread::sleep_for(20ms);
-  }
-  return -1;
+  return dueday::test::takeover_seconds(t, gone, std::chrono::seconds{15}, 20ms);
 }
 
 struct run_settings {

@@ -32,6 +32,7 @@
 #include "cluster/partition_runner.hpp"
 #include "nats_cluster.hpp"
 #include "run_process.hpp"
+#include "takeover.hpp"
 
 namespace {
 
@@ -110,14 +111,7 @@ void signal_and_reap(worker_process& w, int sig) {
 // NATS server is down, a stream it led elects a new leader first, and the workers' renewals wait
 // for it; -1 past that).
 double takeover(nats_transport& t, const std::string& gone) {
-  const auto start = steady::now();
-  while (since(start) < 30) {
-    const auto holders = t.holders();
-    if (std::none_of(holders.begin(), holders.end(), [&](const std::string& h) { return h.empty() || h == gone; }))
-      return since(start);
-    std::this_thread::sleep_for(50ms);
-  }
-  return -1;
+  return dueday::test::takeover_seconds(t, gone, std::chrono::seconds{30}, 50ms);
 }
 
 // The first `count` messages of a partition's command or event log (a new reader's first read can
