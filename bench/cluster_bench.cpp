@@ -16,7 +16,6 @@
 //   dueday_cluster_bench DUEDAY [--commands N]   (N lines of whole lifecycles, default 30000)
 //
 // Without nats-server it says so and exits 0.
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -43,7 +42,7 @@
 #include "command_stream.hpp"
 #include "nats_cluster.hpp"
 #include "run_process.hpp"
-#include "takeover.hpp"
+#include "worker_processes.hpp"
 
 namespace {
 
@@ -132,25 +131,8 @@ struct worker_process {
 
 worker_process start_worker(const std::string& cli, const std::string& urls, const std::string& name,
                             const std::string& dir, std::chrono::milliseconds ttl) {
-  const std::vector<std::string> argv = {cli,
-                                         "worker",
-                                         "--nats",
-                                         urls,
-                                         "--name",
-                                         name,
-                                         "--no-ticks",
-                                         "--checkpoint-every",
-                                         "100000",
-                                         "--lease-ttl-ms",
-                                         std::to_string(ttl.count())};
-  worker_process w{name, fork(), 0};
-  if (w.pid == 0) {
-    const std::string out = dir + "/" + name + ".out";
-    const int o = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int e = open((out + ".err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0) _exit(127);
-    dueday::test::exec_or_exit(argv);
-  }
+  worker_process w{name, dueday::test::start_worker_process(cli, urls, name, dir + "/" + name + ".out", 100'000, ttl),
+                   0};
   if (w.pid < 0) throw std::runtime_error("fork failed");
   return w;
 }

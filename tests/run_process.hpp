@@ -37,4 +37,17 @@ inline int run_to_files(const std::vector<std::string>& argv, const std::string&
   return status;
 }
 
+// Starts `argv` (argv[0] a path) with stdout to the file `out` and stderr to `err` (created or
+// emptied), without waiting; returns its pid, or -1 when it could not be started.
+inline pid_t spawn_to_files(const std::vector<std::string>& argv, const std::string& out, const std::string& err) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int o = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int e = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0) _exit(127);
+    exec_or_exit(argv);
+  }
+  return pid;
+}
+
 }  // namespace dueday::test

@@ -32,7 +32,7 @@
 #include "cluster/partition_runner.hpp"
 #include "nats_cluster.hpp"
 #include "run_process.hpp"
-#include "takeover.hpp"
+#include "worker_processes.hpp"
 
 namespace {
 
@@ -77,25 +77,8 @@ struct worker_process {
 
 worker_process start_worker(const std::string& urls, const std::string& name, const std::string& dir) {
   worker_process w{name, dir + "/" + name + ".out", -1};
-  const std::vector<std::string> argv = {DUEDAY_CLI,
-                                         "worker",
-                                         "--nats",
-                                         urls,
-                                         "--name",
-                                         name,
-                                         "--no-ticks",
-                                         "--checkpoint-every",
-                                         "300",
-                                         "--lease-ttl-ms",
-                                         std::to_string(lease_ttl.count())};
-  w.pid = fork();
+  w.pid = dueday::test::start_worker_process(DUEDAY_CLI, urls, name, w.out, 300, lease_ttl);
   REQUIRE(w.pid >= 0);
-  if (w.pid == 0) {
-    const int o = open(w.out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int e = open((w.out + ".err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0) _exit(127);
-    dueday::test::exec_or_exit(argv);
-  }
   return w;
 }
 
