@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 namespace dueday::cluster::detail {
 
@@ -21,6 +22,18 @@ std::string data_of(natsMsg* msg) {
 }
 
 bool wrong_last_sequence(const nats_failure& f) { return f.code() == JSStreamWrongLastSequenceErr; }
+
+// The stored message's sequence, or nullopt when JetStream refused the publish's expectation (the
+// subject's last sequence was not the one expected); anything else throws.
+std::optional<std::uint64_t> publish_expecting(nats_client& c, std::string_view what, const std::string& subject,
+                                               std::string_view value, jsPubOptions* po) {
+  try {
+    return c.publish(what, subject, value, po)->Sequence;
+  } catch (const nats_failure& f) {
+    if (!wrong_last_sequence(f)) throw;
+  }
+  return std::nullopt;
+}
 
 }  // namespace
 
@@ -75,21 +88,13 @@ std::optional<std::uint64_t> kv_bucket::create(std::string_view key, std::string
       jsPubOptions po;
       check(client_->prefix(), "jsPubOptions_Init", jsPubOptions_Init(&po));
       po.ExpectNoMessage = true;
-      try {
-        return client_->publish(fmt::format("create {}", subj), subj, value, &po)->Sequence;
-      } catch (const nats_failure& f) {
-        if (!wrong_last_sequence(f)) throw;
-      }
+      if (auto stored = publish_expecting(*client_, fmt::format("create {}", subj), subj, value, &po)) return stored;
       const msg_ptr last = client_->last_message(stream_.c_str(), subj);
       if (!last) continue;  // expired since
       if (!is_deletion(last.get()) && (reclaim_if.empty() || data_of(last.get()) != reclaim_if)) return std::nullopt;
       po.ExpectNoMessage = false;
       po.ExpectLastSubjectSeq = natsMsg_GetSequence(last.get());
-      try {
-        return client_->publish(fmt::format("create {}", subj), subj, value, &po)->Sequence;
-      } catch (const nats_failure& f) {
-        if (!wrong_last_sequence(f)) throw;
-      }
+      if (auto stored = publish_expecting(*client_, fmt::format("create {}", subj), subj, value, &po)) return stored;
     }
     return std::nullopt;
   });
@@ -101,12 +106,7 @@ std::optional<std::uint64_t> kv_bucket::update(std::string_view key, std::string
     jsPubOptions po;
     check(client_->prefix(), "jsPubOptions_Init", jsPubOptions_Init(&po));
     po.ExpectLastSubjectSeq = revision;
-    try {
-      return client_->publish(fmt::format("update {}", subj), subj, value, &po)->Sequence;
-    } catch (const nats_failure& f) {
-      if (wrong_last_sequence(f)) return std::nullopt;
-      throw;
-    }
+    return publish_expecting(*client_, fmt::format("update {}", subj), subj, value, &po);
   });
 }
 
