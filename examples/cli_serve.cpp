@@ -13,7 +13,6 @@
 
 #include <atomic>
 #include <cctype>
-#include <charconv>
 #include <chrono>
 #include <csignal>
 #include <fstream>
@@ -21,6 +20,7 @@
 #include <sstream>
 #include <thread>
 
+#include "cli_args.hpp"
 #include "cli_store.hpp"
 #include "service/requests.hpp"
 #include "service/service.hpp"
@@ -32,14 +32,6 @@ namespace {
 constexpr std::size_t max_path = 1024;
 constexpr std::size_t least_token = 16;
 constexpr std::size_t most_token = 4096;
-
-std::uint64_t number_arg(const std::string& text, std::string_view name, std::uint64_t low, std::uint64_t high) {
-  std::uint64_t n = 0;
-  const auto r = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (r.ec != std::errc{} || r.ptr != text.data() + text.size() || n < low || n > high)
-    throw dueday::error(fmt::format("{}: {} is not a number from {} to {}", name, dueday::quote(text), low, high));
-  return n;
-}
 
 // The token in `file`: its text without the trailing line break, printable ASCII, no spaces.
 std::string read_token(const std::string& file) {
