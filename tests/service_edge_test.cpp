@@ -214,3 +214,51 @@ TEST_CASE("service: stopping answers the long polls in flight, then checkpoints 
 }
 
 }  // namespace
+
+// cpp-httplib 0.11.4 kept a connection open whatever the answer; a request refused before its body
+// was read had that body parsed as the connection's next request (smuggled past a proxy that
+// reuses connections). The body here is itself a request, for /healthz (which needs no token); it
+// is sent after the head, as a client's body arrives when the head was read already.
+TEST_CASE("service: an error answer to a request with a body closes the connection (no smuggled request)") {
+  auto o = manual_options();
+  o.token = "s3cret-token-0123456";
+  o.max_body = 4096;
+  live_service s(o);
+  const std::string host = "Host: 127.0.0.1\r\n";
+  const std::string smuggled = "GET /healthz HTTP/1.1\r\n" + host + "\r\n";
+  const auto post = [&](const std::string& target, const std::string& headers) {
+    return "POST " + target + " HTTP/1.1\r\n" + host + headers + "Content-Length: " + std::to_string(smuggled.size()) +
+           "\r\n\r\n";
+  };
+  const std::string auth = "Authorization: Bearer " + o.token + "\r\n";
+  const std::string chunked = "POST /v1/commands HTTP/1.1\r\n" + host + auth +
+                              "Content-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n";
+  struct refused {
+    std::vector<std::string> parts;
+    int status;
+  };
+  const std::vector<refused> cases = {
+      {{post("/v1/commands", "Content-Type: application/x-ndjson\r\n"), smuggled}, 401},  // no token: the guard
+      {{post("/" + std::string(1100, 'a'), auth), smuggled}, 414},                        // path too long: the guard
+      {{post("/v1/commands", auth + "Content-Type: multipart/form-data; boundary=x\r\n"), smuggled}, 415},
+      {{post("/v1/nothing", auth), smuggled}, 404},  // a route's refusal, before reading
+      // chunked, over max_body: the counting reader stops reading with the rest unread
+      {{chunked, "1400\r\n" + std::string(0x1400, ' '), "\r\n0\r\n\r\n" + smuggled}, 413},
+  };
+  for (const refused& r : cases) {
+    CAPTURE(r.status);
+    bool closed = false;
+    const std::string answer = raw_until_closed(s.port(), r.parts, closed);
+    CHECK(status_of(answer) == r.status);
+    CHECK(answers_in(answer) == 1);  // 2 before: the refusal, then /healthz's 200
+    CHECK(closed);
+    CHECK(answer.find("Connection: close\r\n") != std::string::npos);
+  }
+  // Requests that succeed keep their connection; two sent at once (pipelined) get both answers
+  // (0.11.4 read the second ahead with the first and dropped it).
+  bool closed = false;
+  const std::string two = raw_until_closed(s.port(), {smuggled + smuggled}, closed);
+  CHECK(answers_in(two) == 2);
+  CHECK(two.find("Connection: close") == std::string::npos);
+  CHECK(s.reader()->position() == 0);
+}

@@ -95,10 +95,8 @@ inline std::vector<std::string> october_lines() {
   return out;
 }
 
-// Sends `request` as it is on a new connection and returns the service's answer: its head and the
-// Content-Length bytes after it, or what came before the connection closed or 5 s passed. (The
-// connection is not half-closed: httplib 0.11.4 answers nothing to a client that shut its side.)
-inline std::string raw_exchange(int port, const std::string& request) {
+// A new connection to the service on loopback, its reads bounded by 5 s (closed by the caller).
+inline int raw_connect(int port) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   REQUIRE(fd >= 0);
   sockaddr_in a{};
@@ -108,6 +106,14 @@ inline std::string raw_exchange(int port, const std::string& request) {
   REQUIRE(connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0);
   timeval limit{5, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  return fd;
+}
+
+// Sends `request` as it is on a new connection and returns the service's answer: its head and the
+// Content-Length bytes after it, or what came before the connection closed or 5 s passed. (The
+// connection is not half-closed: httplib 0.11.4 answers nothing to a client that shut its side.)
+inline std::string raw_exchange(int port, const std::string& request) {
+  const int fd = raw_connect(port);
   (void)!write(fd, request.data(), request.size());
   std::string answer;
   char buf[4096];
@@ -121,6 +127,31 @@ inline std::string raw_exchange(int port, const std::string& request) {
   }
   close(fd);
   return answer;
+}
+
+// Sends the parts on a new connection, 100 ms apart (so the service reads each on its own), and
+// returns everything it writes until it closes the connection (or 5 s pass without a byte: then
+// `closed` is false).
+inline std::string raw_until_closed(int port, const std::vector<std::string>& parts, bool& closed) {
+  const int fd = raw_connect(port);
+  for (const std::string& part : parts) {
+    if (&part != &parts.front()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    (void)!write(fd, part.data(), part.size());
+  }
+  std::string answer;
+  char buf[4096];
+  ssize_t n = 0;
+  while ((n = read(fd, buf, sizeof buf)) > 0) answer.append(buf, static_cast<std::size_t>(n));
+  closed = n == 0;
+  close(fd);
+  return answer;
+}
+
+// How many answers a raw exchange holds (its status lines).
+inline std::size_t answers_in(const std::string& raw) {
+  std::size_t count = 0;
+  for (auto p = raw.find("HTTP/1.1 "); p != std::string::npos; p = raw.find("HTTP/1.1 ", p + 1)) ++count;
+  return count;
 }
 
 // The status code of a raw answer (0 when there is none).

@@ -25,6 +25,10 @@
 //   clients connecting at once overflowed it, the kernel dropped their handshakes' last ACKs and
 //   some first requests failed a second later ("Read error" in the serve bench). bind() calls
 //   listen() again on the library's socket with a backlog of listen_backlog (Linux then widens it).
+// - A connection is kept open whatever the answer says, so a body left unread by a refusal was
+//   parsed as the next request (request smuggling), and a pipelined request read ahead with the
+//   one before it was dropped: the service serves connections by its own loop (connection.cpp),
+//   which closes the connection after every error answer and keeps what it read ahead.
 // - CVE-2023-26130 (CRLF in headers): fixed in Debian's 0.11.4+ds-1+deb12u1; the service never
 //   writes request text into a header anyway.
 // A client that sends its headers a few bytes per read timeout holds a worker (the library times
@@ -136,7 +140,7 @@ httplib::Server::HandlerResponse guard(const server::impl& s, const httplib::Req
   using result = httplib::Server::HandlerResponse;
   const auto refuse = [&](int status, std::string_view message) {
     fail(res, status, message);
-    res.set_header("Connection", "close");  // the body, if any, is left unread
+    res.set_header("Connection", "close");  // the body, if any, is left unread: connection.cpp closes it
     return result::Handled;
   };
   // The Request is the library's own non-const object, handed over as const: clearing is defined.
@@ -214,6 +218,7 @@ std::unique_ptr<server::impl> make_impl(dueday::durable_engine engine, std::file
   });
   s.http.set_pre_routing_handler(
       [&s](const httplib::Request& req, httplib::Response& res) { return guard(s, req, res); });
+  s.http.set_post_routing_handler(http_server::before_writing);
   // The library's own refusals (400 for a bad request line, 404 for no route, 413, 416) get a JSON
   // body, whole: the 416 for a Range header it cannot read comes before the guard, with the ranges
   // read before the bad one kept, to which the library would cut the body (`{"` for bytes=0-1,5-2).

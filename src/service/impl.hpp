@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -33,11 +34,21 @@ class reader_pool {
   std::vector<std::unique_ptr<dueday::storage>> free_;
 };
 
-// cpp-httplib's server, its entry that serves one request from a Stream made public: the fuzz
-// target (tests/fuzz/http_fuzz.cpp) feeds it requests from memory rather than from a socket.
+// cpp-httplib's server, serving each connection by a loop of the service's own (connection.cpp:
+// 0.11.4's, with a connection closed after an answer that says so, and pipelined requests kept).
 class http_server final : public httplib::Server {
  public:
-  using httplib::Server::process_request;
+  // Serves one request from `strm` (the fuzz target's from memory) as the connection loop does;
+  // `closed`: the connection must not serve another. `setup` (may be empty) sees the request
+  // before it is routed.
+  bool serve_request(httplib::Stream& strm, bool last, bool& closed,
+                     const std::function<void(httplib::Request&)>& setup = {});
+  // The post-routing handler (the fuzz target's calls it too): an error answer says
+  // "Connection: close", and an answer that says so closes its connection.
+  static void before_writing(const httplib::Request& req, httplib::Response& res);
+
+ private:
+  bool process_and_close_socket(socket_t sock) override;
 };
 
 struct server::impl {

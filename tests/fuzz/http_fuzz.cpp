@@ -141,7 +141,8 @@ std::string describe(const httplib::Request& req, const httplib::Response& res) 
 bool is_json(std::string_view text) { return !nlohmann::json::parse(text, nullptr, false).is_discarded(); }
 
 // The properties of one answer (see the top of this file).
-void check_answer(const httplib::Request& req, const httplib::Response& res) {
+void check_answer(const httplib::Request& req, httplib::Response& res) {
+  service::http_server::before_writing(req, res);  // the service's own post-routing handler
   answers().push_back({req.method + " " + req.path, req.method == "HEAD", res.status});
   check(res.status >= 200 && res.status <= 599, "an answer's status is not from 200 to 599", describe(req, res));
   check(res.status < 500 || res.status == 503, "the service answered a 5xx other than 503", describe(req, res));
@@ -240,7 +241,7 @@ class slot {
     memory_stream stream(bytes);
     for (std::size_t count = CPPHTTPLIB_KEEPALIVE_MAX_COUNT; count > 0 && stream.unread(); --count) {
       bool closed = false;
-      if (!service_->http.process_request(stream, count == 1, closed, no_waiting) || closed) break;
+      if (!service_->http.serve_request(stream, count == 1, closed, no_waiting) || closed) break;
     }
     check_written(stream.written());
     const store_state now = state();
