@@ -86,7 +86,31 @@ char* event_writer::copy(char* p, std::string_view s) noexcept {
   return p + s.size();
 }
 
-char* event_writer::integer(char* p, std::int64_t v) { return fmt::format_to(p, FMT_COMPILE("{}"), v); }
+// fmt's text of v; below 10^8 and not negative (seconds elapsed and remaining, line numbers), by
+// digit pairs written from the end of its known length.
+char* event_writer::integer(char* p, std::int64_t v) {
+  if (v < 0 || v >= 100'000'000) return fmt::format_to(p, FMT_COMPILE("{}"), v);
+  auto u = static_cast<std::uint32_t>(v);
+  const int n = u < 10         ? 1
+                : u < 100      ? 2
+                : u < 1000     ? 3
+                : u < 10000    ? 4
+                : u < 100000   ? 5
+                : u < 1000000  ? 6
+                : u < 10000000 ? 7
+                               : 8;
+  char* q = p + n;
+  for (; u >= 100; u /= 100) {
+    q -= 2;
+    std::memcpy(q, &digit_pairs[2 * (u % 100)], 2);
+  }
+  if (u >= 10) {
+    std::memcpy(q - 2, &digit_pairs[2 * u], 2);
+  } else {
+    q[-1] = static_cast<char>('0' + u);
+  }
+  return p + n;
+}
 
 bool event_writer::utf8(std::string_view s) {
   for (const known_text& k : utf8_)
