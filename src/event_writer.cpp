@@ -1,6 +1,6 @@
 // event_writer (detail/event_writer.hpp): an event as the JSON text nlohmann's ordered_json gave
-// it, byte for byte, written in place: each kind's start as one block, strings escaped eight bytes
-// at a time, instants by digit pairs.
+// it, byte for byte, written in place: each kind's start as one block, strings checked sixteen
+// bytes at a time, instants by digit pairs (and from a cache of the last ones).
 #include "detail/event_writer.hpp"
 
 #include <fmt/compile.h>
@@ -36,7 +36,25 @@ constexpr std::array<std::uint8_t, 256> byte_class = [] {
   return t;
 }();
 
-static_assert(static_cast<std::size_t>(event_kind::rejected) == 14, "the writer's starts name every kind");
+// `{"type":"<kind>","case":` for every event kind, each in a block of fixed size, copied whole.
+struct kind_start {
+  std::array<char, 40> text{};  // 36 bytes at most (deadline_confirmed)
+  std::uint8_t size = 0;
+};
+const std::array<kind_start, 15>& kind_starts() {
+  static const std::array<kind_start, 15> starts = [] {
+    std::array<kind_start, 15> t;
+    for (std::size_t k = 0; k < t.size(); ++k) {
+      const std::string text = fmt::format(R"({{"type":"{}","case":)", to_string(static_cast<event_kind>(k)));
+      const std::size_t n = std::min(text.size(), t[k].text.size());
+      std::memcpy(t[k].text.data(), text.data(), n);
+      t[k].size = static_cast<std::uint8_t>(n);
+    }
+    return t;
+  }();
+  return starts;
+}
+static_assert(static_cast<std::size_t>(event_kind::rejected) == 14, "kind_starts() names every kind");
 
 // "00" to "99".
 constexpr std::array<char, 200> digit_pairs = [] {
@@ -64,12 +82,6 @@ char* lit(char* p, const char (&s)[N]) noexcept {
 
 event_writer::event_writer(utc_offset offset)
     : offset_(offset), plain_offset_(offset % 60 == seconds{0} && offset >= -hours{24} && offset <= hours{24}) {
-  for (std::size_t k = 0; k < starts_.size(); ++k) {
-    const std::string text = fmt::format(R"({{"type":"{}","case":)", to_string(static_cast<event_kind>(k)));
-    const std::size_t n = std::min(text.size(), starts_[k].text.size());  // 36 at most (deadline_confirmed)
-    std::memcpy(starts_[k].text.data(), text.data(), n);
-    starts_[k].size = static_cast<std::uint8_t>(n);
-  }
   if (!plain_offset_) return;
   const auto off = offset_.count() / 60;
   const auto abs_off = off < 0 ? -off : off;
@@ -102,10 +114,10 @@ char* event_writer::integer(char* p, std::int64_t v) {
   char* q = p + n;
   for (; u >= 100; u /= 100) {
     q -= 2;
-    std::memcpy(q, &digit_pairs[2 * (u % 100)], 2);
+    std::memcpy(q, &digit_pairs[2 * std::size_t{u % 100}], 2);
   }
   if (u >= 10) {
-    std::memcpy(q - 2, &digit_pairs[2 * u], 2);
+    std::memcpy(q - 2, &digit_pairs[2 * std::size_t{u}], 2);
   } else {
     q[-1] = static_cast<char>('0' + u);
   }
@@ -303,8 +315,8 @@ char* event_writer::instant_text(char* p, instant t) const {
 // policy and district last.
 char* event_writer::write(char* p, const event& e) {
   const auto kind = static_cast<std::size_t>(e.kind);
-  if (kind < starts_.size()) {
-    const kind_start& s = starts_[kind];
+  if (const auto& starts = kind_starts(); kind < starts.size()) {
+    const kind_start& s = starts[kind];
     std::memcpy(p, s.text.data(), s.text.size());  // whole: a fixed size copies in a few moves
     p += s.size;
   } else {  // no event_kind: as nlohmann wrote whatever to_string gave

@@ -63,21 +63,14 @@ class event_writer {
   // repeat from event to event), else asked of simdjson.
   bool utf8(std::string_view s);
 
-  // The start of each kind's events, `{"type":"<kind>","case":`, copied whole (its size is fixed).
-  struct kind_start {
-    std::array<char, 40> text{};
-    std::uint8_t size = 0;
-  };
-
   struct known_text {
     std::uint8_t size = 0;  // 0: empty
     std::array<char, 47> text{};
   };
 
   utc_offset offset_;
-  bool plain_offset_;                    // whole minutes within a day: instants are written here, not by format_instant
-  std::array<char, 8> offset_text_{};    // "+08:00" and the closing quote
-  std::array<kind_start, 15> starts_{};  // by event_kind
+  bool plain_offset_;                  // whole minutes within a day: instants are written here, not by format_instant
+  std::array<char, 8> offset_text_{};  // "+08:00" and the closing quote
   // Caches (instant_text is const for its callers, and a writer serves one thread at a time):
   // days of instants written in the plain form, by day number modulo 8, each with "YYYY-MM-DDT".
   struct known_day {
