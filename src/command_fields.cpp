@@ -29,28 +29,28 @@ std::string_view name_of(json_kind k) noexcept {
 // prints: false for any other text, which parse_instant reads (or refuses, with its message).
 bool parse_plain_instant(std::string_view s, instant& out) noexcept {
   if (s.size() != 25 && s.size() != 20) return false;
-  const auto digits = [&](std::size_t at, std::size_t n, int& v) {
-    v = 0;
+  // Digits are summed without a branch each; one test at the end says whether all were digits.
+  unsigned bad = 0;
+  const auto digits = [&](std::size_t at, std::size_t n) {
+    unsigned v = 0;
     for (std::size_t i = at; i < at + n; ++i) {
-      if (s[i] < '0' || s[i] > '9') return false;
-      v = v * 10 + (s[i] - '0');
+      const unsigned d = static_cast<unsigned char>(s[i]) - unsigned{'0'};  // wraps below '0'
+      bad |= static_cast<unsigned>(d > 9);
+      v = v * 10 + d;
     }
-    return true;
+    return v;
   };
-  const auto two = [&](std::size_t at, int& v) { return digits(at, 2, v); };
-  int y = 0, mo = 0, d = 0;  // as try_parse_civil_day
-  if (!digits(0, 4, y) || s[4] != '-' || !two(5, mo) || s[7] != '-' || !two(8, d)) return false;
-  const year_month_day day{year{y}, month{static_cast<unsigned>(mo)}, std::chrono::day{static_cast<unsigned>(d)}};
-  if (!day.ok()) return false;
-  int h = 0, m = 0, sec = 0;
-  if (s[10] != 'T' || s[13] != ':' || s[16] != ':' || !two(11, h) || !two(14, m) || !two(17, sec)) return false;
-  if (h > 23 || m > 59 || sec > 59) return false;
+  const unsigned y = digits(0, 4), mo = digits(5, 2), d = digits(8, 2);  // as try_parse_civil_day
+  const unsigned h = digits(11, 2), m = digits(14, 2), sec = digits(17, 2);
+  if (bad != 0 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':') return false;
+  const year_month_day day{year{static_cast<int>(y)}, month{mo}, std::chrono::day{d}};
+  if (!day.ok() || h > 23 || m > 59 || sec > 59) return false;
   seconds offset{0};
   if (s.size() == 20) {
     if (s[19] != 'Z') return false;
   } else {
-    int oh = 0, om = 0;
-    if ((s[19] != '+' && s[19] != '-') || s[22] != ':' || !two(20, oh) || !two(23, om)) return false;
+    const unsigned oh = digits(20, 2), om = digits(23, 2);
+    if (bad != 0 || (s[19] != '+' && s[19] != '-') || s[22] != ':') return false;
     if (oh > 14 || om > 59 || (oh == 14 && om > 0)) return false;  // as parse_instant: ±14:00 at most
     offset = hours{oh} + minutes{om};
     if (s[19] == '-') offset = -offset;
@@ -141,6 +141,10 @@ bool build_command(const command_fields& f, command& c, std::string& why, std::s
     }
     return true;
   };
+  // An optional field, cleared below, is only assigned when it has text (an assign is a call).
+  const auto set = [](std::string& to, std::string_view from) {
+    if (!from.empty()) to.assign(from);
+  };
   if (id) id->clear();
   if (f.id.present && f.duplicate != "id") {
     if (!command_id(f.id, why)) return false;
@@ -189,7 +193,7 @@ bool build_command(const command_fields& f, command& c, std::string& why, std::s
     case command_kind::open:
       if (!string_field(f.policy, "policy", true) || !string_field(f.variant, "variant", false)) return false;
       c.policy.assign(f.policy.text);
-      c.variant.assign(f.variant.text);
+      set(c.variant, f.variant.text);
       if (f.has_works) {
         if (!f.works_error.empty()) {
           why = f.works_error;
@@ -199,21 +203,21 @@ bool build_command(const command_fields& f, command& c, std::string& why, std::s
       }
       if (!string_field(f.district, "district", false)) return false;
       if (f.district.present && !unit_name("district", f.district.text, why)) return false;
-      c.district.assign(f.district.text);
+      set(c.district, f.district.text);
       if (!read_units(f, c, why)) return false;
       break;
     case command_kind::cancel:
       if (!string_field(f.reason, "reason", false)) return false;
-      c.reason.assign(f.reason.text);
+      set(c.reason, f.reason.text);
       break;
     default:
       if (!string_field(f.step, "step", true) || !string_field(f.reason, "reason", false)) return false;
       c.step.assign(f.step.text);
-      c.reason.assign(f.reason.text);
+      set(c.reason, f.reason.text);
       if (c.kind == command_kind::start) {
         if (!string_field(f.unit, "unit", false)) return false;
         if (f.unit.present && !unit_name("unit", f.unit.text, why)) return false;
-        c.unit.assign(f.unit.text);
+        set(c.unit, f.unit.text);
       }
       break;
   }

@@ -8,6 +8,7 @@
 #include <array>
 #include <stdexcept>
 #include <tuple>
+#include <utility>
 
 #include "dueday/error.hpp"
 #include "dueday/format.hpp"
@@ -54,6 +55,7 @@ struct engine::impl : detail::core {
     std::uint32_t c = detail::id_index::none;
   };
   std::array<hint, 8> ahead{};
+  std::pair<const command*, std::uint32_t> hashed{nullptr, 0};  // the current command and its id's hash: a hint
 
   // A command from inside the sink's on_events would reuse the buffer being delivered and the undo
   // records of the command delivering it: a programming error, refused loudly.
@@ -136,9 +138,10 @@ struct engine::impl : detail::core {
   }
 
   outcome apply(const command& cmd) {
+    const bool prefetched = std::exchange(hashed.first, nullptr) == &cmd;
     check_reentry();
     if (cmd.kind == command_kind::tick) return advance_to(cmd.at);
-    const auto c = cases.find(cmd.case_id);  // looked up once per command
+    const auto c = prefetched ? cases.find(cmd.case_id, hashed.second) : cases.find(cmd.case_id);  // once per command
     if (duplicate(cmd, c)) return {outcome::status::duplicate, reject_code::none, {}, now};
     if (!c && retired_before && cmd.at < *retired_before) {
       return refused({reject_code::retired,
@@ -296,10 +299,9 @@ outcome engine::apply(const command& c) { return p_->apply(c); }
 // Four stages a command apart, each reading only what the one before brought in: the id's hash
 // and index slot; the record the slot names; the record's clocks, heap place and pause history;
 // the heap entry and the history's records.
-// A command applies a microsecond or so, several times the latency of a miss, so one command's
-// distance per stage is enough. The ring keeps each command's hash and case number between
-// stages; it holds hints only (apply() looks the case up itself), so a stale entry costs a
-// wasted prefetch, never a wrong answer.
+// A command applies in a microsecond or so, several times a miss's latency: a command per stage is
+// enough. The ring keeps each command's hash and case number between stages, and apply() is given
+// the current one's hash: hints only, a stale one costs time, never a wrong answer (id_index::find).
 void engine::prefetch_ahead(std::span<const command> commands, std::size_t i) noexcept {
   constexpr std::size_t depth = 4;  // stage 1 for commands[i + 4], ..., stage 4 for commands[i + 1]
   auto& ring = p_->ahead;
@@ -326,13 +328,12 @@ void engine::prefetch_ahead(std::span<const command> commands, std::size_t i) no
       }
     }
   };
-  if (i == 0) {
-    for (std::size_t j = 0; j < depth; ++j) stage(j, 1);
-  }
+  for (std::size_t j = 0; i == 0 && j < depth; ++j) stage(j, 1);
   stage(i + depth, 1);
   stage(i + 3, 2);
   stage(i + 2, 3);
   stage(i + 1, 4);
+  if (i < commands.size() && commands[i].kind != command_kind::tick) p_->hashed = {&commands[i], ring[i % 8].hash};
 }
 
 namespace {

@@ -175,3 +175,45 @@ TEST_CASE("engine rules: a department's approval runs from its own start, even b
   CHECK(iso(connect.at) == "2026-10-16T11:00:00+08:00");
   CHECK(iso(*connect.due) == "2026-10-24T00:00:00+08:00");  // 5 WD: 10-19 .. 10-23
 }
+
+TEST_CASE(
+    "engine rules: two levels due at one instant come in level order, though the later-listed has the lower "
+    "threshold") {
+  // `late` is listed first with the higher threshold (the whole 2 WD), `half` second with 1 WD.
+  const sla_policy p = parse_policy(R"(id = "order"
+version = "1"
+[[alert]]
+level = "late"
+raises = "overdue"
+after_due = "0h"
+[[alert]]
+level = "half"
+raises = "warning"
+elapsed_share = 0.5
+
+[[variant]]
+name = "v"
+overall = { limit = "4wd", counts = ["s"] }
+[[variant.step]]
+name = "s"
+limit = "2wd"
+)",
+                                    "order.toml");
+  vector_sink out;
+  // Tuesday 10-13 and Wednesday 10-14 off: started Monday 10-12, `s` reaches half at 10-16T00:00.
+  engine e(with_day_off("2026-10-13, 2026-10-14"), policy_set({p}), out);
+  REQUIRE(e.open("O-1", at("2026-10-12T09:00"), "order", "v").accepted());
+  REQUIRE(e.start("O-1", "s", at("2026-10-12T09:00")).accepted());
+  // Without the days off, half fell at 10-14T00:00 and the due at 10-15T00:00: at 10-15T12:00 both
+  // are past, so both are raised at that instant, `late` (level 0) first as the levels are ordered.
+  REQUIRE(e.replace_calendar(cal(), at("2026-10-15T12:00")).accepted());
+  REQUIRE(e.advance_to(at("2026-10-15T12:00")).accepted());
+  std::vector<event> alerts;
+  for (const event& x : out.events)
+    if (x.step == "s" && (x.kind == event_kind::overdue || x.kind == event_kind::warning)) alerts.push_back(x);
+  REQUIRE(alerts.size() == 2);
+  CHECK(alerts[0].level == "late");
+  CHECK(alerts[1].level == "half");
+  CHECK(iso(alerts[0].at) == "2026-10-15T12:00:00+08:00");
+  CHECK(iso(alerts[1].at) == "2026-10-15T12:00:00+08:00");
+}

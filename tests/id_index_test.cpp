@@ -135,6 +135,24 @@ TEST_CASE("id_index: an empty index finds and erases nothing") {
   CHECK_FALSE(ix.erase("KM-2026-10-0000001", cases));
 }
 
+TEST_CASE("id_index: find given a hash answers as find, whether the hash is the id's or any other") {
+  case_ids cases;
+  id_index ix{hash_key{7, 8}};
+  for (std::uint32_t n = 0; n < 1000; ++n) {
+    cases.ids.push_back("KM-2026-10-" + std::to_string(n));
+    ix.insert(cases.ids.back(), n);
+  }
+  for (std::uint32_t n = 0; n < 1000; ++n) {
+    const std::string& id = cases.ids[n];
+    CHECK(ix.find(id, ix.hash(id), cases) == n);                  // the right hint
+    CHECK(ix.find(id, ix.hash(id) + 1, cases) == n);              // a wrong one: the miss is confirmed under hash(id)
+    CHECK(ix.find(id, ix.hash(cases.ids[999 - n]), cases) == n);  // another id's
+  }
+  const std::string absent = "KM-2026-10-absent";
+  CHECK(ix.find(absent, ix.hash(absent), cases) == id_index::none);
+  CHECK(ix.find(absent, ix.hash(cases.ids[0]), cases) == id_index::none);  // the hash of a present id
+}
+
 TEST_CASE("id_index: clear empties the index, which then takes the same ids again") {
   case_ids cases;
   id_index ix{hash_key{3, 4}};

@@ -4,6 +4,7 @@
 #include <dueday/io.hpp>
 
 #include <iterator>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
@@ -503,6 +504,33 @@ TEST_CASE("jsonl: events are written byte for byte as nlohmann wrote them, any t
     INFO(reference_json(e, offset));
     CHECK(to_json(e, offset) == reference_json(e, offset));
   }
+}
+
+TEST_CASE("jsonl: integers at every count of digits, both sides of each power of ten, as nlohmann wrote them") {
+  std::vector<std::int64_t> values = {0, -1, std::numeric_limits<std::int64_t>::min(),
+                                      std::numeric_limits<std::int64_t>::max()};
+  for (std::int64_t p = 10; p <= 1'000'000'000'000; p *= 10) {
+    for (const std::int64_t v : {p - 1, p, p + 1, -p}) values.push_back(v);
+  }
+  for (const std::int64_t v : values) {
+    event e;
+    e.kind = event_kind::rejected;
+    e.case_id = "W-1";
+    e.elapsed = working_time{v};
+    e.remaining = working_time{v / 7};
+    e.line = v;
+    INFO(v);
+    CHECK(to_json(e) == reference_json(e, beijing_offset));
+  }
+  // By hand: 99999999 (8 digits, the longest the writer writes itself) and 100000000 (fmt's).
+  event e;
+  e.kind = event_kind::case_cancelled;
+  e.at = at("2026-10-09T00:00");
+  e.case_id = "W-1";
+  e.elapsed = working_time{99'999'999};
+  e.remaining = working_time{100'000'000};
+  CHECK(to_json(e) == R"({"type":"case_cancelled","case":"W-1","at":"2026-10-09T00:00:00+08:00",)"
+                      R"("elapsed_s":99999999,"remaining_s":100000000})");
 }
 
 TEST_CASE("jsonl: one character that needs care is found at any place in a text of any length") {

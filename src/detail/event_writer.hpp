@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -46,15 +47,18 @@ class event_writer {
  private:
   // A JSON string is at most 6 bytes per byte of text (a control character as \u00xx; an
   // ill-formed byte becomes U+FFFD, 3) and its quotes; the rest of an event, with three instants
-  // at up to 50 bytes each and three integers, stays below 512.
+  // at up to 50 bytes each and three integers, stays below 512; and 16 bytes of slack.
   static std::size_t bound(const event& e) noexcept {
-    return 512 + 6 * (e.case_id.size() + e.step.size() + e.level.size() + e.detail.size() + e.code.size() +
+    return 528 + 6 * (e.case_id.size() + e.step.size() + e.level.size() + e.detail.size() + e.code.size() +
                       e.unit.size() + e.district.size() + e.policy.size());
   }
 
   // Each writes at `p` and returns the end of what it wrote (see event_writer.cpp).
   static char* copy(char* p, std::string_view s) noexcept;
   char* write(char* p, const event& e);
+  // string(p, s); with `slack`, it may also write up to 16 bytes past the text's end (a text below
+  // 16 bytes is copied as one block), which bound() leaves room for.
+  char* string(char* p, std::string_view s, bool slack);
   // Whether `s` is well-formed UTF-8: one of the last texts found so (units and step names
   // repeat from event to event), else asked of simdjson.
   bool utf8(std::string_view s);
@@ -67,6 +71,20 @@ class event_writer {
   utc_offset offset_;
   bool plain_offset_;                  // whole minutes within a day: instants are written here, not by format_instant
   std::array<char, 8> offset_text_{};  // "+08:00" and the closing quote
+  // Caches (instant_text is const for its callers, and a writer serves one thread at a time):
+  // days of instants written in the plain form, by day number modulo 8, each with "YYYY-MM-DDT".
+  struct known_day {
+    std::chrono::sys_days day{std::chrono::days::min()};
+    std::array<char, 11> text{};
+  };
+  mutable std::array<known_day, 8> days_{};
+  // Instants written in the plain form: "2026-10-12T09:00:00+08:00" and the closing quote.
+  static constexpr std::size_t plain_instant_size = 26;
+  struct known_instant {
+    instant at{instant::min()};  // never written in the plain form
+    std::array<char, 32> text{};
+  };
+  mutable std::array<known_instant, 8> instants_{};
   fmt::memory_buffer buf_;
   std::array<known_text, 8> utf8_{};  // texts known to be UTF-8
   std::size_t next_utf8_ = 0;

@@ -63,6 +63,19 @@ class id_index {
     return i == npos ? none : slots_[i].number;
   }
 
+  // find(id, id_of) given `h`, which is hash(id) or a stale hint: a slot is only taken when its id
+  // compares equal, and a miss under h is confirmed under hash(id) unless h is that. With the
+  // right h (the usual case: the hash prefetch() was given) the id is hashed no second time.
+  template <class IdOf>
+  [[nodiscard]] std::uint32_t find(std::string_view id, std::uint32_t h, IdOf&& id_of) const {
+    std::size_t i = locate(id, h, id_of);
+    if (i == npos) {
+      const std::uint32_t actual = hash(id);
+      if (actual != h) i = locate(id, actual, id_of);
+    }
+    return i == npos ? none : slots_[i].number;
+  }
+
   // Hints for a lookup ahead of find(), given the id's hash(): bring its home slot into cache; and
   // later, once that has arrived, the number stored under the first slot with that hash, unconfirmed
   // (the id is not compared: it may be another id's), or none. Neither changes anything.

@@ -122,6 +122,12 @@ std::optional<std::uint32_t> case_store::find(std::string_view id) const noexcep
   return c;
 }
 
+std::optional<std::uint32_t> case_store::find(std::string_view id, std::uint32_t hash) const noexcept {
+  const std::uint32_t c = index_.find(id, hash, id_of());
+  if (c == id_index::none) return std::nullopt;
+  return c;
+}
+
 std::uint32_t case_store::prefetch_record(std::uint32_t hash) const noexcept {
   const std::uint32_t c = index_.candidate(hash);
   if (c < records_.size()) prefetch(&records_[c], sizeof(case_rec));

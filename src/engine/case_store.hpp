@@ -153,6 +153,8 @@ class case_store {
   explicit case_store(hash_key key) : index_(key) {}
 
   [[nodiscard]] std::optional<std::uint32_t> find(std::string_view id) const noexcept;
+  // The same, given hash(id) as computed for the prefetch (a wrong one costs time, never the answer).
+  [[nodiscard]] std::optional<std::uint32_t> find(std::string_view id, std::uint32_t hash) const noexcept;
 
   // Prefetch hints for a command on case `id` a few commands ahead (engine::apply over a span), in
   // stages a command apart so that each one's cache lines have arrived when the next reads them:

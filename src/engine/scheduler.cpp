@@ -34,28 +34,48 @@ core::core(calendar c, policy_set p, const engine_options& options)
 
 std::string core::iso(instant t) const { return format_instant(t, cal.offset()); }
 
+// A running clock's levels reached later than its elapsed time (the others: at its last transition)
+// fall due in the order of their thresholds (adding working time is strictly increasing, and a
+// level beyond the projection takes every higher one with it): only the lowest is computed, and a
+// lower-numbered level above it only when that one is already due at `floor`, where they tie. The
+// result is the loop's over every level: the earliest (at, level).
 void core::schedule(std::uint32_t c, std::size_t k, instant floor) {
   const case_rec& r = cases[c];
   clock_slot& slot = r.clocks[k];
   const compiled_clock& s = spec(r, k);
   slot.next_level = no_level;
+  const auto consider = [&](instant reach, std::size_t l) {
+    const instant at = std::max(reach, floor);
+    if (slot.next_level == no_level || at < slot.next_at || (at == slot.next_at && l < slot.next_level)) {
+      slot.next_at = at;
+      slot.next_level = static_cast<std::uint8_t>(l);
+    }
+  };
   const auto state = slot.timer.state();
-  if (state == step_timer::status::running || state == step_timer::status::paused) {
-    for (std::size_t l = 0; l < s.thresholds.size(); ++l) {
+  const std::size_t levels = s.thresholds.size();
+  if (state == step_timer::status::paused) {
+    for (std::size_t l = 0; l < levels; ++l) {
+      if (!(slot.fired & (1U << l)) && s.thresholds[l] <= slot.timer.elapsed_closed())
+        consider(slot.timer.last_transition(), l);
+    }
+  } else if (state == step_timer::status::running) {
+    std::size_t lowest = levels;  // the unraised level of least threshold above the elapsed time
+    for (std::size_t l = 0; l < levels; ++l) {
       if (slot.fired & (1U << l)) continue;
-      std::optional<instant> reach;
-      if (state == step_timer::status::running) {
-        reach = slot.timer.reaches(cal, s.rule, s.thresholds[l]);
-        if (!reach) continue;  // beyond the projection: until a calendar reaches it
-      } else if (s.thresholds[l] <= slot.timer.elapsed_closed()) {
-        reach = slot.timer.last_transition();
-      } else {
-        continue;
+      if (s.thresholds[l] <= slot.timer.elapsed_closed()) {
+        consider(slot.timer.last_transition(), l);  // as reaches() answers for it
+      } else if (lowest == levels || s.thresholds[l] < s.thresholds[lowest]) {
+        lowest = l;
       }
-      const instant at = std::max(*reach, floor);
-      if (slot.next_level == no_level || at < slot.next_at) {
-        slot.next_at = at;
-        slot.next_level = static_cast<std::uint8_t>(l);
+    }
+    if (lowest < levels) {
+      if (const auto reach = slot.timer.reaches(cal, s.rule, s.thresholds[lowest])) {
+        consider(*reach, lowest);
+        for (std::size_t l = 0; l < lowest && *reach <= floor; ++l) {  // due at floor too, and numbered lower
+          if (slot.fired & (1U << l) || s.thresholds[l] <= slot.timer.elapsed_closed()) continue;
+          if (const auto other = slot.timer.reaches(cal, s.rule, s.thresholds[l]); other && *other <= floor)
+            consider(*other, l);
+        }
       }
     }
   }

@@ -3,8 +3,6 @@
 // the engine's case guard then puts the case back whole.
 #include <fmt/format.h>
 
-#include <iterator>
-
 #include "detail/utf8.hpp"
 #include "dueday/error.hpp"
 #include "dueday/format.hpp"
@@ -111,8 +109,8 @@ void pause_overall(core& k, std::uint32_t c, instant at, const std::string& step
   const std::size_t o = k.variant_of(r).overall;
   if (r.clocks[o].timer.pause(k.cal, k.spec(r, o).rule, at) != timer_result::done) return;
   std::string& detail = k.clock_event(event_kind::step_paused, r, o, at).detail;
-  fmt::format_to(std::back_inserter(detail), "{} {}", step, why);  // into the reused event's room
-  k.schedule(c, o, k.now);  // a level reached at this very instant is raised at it
+  detail.append(step).append(1, ' ').append(why);  // "<step> <why>", into the reused event's room
+  k.schedule(c, o, k.now);                         // a level reached at this very instant is raised at it
 }
 
 maybe_rejection start_clock(core& k, std::uint32_t c, std::size_t i, instant at) {
