@@ -78,6 +78,7 @@ TEST_CASE("store keys: a step completed, the next started and completed at one i
       R"({"type":"start","case":"W-1","step":"connect","at":"2026-10-13T11:00:00+08:00"})",
       R"({"type":"complete","case":"W-1","step":"connect","at":"2026-10-13T11:00:00+08:00"})"};
   std::vector<command> commands;
+  commands.reserve(lines.size());
   for (const std::string& l : lines) commands.push_back(parse_command(l, "t", 1));
   store_dir dir;
   durable_engine d(sqlite_at(dir.path / "s.db"), cal(), builtin_policies());
