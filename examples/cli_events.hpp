@@ -1,7 +1,7 @@
 // `dueday events`: a durable store's outbox as JSON Lines (cli_events.cpp).
 //
 //   dueday events --db monitor.db --consumer sms --ack --follow
-//   {"seq":12,"key":["KM-1","survey","warning","yellow","2026-10-10T00:00:00+08:00","5b1c0e3f9a7d2468","2026-10-09T00:00:00+08:00",0],"type":"warning","case":"KM-1",...}
+//   {"seq":12,"key":["KM-1","survey","warning","yellow","2026-10-10T00:00:00+08:00","5b1c0e3f9a7d2468","2026-10-09T00:00:00+08:00",9,1],"type":"warning","case":"KM-1",...}
 #pragma once
 
 #include <CLI/CLI.hpp>

@@ -5,17 +5,24 @@
 #include <doctest/doctest.h>
 #include <dueday/store.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <map>
 #include <set>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
+#include "cluster/memory_transport.hpp"
 #include "cluster/partition_runner.hpp"
 #include "cluster_support.hpp"
+#include "key_stream.hpp"
 #include "support.hpp"
 
 namespace {
 
 using dueday::partition_of;
+using dueday::cluster::keyed_event;
 using dueday::cluster::logged_command;
 using dueday::cluster::partition_runner;
 
@@ -95,8 +102,11 @@ TEST_CASE("partition runner: line numbers count every command of the partition, 
   // Read again from an older sequence: what was applied is skipped.
   CHECK(r.apply(log).empty());
   CHECK(r.commands() == 4);
-  // The keys are the store's (store.hpp): the refusal of line 4 names its line.
-  CHECK(events[2].key.find(",4]") != std::string::npos);
+  // The keys are the store's (store.hpp): each names its command's line and its ordinal among
+  // that command's events; the refusals are their commands' only events.
+  CHECK(events[0].key.ends_with(",1,1]"));
+  CHECK(events[1].key.ends_with(",2,1]"));
+  CHECK(events[2].key.ends_with(",4,1]"));
 }
 
 TEST_CASE("partition runner: each partition's events are, byte for byte, replay's of its commands") {
@@ -149,6 +159,48 @@ TEST_CASE("partition runner: each partition's events are, byte for byte, replay'
   // The stream exercises refusals and alerts, not only the happy path.
   CHECK(rejected > 50);
   CHECK(warnings > 20);
+}
+
+TEST_CASE(
+    "partition runner: events told apart only by their command keep keys of their own, the same after a takeover") {
+  using namespace std::chrono_literals;
+  const std::vector<std::string> lines = dueday::test::same_instant_stream(60, 9);
+  const std::vector<std::string> expected =
+      dueday::test::replay_lines(lines, dueday::test::cal(), dueday::builtin_policies());
+  std::vector<logged_command> log;
+  for (std::size_t i = 0; i < lines.size(); ++i) log.push_back({i + 1, lines[i]});
+  dueday::cluster::memory_transport t({.partitions = 1, .lease_ttl = 3000ms, .dedup_window = 0});
+  const dueday::cluster::partition p{0};
+  // The first owner applies two thirds of the log, checkpointing after the first, and publishes
+  // every event: the log drops none of them.
+  const std::size_t third = log.size() / 3;
+  partition_runner first(dueday::test::cal(), dueday::builtin_policies());
+  const std::vector<keyed_event> early = first.apply(std::span(log).first(third));
+  const dueday::cluster::partition_checkpoint c = first.checkpoint();
+  const std::vector<keyed_event> late = first.apply(std::span(log).subspan(third, third));
+  CHECK(t.publish_events(p, early) == 0);
+  CHECK(t.publish_events(p, late) == 0);
+  // It dies; the next owner replays from the checkpoint and publishes again what the first had
+  // published after it: the same keys, so the log drops exactly those.
+  partition_runner second(c, dueday::test::cal(), dueday::builtin_policies());
+  const std::vector<keyed_event> again = second.apply(std::span(log).subspan(third));
+  REQUIRE(again.size() > late.size());
+  for (std::size_t i = 0; i < late.size(); ++i) {
+    CHECK(again[i].key == late[i].key);
+    CHECK(again[i].json == late[i].json);
+  }
+  CHECK(t.publish_events(p, again) == late.size());
+  CHECK(jsons(t.events(p)) == expected);
+  CHECK(t.duplicate_events() == late.size());
+  // The stream does repeat every field of a key but its line and n (lines with a step paused twice
+  // at one instant, say), within the first owner's events too.
+  std::map<std::string, int> repeated;
+  for (const keyed_event& e : early) {
+    if (e.json.find(R"("type":"rejected")") != std::string::npos) continue;
+    const auto n = e.key.rfind(',');
+    ++repeated[e.key.substr(0, e.key.rfind(',', n - 1))];
+  }
+  CHECK(std::any_of(repeated.begin(), repeated.end(), [](const auto& r) { return r.second > 1; }));
 }
 
 TEST_CASE("partition runner: a checkpoint that is no snapshot is refused with restore()'s message") {

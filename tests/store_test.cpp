@@ -267,23 +267,6 @@ TEST_CASE("store: a batch's ids go in 64, 16, 4 and 1 at a time, and a known one
         std::vector<std::string>{"id-172", "id-87"});
 }
 
-TEST_CASE("store: each event has a key naming case, clock, kind, level, due, calendar, instant and line") {
-  event e;
-  e.kind = event_kind::warning;
-  e.case_id = "KM-1";
-  e.step = "survey";
-  e.level = "yellow";
-  e.at = test::at("2026-10-09T00:00");
-  e.due = test::at("2026-10-10T00:00");
-  CHECK(idempotency_key(e, "abc") ==
-        R"(["KM-1","survey","warning","yellow","2026-10-10T00:00:00+08:00","abc","2026-10-09T00:00:00+08:00",0])");
-  e.due.reset();
-  e.kind = event_kind::rejected;
-  e.line = 12;
-  CHECK(idempotency_key(e, "abc") ==
-        R"(["KM-1","survey","rejected","yellow",null,"abc","2026-10-09T00:00:00+08:00",12])");
-}
-
 TEST_CASE("store: a store is refused with another calendar, other policies or a newer schema") {
   store_dir dir;
   const fs::path file = dir.path / "s.db";

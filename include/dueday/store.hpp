@@ -23,14 +23,25 @@
 // everything after its last acknowledged id.
 //
 // Idempotency key of an event (stable across restarts and replays): the JSON array
-//   [case, clock, kind, level, due, calendar, at, line]
+//   [case, clock, kind, level, due, calendar, at, line, n]
 // case: the case id ("" for none); clock: the step, "overall" or ""; kind: the event type as in
 // jsonl.hpp; level: the alert level or ""; due: the clock's due instant as
 // YYYY-MM-DDTHH:MM:SS+08:00 or null; calendar: calendar::fingerprint() of the calendar in use;
-// at: the event's instant (same form); line: the journal position of a refused command, else 0.
-// E.g. ["KM-1","survey","warning","yellow","2026-10-10T00:00:00+08:00","5b1c0e3f9a7d2468",
-// "2026-10-09T00:00:00+08:00",0]. `at` and `line` are there because case, clock, kind, level, due
-// and calendar alone repeat for two pauses of one step, or two refusals of one case.
+// at: the event's instant (same form); line: the journal position of the command that raised the
+// event; n: the event's ordinal among that command's events (1, 2, ... in the order raised, a
+// refused command's `rejected` event last). E.g. ["KM-1","survey","warning","yellow",
+// "2026-10-10T00:00:00+08:00","5b1c0e3f9a7d2468","2026-10-09T00:00:00+08:00",17,1].
+// Unique by construction: (line, n) alone tells any two events of a store apart, and gives the
+// same key wherever the event is raised again from the same journal (a retried batch, a replay,
+// a cluster's takeover: there `line` is the command's ordinal in its partition, which checkpoints
+// carry). The other fields are for readers (the kind and level without parsing the event). A
+// command the library refuses without journaling it (one that does not read back as itself) is
+// never raised again: its `rejected` event has line 0, which no journaled command has, and n its
+// outbox sequence number. The event's own fields are not changed by any of this: a `rejected`
+// event's `line` is still its command's position, 0 for one never journaled.
+// Keys are stored, never recomputed: events stored before keys had n keep theirs, the 8-element
+// [case, clock, kind, level, due, calendar, at, line] whose line was a refused command's position
+// and 0 otherwise (two same-instant pauses of one clock could share one).
 //
 // Identity: a store records its schema version, the calendar fingerprint and the policies
 // ("id@version") it was created with; opening it with another calendar or policy set, or a store
@@ -296,7 +307,9 @@ class durable_engine {
   std::unique_ptr<impl> p_;
 };
 
-// The idempotency key of an event raised under the calendar of that fingerprint (see above).
-[[nodiscard]] std::string idempotency_key(const event& e, std::string_view calendar_fingerprint);
+// The idempotency key (see above) of an event raised under the calendar of that fingerprint, as the
+// `ordinal`-th event (1, 2, ...) of the command at `position` (its line and n).
+[[nodiscard]] std::string idempotency_key(const event& e, std::string_view calendar_fingerprint, std::uint64_t position,
+                                          std::uint64_t ordinal);
 
 }  // namespace dueday

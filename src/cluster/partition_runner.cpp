@@ -2,6 +2,7 @@
 // keyed as durable_engine keys them (store.hpp).
 #include "cluster/partition_runner.hpp"
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -43,11 +44,13 @@ struct partition_runner::impl {
   std::uint64_t commands = 0;
   const std::string source = "partition log";
 
-  void emit(const event& e, std::vector<keyed_event>& out) const {
-    out.push_back({idempotency_key(e, fingerprint), to_json(e)});
+  // The key's line and n (store.hpp): the command's ordinal in the partition and the event's
+  // ordinal among that command's events, both the same whoever replays the partition.
+  void emit(const event& e, std::uint64_t n, std::vector<keyed_event>& out) const {
+    out.push_back({idempotency_key(e, fingerprint, commands, n), to_json(e)});
   }
 
-  void refused(const command* c, instant at, reject_code code, std::string_view reason,
+  void refused(const command* c, instant at, reject_code code, std::string_view reason, std::uint64_t n,
                std::vector<keyed_event>& out) const {
     event r;
     r.kind = event_kind::rejected;
@@ -56,7 +59,7 @@ struct partition_runner::impl {
     r.line = static_cast<std::int64_t>(commands);
     r.code = to_string(code);
     r.detail = reason;
-    emit(r, out);
+    emit(r, n, out);
   }
 
   std::vector<keyed_event> apply(std::span<const logged_command> logged) {
@@ -70,14 +73,15 @@ struct partition_runner::impl {
       try {
         c = parse_command(l.json, source, static_cast<std::int64_t>(commands));
       } catch (const parse_error& x) {
-        refused(nullptr, eng.now(), reject_code::malformed, x.message(), out);
+        refused(nullptr, eng.now(), reject_code::malformed, x.message(), 1, out);
         continue;
       }
       sink.events.clear();
       const outcome o = eng.apply(c);
-      for (const event& e : sink.events) emit(e, out);
+      std::uint64_t n = 0;
+      for (const event& e : sink.events) emit(e, ++n, out);
       sink.events.clear();
-      if (o.rejected()) refused(&c, o.at, o.code, o.reason, out);
+      if (o.rejected()) refused(&c, o.at, o.code, o.reason, ++n, out);
     }
     return out;
   }

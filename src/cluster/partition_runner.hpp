@@ -8,7 +8,9 @@
 // reason, no case, the engine's time), a refused one its events and then the `rejected` event
 // naming its `line`, the command's ordinal in the partition (1 for the partition's first command,
 // counting every command of the log, blank and malformed ones too). (A logged command is one line:
-// one holding a newline would be two lines of that file; publishers never store one.)
+// one holding a newline would be two lines of that file; publishers never store one.) Every key's
+// line is that ordinal of the command that raised the event, and its n the event's ordinal among
+// the command's events, so a runner restored from a checkpoint gives the same keys.
 //
 // Command ids are the log's business: the log stores a command published with an id once
 // (transport.hpp), and the runner applies every command the log holds, ids or not. (replay also

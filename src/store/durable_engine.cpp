@@ -67,9 +67,10 @@ std::string joined(const std::vector<std::string>& v) { return fmt::format("{}",
 
 }  // namespace
 
-std::string idempotency_key(const event& e, std::string_view calendar_fingerprint) {
+std::string idempotency_key(const event& e, std::string_view calendar_fingerprint, std::uint64_t position,
+                            std::uint64_t ordinal) {
   std::string key;
-  text_writer().key(e, calendar_fingerprint, key);
+  text_writer().key(e, calendar_fingerprint, position, ordinal, key);
   return key;
 }
 
@@ -192,21 +193,23 @@ struct durable_engine::impl {
     std::uint64_t pos = position;
     std::uint64_t seq = sequence;
     std::string why;
-    const auto emit = [&](const event& e) {
+    // line and n: the key's (store.hpp), the command's journal position and the event's ordinal
+    // among its events.
+    const auto emit = [&](const event& e, std::uint64_t line, std::uint64_t n) {
       outbox_event& o = outbox.next();
       o.sequence = ++seq;
-      text.key(e, fingerprint, o.key);
+      text.key(e, fingerprint, line, n, o.key);
       text.event_json(e, o.json);
     };
-    const auto refused = [&](const command& c, const outcome& o, std::int64_t line) {
+    const auto refused = [&](const command& c, const outcome& o, std::uint64_t line, std::uint64_t n) {
       event r;
       r.kind = event_kind::rejected;
       r.at = o.at;
       r.case_id = c.case_id;
-      r.line = line;
+      r.line = static_cast<std::int64_t>(line);
       r.code = to_string(o.code);
       r.detail = o.reason;
-      emit(r);
+      emit(r, line, n);
     };
     try {
       // Ids already journaled, asked for in one go: usually none, after a feeder's restart a few.
@@ -231,15 +234,16 @@ struct durable_engine::impl {
           // As replay does with a line it cannot read: refused, time unchanged, not journaled.
           journal.drop_last();
           outs.push_back({outcome::status::rejected, reject_code::malformed, why, eng.now()});
-          refused(c, outs.back(), 0);
+          refused(c, outs.back(), 0, seq + 1);  // never journaled: line 0, n its sequence number
           continue;
         }
         sink.events.clear();
         outs.push_back(eng.apply(c));
         j.position = ++pos;
         j.id.assign(id);
-        for (const event& e : sink.events) emit(e);
-        if (outs.back().rejected()) refused(c, outs.back(), static_cast<std::int64_t>(pos));
+        std::uint64_t n = 0;
+        for (const event& e : sink.events) emit(e, pos, ++n);
+        if (outs.back().rejected()) refused(c, outs.back(), pos, ++n);
         if (!id.empty()) batch_ids.insert(id);
       }
       sink.events.clear();

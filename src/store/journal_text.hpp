@@ -9,7 +9,9 @@
 
 #include <algorithm>
 #include <cassert>
+#include <charconv>
 #include <chrono>
+#include <cstdint>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -64,8 +66,10 @@ inline std::string command_line(const command& c) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
 }
 
-// The idempotency key with nlohmann (see store.hpp): the reference text_writer::key follows.
-[[maybe_unused]] inline std::string key_json(const event& e, std::string_view calendar_fingerprint) {
+// The idempotency key with nlohmann (see store.hpp) of an event raised as the `ordinal`-th event
+// (1, 2, ...) of the command at `position`: the reference text_writer::key follows.
+[[maybe_unused]] inline std::string key_json(const event& e, std::string_view calendar_fingerprint,
+                                             std::uint64_t position, std::uint64_t ordinal) {
   ordered_json k = ordered_json::array();
   k.push_back(e.case_id);
   k.push_back(e.step);
@@ -78,7 +82,8 @@ inline std::string command_line(const command& c) {
   }
   k.push_back(calendar_fingerprint);
   k.push_back(format_instant(e.at, beijing_offset));
-  k.push_back(e.line);
+  k.push_back(position);
+  k.push_back(ordinal);
   return k.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -150,10 +155,11 @@ class text_writer {
     return true;
   }
 
-  // key_json(e, fingerprint), byte for byte (the event writer's strings replace what is not UTF-8
-  // as nlohmann does).
-  void key(const event& e, std::string_view fingerprint, std::string& out) {
-    scratch_.resize(128 + 2 * detail::event_writer::instant_room +
+  // key_json(e, fingerprint, position, ordinal), byte for byte (the event writer's strings replace
+  // what is not UTF-8 as nlohmann does).
+  void key(const event& e, std::string_view fingerprint, std::uint64_t position, std::uint64_t ordinal,
+           std::string& out) {
+    scratch_.resize(128 + 2 * detail::event_writer::instant_room + 2 * max_digits +
                     6 * (e.case_id.size() + e.step.size() + e.level.size() + fingerprint.size()));
     char* p = scratch_.data();
     *p++ = '[';
@@ -164,10 +170,11 @@ class text_writer {
     p = e.due ? w_.instant_text(lit(p, ","), *e.due) : lit(p, ",null");
     p = str(lit(p, ","), fingerprint);
     p = w_.instant_text(lit(p, ","), e.at);
-    p = detail::event_writer::integer(lit(p, ","), e.line);
+    p = number(lit(p, ","), position);
+    p = number(lit(p, ","), ordinal);
     *p++ = ']';
     out.assign(scratch_.data(), p);  // in the room `out` has from earlier batches
-    assert(out == key_json(e, fingerprint));
+    assert(out == key_json(e, fingerprint, position, ordinal));
   }
 
   // to_json(e).
@@ -196,6 +203,8 @@ class text_writer {
     return p + s.size();
   }
   char* str(char* p, std::string_view s) { return w_.string(p, s); }
+  static constexpr std::size_t max_digits = 20;  // of a std::uint64_t
+  static char* number(char* p, std::uint64_t v) noexcept { return std::to_chars(p, p + max_digits, v).ptr; }
 
   detail::event_writer w_{beijing_offset};
   std::string scratch_;  // room for the longest form, written in place

@@ -109,9 +109,10 @@ elseif(MODE STREQUAL "events")
     message(FATAL_ERROR "events without seq and key differ from replay's (${WORK}/events-stripped.jsonl)")
   endif()
   string(REGEX MATCH "^[^\n]*" first "${all}")
-  # The first command opens KM-2026-0005 at 2026-09-28 12:20: case_opened, no clock, level, due or
-  # line; the calendar's fingerprint is 16 hex digits.
-  if(NOT first MATCHES "^\\{\"seq\":1,\"key\":\\[\"KM-2026-0005\",\"\",\"case_opened\",\"\",null,\"[0-9a-f]+\",\"2026-09-28T12:20:00\\+08:00\",0\\],\"type\":\"case_opened\",\"case\":\"KM-2026-0005\",")
+  # The first command opens KM-2026-0005 at 2026-09-28 12:20: case_opened, no clock, level or due,
+  # the calendar's fingerprint (16 hex digits), the command's journal position 1 and the first of
+  # its events.
+  if(NOT first MATCHES "^\\{\"seq\":1,\"key\":\\[\"KM-2026-0005\",\"\",\"case_opened\",\"\",null,\"[0-9a-f]+\",\"2026-09-28T12:20:00\\+08:00\",1,1\\],\"type\":\"case_opened\",\"case\":\"KM-2026-0005\",")
     message(FATAL_ERROR "first line: ${first}")
   endif()
   # --after and --limit: windows of the same numbers.
