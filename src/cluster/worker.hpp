@@ -28,14 +28,15 @@
 //      checkpoint_idle after the last command applied, or checkpoint_age after the first one not yet
 //      checkpointed (re-published events after a takeover then stay inside the log's
 //      de-duplication window).
-// No write after someone else can own a partition: the clock is read again before each batch of
-// commands is applied and before each publish (events or tick) and checkpoint write; a partition
-// past its deadline is dropped there and then, and each call gets the deadline as its call_limit
-// (no attempt or retry starts after it; one attempt lasts at most the transport's call_timeout()
-// < margin, so it ends before the lease can expire). Checkpoints are written under the lease's
-// revision: one refused (a newer owner's is there) drops the partition too. Hence the margin must
-// be more than call_timeout() and less than lease_ttl - lease_ttl / 3 (a renew comes before the
-// deadline): the constructor checks it.
+// No write after someone else can own a partition: the clock is read again before each read and
+// each batch of commands applied, each publish (events or tick) and each checkpoint write; from
+// the partition's deadline on, nothing more is done for it (it is dropped at the end of the step).
+// Each call for a partition (renew, read, publish, checkpoint) gets that deadline as its
+// call_limit: no attempt or retry starts at or after it, and one attempt lasts at most the
+// transport's call_timeout(), less than the margin, so a write ends before the lease can expire.
+// Checkpoints are written under the lease's revision: one refused (a newer owner's is there) drops
+// the partition too. Hence the margin must be more than call_timeout() and less than
+// lease_ttl - lease_ttl / 3 (the renew must come before the deadline): the constructor checks it.
 // A transport_error in any call is counted (stats) and ends that part of the step; the next step
 // tries again. Other exceptions (std::bad_alloc) propagate; the worker can be stepped again.
 //

@@ -228,6 +228,23 @@ TEST_CASE("nats transport on one server: events re-published are dropped by key 
   if (!c) return;
   nats_transport t(options_for(*c));
   check_events(t);
+  // A batch over one window (4096 events) whose limit passes after the first window began: that
+  // window is stored, the next not started; the batch published again stores the rest, in order.
+  const partition q{2};
+  std::vector<keyed_event> many;
+  std::vector<std::string> expected;
+  for (int i = 0; i < 5000; ++i) {
+    expected.push_back(fmt::format(R"({{"m":{}}})", i));
+    many.push_back({fmt::format("m{}", i), expected.back()});
+  }
+  const auto start = clock_type::now();
+  int readings = 0;  // the limit is checked once per window: its second reading is past the deadline
+  const dueday::cluster::call_limit once{start + 1h, [&] { return ++readings == 1 ? start : start + 2h; }};
+  CHECK_THROWS_AS((void)t.publish_events(q, many, once), dueday::cluster::transport_error);
+  CHECK(readings == 2);
+  CHECK(t.stored(q, true) == 4096);
+  CHECK(t.publish_events(q, many) == 4096);
+  CHECK(jsons(t.read_events(q, 0, 6000, 2s)) == expected);
 }
 
 TEST_CASE(
