@@ -11,9 +11,9 @@
 // time set_now gave; a renew or release of an expired lease fails as one of a lease someone else
 // holds; a renew with an older revision of the worker's own renews the current one (transport.hpp).
 // A checkpoint keeps the lease revision it was written under and refuses one written under an
-// older lease. The transport does not retry: call limits are not used. Every holding is recorded (lease_history) from
-// its acquire until its release or expiry, so a test can check that no two workers ever held a partition at overlapping
-// times.
+// older lease. The transport does not retry: call limits are not used. Every holding is recorded
+// (lease_history) from its acquire until its release or expiry, so a test can check that no two
+// workers ever held a partition at overlapping times.
 //
 // Thread-safe: every call takes one mutex. read_commands never waits (time is the test's).
 #pragma once
