@@ -13,6 +13,7 @@
 #include <dueday/partition.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -44,6 +45,8 @@ dueday::cluster::nats_options nats_options_of(const nats_args& a) {
   o.partitions = static_cast<std::uint32_t>(number_arg(a.partitions, "--partitions", 0, 65'536));
   o.replicas = static_cast<int>(number_arg(a.replicas, "--replicas", 0, 5));
   o.lease_ttl = milliseconds{number_arg(a.lease_ttl_ms, "--lease-ttl-ms", 500, 600'000)};
+  // A request waits at most a fifth of the TTL: a worker's lease margin (TTL / 4) must outlast one.
+  o.timeout = std::min(o.timeout, o.lease_ttl / 5);
   return o;
 }
 
@@ -109,6 +112,7 @@ int run_worker(const worker_args& a, const dueday::calendar& cal, const dueday::
   o.checkpoint_every = number_arg(a.checkpoint_every, "--checkpoint-every", 1, UINT64_MAX / 2);
   o.tick_every = seconds{number_arg(a.tick_every, "--tick-every", 0, 86'400)};
   o.ticks = !a.no_ticks;
+  o.clock = steady_clock::now;
   const seconds stats_every{number_arg(a.stats_every, "--stats-every", 0, 86'400)};
 
   sigset_t stop_signals;
@@ -129,7 +133,7 @@ int run_worker(const worker_args& a, const dueday::calendar& cal, const dueday::
   const timespec no_wait{0, 0};
   while (sigtimedwait(&stop_signals, nullptr, &no_wait) < 0) {
     const std::uint64_t before = stats.commands + stats.events;
-    w.step(floor<seconds>(system_clock::now()), steady_clock::now());
+    w.step(floor<seconds>(system_clock::now()));
     if (stats.commands + stats.events == before) std::this_thread::sleep_for(idle_sleep);
     if (stats_every.count() > 0 && steady_clock::now() - last_stats >= stats_every) {
       last_stats = steady_clock::now();
@@ -140,7 +144,7 @@ int run_worker(const worker_args& a, const dueday::calendar& cal, const dueday::
           stats.last_error.empty() ? "" : fmt::format(", last error: {}", dueday::escape(stats.last_error, 300)));
     }
   }
-  w.stop(steady_clock::now());
+  w.stop();
   const nlohmann::ordered_json counts = {{"worker", o.name},
                                          {"commands", stats.commands},
                                          {"events", stats.events},

@@ -13,6 +13,7 @@
 namespace {
 
 using dueday::cluster::keyed_event;
+using dueday::cluster::lease;
 using dueday::cluster::memory_transport;
 using dueday::cluster::partition;
 using dueday::cluster::transport_error;
@@ -59,9 +60,13 @@ TEST_CASE("memory transport: a lease is held for its TTL after each acquire or r
   CHECK_FALSE(t.acquire(partition{0}, "w2").has_value());
   CHECK(t.holders() == std::vector<std::string>{"w1", ""});
   t.set_now(t0 + 3s);
-  const auto b = t.renew(partition{0}, "w1", *a);  // now held until 6 s
+  const auto b0 = t.renew(partition{0}, "w1", *a);  // held until 6 s
+  REQUIRE(b0.has_value());
+  // The answer to that renew was lost, say: renewing the older revision again renews w1's newer one.
+  const auto b = t.renew(partition{0}, "w1", *a);  // held until 6 s still (3 s + 3 s)
   REQUIRE(b.has_value());
-  CHECK_FALSE(t.renew(partition{0}, "w1", *a).has_value());  // an old revision
+  CHECK(b->revision > b0->revision);
+  CHECK_FALSE(t.renew(partition{0}, "w2", *a).has_value());  // not w2's
   t.set_now(t0 + 5999ms);
   CHECK_FALSE(t.acquire(partition{0}, "w2").has_value());
   t.set_now(t0 + 6s);
@@ -123,4 +128,14 @@ TEST_CASE("memory transport: threads publishing and acquiring at once see one lo
   CHECK(acquired == 1);
   CHECK(t.events(partition{0}).size() == 1000);
   CHECK(t.duplicate_events() == 1000);
+}
+
+TEST_CASE("memory transport: a checkpoint written under an older lease than the one there is refused") {
+  memory_transport t({.partitions = 1, .lease_ttl = 3000ms, .dedup_window = 0});
+  CHECK(t.write_checkpoint(partition{0}, {5, 5, "a"}, lease{3}, {}));
+  CHECK_FALSE(t.write_checkpoint(partition{0}, {9, 9, "stale"}, lease{2}, {}));
+  CHECK(t.read_checkpoint(partition{0})->snapshot == "a");             // NOLINT(bugprone-unchecked-optional-access)
+  CHECK(t.write_checkpoint(partition{0}, {7, 7, "b"}, lease{3}, {}));  // the same lease: its own, later
+  CHECK(t.write_checkpoint(partition{0}, {8, 8, "c"}, lease{4}, {}));  // a newer lease
+  CHECK(t.read_checkpoint(partition{0})->snapshot == "c");             // NOLINT(bugprone-unchecked-optional-access)
 }

@@ -6,188 +6,13 @@
 #include <doctest/doctest.h>
 #include <dueday/partition.hpp>
 
-#include <functional>
-#include <map>
-#include <memory>
+#include <random>
+#include <string>
+#include <string_view>
 
-#include "cluster/memory_transport.hpp"
-#include "cluster_support.hpp"
-#include "support.hpp"
+#include "cluster_simulation.hpp"
 
-namespace {
-
-using namespace std::chrono_literals;
-using dueday::cluster::keyed_event;
-using dueday::cluster::lease;
-using dueday::cluster::logged_command;
-using dueday::cluster::memory_transport;
-using dueday::cluster::partition;
-using dueday::cluster::partition_checkpoint;
-using dueday::cluster::worker;
-using dueday::cluster::worker_options;
-using time_point = std::chrono::steady_clock::time_point;
-
-// A worker's touch of a partition's logs: when, what.
-struct touch {
-  std::string worker;
-  partition p;
-  time_point at;
-  std::string_view what;
-};
-
-// One worker's view of the shared memory transport, noting each time it reads or writes a
-// partition's logs, by the simulated time.
-class recording_transport final : public dueday::cluster::transport {
- public:
-  recording_transport(memory_transport& t, std::string name, const time_point& now, std::vector<touch>& touches)
-      : t_(t), name_(std::move(name)), now_(now), touches_(touches) {}
-  const std::string& name() const noexcept override { return t_.name(); }
-  std::uint32_t partitions() const noexcept override { return t_.partitions(); }
-  bool publish_command(partition p, std::string_view json, std::string_view id) override {
-    note(p, "publish_command");
-    return t_.publish_command(p, json, id);
-  }
-  std::vector<logged_command> read_commands(partition p, std::uint64_t s, std::size_t max,
-                                            std::chrono::milliseconds wait) override {
-    note(p, "read_commands");
-    return t_.read_commands(p, s, max, wait);
-  }
-  std::size_t publish_events(partition p, std::span<const keyed_event> events) override {
-    note(p, "publish_events");
-    return t_.publish_events(p, events);
-  }
-  void write_checkpoint(partition p, const partition_checkpoint& c) override {
-    note(p, "write_checkpoint");
-    t_.write_checkpoint(p, c);
-  }
-  std::optional<partition_checkpoint> read_checkpoint(partition p) override { return t_.read_checkpoint(p); }
-  std::optional<lease> acquire(partition p, std::string_view w) override {
-    auto l = t_.acquire(p, w);
-    if (l) note(p, "acquire");
-    return l;
-  }
-  std::optional<lease> renew(partition p, std::string_view w, lease held) override { return t_.renew(p, w, held); }
-  void release(partition p, lease held) override {
-    t_.release(p, held);
-    note(p, "release");
-  }
-  std::vector<std::string> holders() override { return t_.holders(); }
-  std::chrono::milliseconds lease_ttl() const noexcept override { return t_.lease_ttl(); }
-  void announce(std::string_view w) override { t_.announce(w); }
-  std::vector<std::string> live_workers() override { return t_.live_workers(); }
-
- private:
-  void note(partition p, const char* what) { touches_.push_back({name_, p, now_, what}); }
-  memory_transport& t_;
-  std::string name_;
-  const time_point& now_;
-  std::vector<touch>& touches_;
-};
-
-// Every touch of a partition's logs fell inside a lease its worker held then, and no two workers'
-// holdings of one partition overlap: no partition was ever applied by two workers at once.
-void check_exclusive(const memory_transport& t, const std::vector<touch>& touches) {
-  const auto history = t.lease_history();
-  for (std::size_t i = 0; i < history.size(); ++i) {
-    for (std::size_t j = i + 1; j < history.size(); ++j) {
-      const auto& a = history[i];
-      const auto& b = history[j];
-      if (a.p != b.p) continue;
-      CAPTURE(a.p.index);
-      CHECK((a.until <= b.from || b.until <= a.from));
-    }
-  }
-  std::size_t outside = 0;
-  // By time: within a holding, its end included only for one ended by its release (the worker's
-  // last touches come before its release, at the same instant).
-  for (const touch& x : touches) {
-    if (x.what == "acquire" || x.what == "release") continue;
-    bool held = false;
-    for (const auto& h : history) {
-      held = held || (h.p == x.p && h.worker == x.worker && h.from <= x.at &&
-                      (x.at < h.until || (h.released && x.at == h.until)));
-    }
-    if (!held) ++outside;
-  }
-  // By the order of the calls: only the last worker that acquired a partition, and has not
-  // released it, touches it.
-  std::map<std::uint32_t, std::string> owner;
-  for (const touch& x : touches) {
-    if (x.what == "acquire") {
-      owner[x.p.index] = x.worker;
-    } else if (x.what == "release") {
-      CHECK(owner[x.p.index] == x.worker);
-      owner[x.p.index].clear();
-    } else if (owner[x.p.index] != x.worker) {
-      ++outside;
-    }
-  }
-  CHECK(outside == 0);
-}
-
-// Every partition's events are exactly replay's of its commands, and its checkpoint covers them all.
-void check_events(const memory_transport& t) {
-  for (std::uint32_t i = 0; i < t.partitions(); ++i) {
-    CAPTURE(i);
-    std::vector<std::string> lines;
-    for (const logged_command& c : t.commands(partition{i})) lines.push_back(c.json);
-    std::vector<std::string> got;
-    for (const keyed_event& e : t.events(partition{i})) got.push_back(e.json);
-    CHECK(got == dueday::test::replay_lines(lines, dueday::test::cal(), dueday::builtin_policies()));
-  }
-}
-
-// The simulation: the transport, the workers (each on its recording view) and the clocks.
-struct cluster {
-  explicit cluster(std::uint32_t partitions) : t({.partitions = partitions, .lease_ttl = 3000ms, .dedup_window = 0}) {}
-  memory_transport t;
-  time_point mono{};
-  dueday::instant wall = dueday::test::at("2026-03-02T08:00:00");
-  std::vector<touch> touches;
-  std::map<std::string, std::unique_ptr<recording_transport>> views;
-  std::map<std::string, std::unique_ptr<worker>> workers;  // those stepped
-  std::map<std::string, std::unique_ptr<worker>> dead;
-
-  worker& add(const std::string& name, std::uint32_t max_partitions = 0) {
-    views[name] = std::make_unique<recording_transport>(t, name, mono, touches);
-    worker_options o;
-    o.name = name;
-    o.max_partitions = max_partitions;
-    o.checkpoint_every = 40;
-    o.checkpoint_idle = 2s;
-    o.tick_every = 30min;
-    o.read_batch = 20;
-    return *(workers[name] =
-                 std::make_unique<worker>(*views[name], dueday::test::cal(), dueday::builtin_policies(), o));
-  }
-  void kill(const std::string& name) {
-    dead[name] = std::move(workers[name]);
-    workers.erase(name);
-  }
-  // One round: the clocks move on, then each worker not stalled steps.
-  void round(std::chrono::milliseconds mono_step, std::chrono::minutes wall_step,
-             const std::function<bool(const std::string&)>& stalled = nullptr) {
-    mono += mono_step;
-    wall += wall_step;
-    t.set_now(mono);
-    for (auto& [name, w] : workers)
-      if (!stalled || !stalled(name)) w->step(wall, mono);
-  }
-  [[nodiscard]] dueday::cluster::worker_stats total() const {
-    dueday::cluster::worker_stats s;
-    for (const auto* m : {&workers, &dead}) {
-      for (const auto& [name, w] : *m) {
-        s.commands += w->stats().commands;
-        s.takeovers += w->stats().takeovers;
-        s.lost += w->stats().lost;
-        s.transport_errors += w->stats().transport_errors;
-      }
-    }
-    return s;
-  }
-};
-
-}  // namespace
+using namespace dueday::test::cluster_sim;
 
 TEST_CASE("worker: one worker applies every partition, ticks at next_due and checkpoints when idle") {
   cluster c(4);
@@ -323,8 +148,9 @@ TEST_CASE("worker: a partition never idle is checkpointed after checkpoint_age; 
   o.checkpoint_idle = 10s;
   o.checkpoint_age = 2s;
   o.tick_every = 0s;
-  worker w(t, dueday::test::cal(), dueday::builtin_policies(), o);
   time_point mono{};
+  o.clock = [&mono] { return mono; };
+  worker w(t, dueday::test::cal(), dueday::builtin_policies(), o);
   dueday::instant wall = dueday::test::at("2026-03-02T08:00:00");
   const auto round = [&] {
     mono += 250ms;
@@ -332,7 +158,7 @@ TEST_CASE("worker: a partition never idle is checkpointed after checkpoint_age; 
     t.set_now(mono);
     REQUIRE(t.publish_command(partition{0}, fmt::format(R"({{"type":"tick","at":"{}"}})", dueday::format_instant(wall)),
                               ""));
-    w.step(wall, mono);
+    w.step(wall);
   };
   for (int i = 0; i < 8; ++i) round();  // first applied at 250 ms, last at 2 s: not yet 2 s old
   CHECK_FALSE(t.read_checkpoint(partition{0}).has_value());
@@ -342,7 +168,7 @@ TEST_CASE("worker: a partition never idle is checkpointed after checkpoint_age; 
   CHECK(cp->sequence == 9);
   round();
   round();
-  w.stop(mono);
+  w.stop();
   CHECK(w.owned().empty());
   CHECK(t.holders() == std::vector<std::string>{""});
   cp = t.read_checkpoint(partition{0});
@@ -350,4 +176,118 @@ TEST_CASE("worker: a partition never idle is checkpointed after checkpoint_age; 
   CHECK(cp->sequence == 11);
   CHECK(w.stats().partitions.at(0).released == 1);
   CHECK(w.stats().partitions.at(0).checkpoints == 2);
+}
+
+namespace {
+const std::string open_w1 =
+    R"({"type":"open","case":"W-1","at":"2026-03-02T08:00:00+08:00","policy":"kunming-water-490","variant":"no-external"})";
+const std::string start_w1 = R"({"type":"start","case":"W-1","step":"survey","at":"2026-03-02T08:00:00+08:00"})";
+bool is_write(std::string_view what) {
+  return what == "publish_events" || what == "write_checkpoint" || what == "publish_command";
+}
+}  // namespace
+
+TEST_CASE("worker: after a call that outlasted its lease, the worker writes nothing more for the partition") {
+  cluster c(1);
+  const partition p{0};
+  worker& a = c.add("a");
+  for (int i = 0; i < 4; ++i) c.round(250ms, 0min);
+  REQUIRE(a.owned().size() == 1);
+  worker& b = c.add("b");
+  REQUIRE(c.t.publish_command(p, open_w1, ""));
+  const std::uint64_t applied = a.stats().commands;  // its own tick at 08:00
+  bool slow = true;
+  std::size_t from = 0;
+  c.views["a"]->before = [&](std::string_view what, partition) {
+    if (what != "read_commands" || !slow) return;
+    slow = false;
+    // The read takes 3.5 s: a's lease (renewed at most 1 s ago, for 3 s) expires meanwhile, and b
+    // takes the partition over, applies the open and publishes its events; then a start comes.
+    for (int i = 0; i < 14; ++i) c.round(250ms, 0min, [](const std::string& n) { return n == "a"; });
+    CHECK(b.owned().size() == 1);
+    CHECK(c.t.publish_command(p, start_w1, ""));
+    from = c.touches.size();
+  };
+  c.round(250ms, 0min);  // a's read comes back with the open and the start, 3.5 s late
+  REQUIRE_FALSE(slow);
+  for (std::size_t i = from; i < c.touches.size(); ++i) {
+    CAPTURE(c.touches[i].what);
+    CHECK_FALSE((c.touches[i].worker == "a" && is_write(c.touches[i].what)));
+  }
+  CHECK(a.owned().empty());
+  CHECK(a.stats().commands == applied);  // applied nothing more: past its deadline
+  CHECK(a.stats().partitions.at(0).lost == 1);
+  for (int i = 0; i < 12; ++i) c.round(250ms, 0min);
+  CHECK(b.owned().size() == 1);
+  check_events(c.t);
+}
+
+TEST_CASE("worker: a checkpoint that reaches the log after a newer owner's is refused, and the partition dropped") {
+  cluster c(1);
+  const partition p{0};
+  REQUIRE(c.t.publish_command(p, open_w1, ""));
+  worker& a = c.add("a");
+  c.round(250ms, 0min);  // a applies the open (and publishes a tick at 08:00, applied next round)
+  worker& b = c.add("b");
+  bool slow = true;
+  c.views["a"]->before = [&](std::string_view what, partition) {
+    if (what != "write_checkpoint" || !slow) return;
+    slow = false;
+    // This write takes 7 s (far longer than any call may: the fence's case). Meanwhile b takes the
+    // partition over, applies a start too, and checkpoints 2 s after (checkpoint_idle).
+    CHECK(c.t.publish_command(p, start_w1, ""));
+    for (int i = 0; i < 28; ++i) c.round(250ms, 0min, [](const std::string& n) { return n == "a"; });
+    CHECK(b.owned().size() == 1);
+    CHECK(b.stats().partitions.at(0).checkpoints == 1);
+  };
+  for (int i = 0; i < 12 && slow; ++i) c.round(250ms, 0min);  // a checkpoints 2 s after its last command
+  REQUIRE_FALSE(slow);
+  const auto logged = c.t.commands(p);
+  REQUIRE(logged.size() == 3);  // the open, a's tick, the start (b's tick at the same second: dropped)
+  const auto cp = c.t.read_checkpoint(p);
+  REQUIRE(cp.has_value());
+  CHECK(cp->sequence == 3);  // b's, not a's (after 2)
+  CHECK(a.owned().empty());
+  CHECK(a.stats().partitions.at(0).lost == 1);
+  CHECK(a.stats().partitions.at(0).checkpoints == 0);
+  check_events(c.t);
+}
+
+TEST_CASE("worker: a renew applied whose answer was lost keeps the lease (the next renew recovers it)") {
+  cluster c(2);
+  worker& a = c.add("a");
+  for (int i = 0; i < 4; ++i) c.round(250ms, 0min);
+  REQUIRE(a.owned().size() == 2);
+  c.views["a"]->lost_renew_replies = 2;  // both partitions' next renews
+  for (int i = 0; i < 20; ++i) c.round(250ms, 0min);
+  CHECK(c.views["a"]->lost_renew_replies == 0);
+  CHECK(a.owned().size() == 2);
+  CHECK(a.stats().lost == 0);
+  CHECK(a.stats().transport_errors == 2);
+  CHECK(c.t.lease_history().size() == 2);  // held all along: never acquired again
+  check_exclusive(c.t, c.touches);
+}
+
+TEST_CASE("worker: lease_margin must outlast one call and end before the renew; a clock is required") {
+  memory_transport t({.partitions = 1, .lease_ttl = 3000ms, .dedup_window = 0, .call_timeout = 800ms});
+  worker_options o;
+  o.name = "w";
+  o.clock = [] { return time_point{}; };
+  const auto make = [&] { worker w(t, dueday::test::cal(), dueday::builtin_policies(), o); };
+  // 0: 3000 / 4 = 750 ms, not more than a call's 800 ms; the renew comes 1000 ms after, so at most 1999.
+  const char* range =
+      "dueday::cluster::worker: lease_margin {} ms must be more than the transport's call timeout (800 ms) and less "
+      "than lease_ttl - lease_ttl / 3 (2000 ms)";
+  CHECK_THROWS_WITH_AS(make(), fmt::format(fmt::runtime(range), 750).c_str(), std::invalid_argument);
+  o.lease_margin = 800ms;
+  CHECK_THROWS_WITH_AS(make(), fmt::format(fmt::runtime(range), 800).c_str(), std::invalid_argument);
+  o.lease_margin = 801ms;
+  CHECK_NOTHROW(make());
+  o.lease_margin = 1999ms;
+  CHECK_NOTHROW(make());
+  o.lease_margin = 2000ms;
+  CHECK_THROWS_WITH_AS(make(), fmt::format(fmt::runtime(range), 2000).c_str(), std::invalid_argument);
+  o.lease_margin = 1000ms;
+  o.clock = nullptr;
+  CHECK_THROWS_WITH_AS(make(), "dueday::cluster::worker: no clock given", std::invalid_argument);
 }

@@ -52,6 +52,7 @@ struct one_partition {
   dedup command_ids;
   dedup event_keys;
   std::optional<partition_checkpoint> checkpoint;
+  std::uint64_t checkpoint_lease = 0;  // the revision of the lease it was written under
   held_lease lease;
 };
 
@@ -99,8 +100,10 @@ memory_transport::~memory_transport() = default;
 const std::string& memory_transport::name() const noexcept { return p_->name; }
 std::uint32_t memory_transport::partitions() const noexcept { return p_->options.partitions; }
 std::chrono::milliseconds memory_transport::lease_ttl() const noexcept { return p_->options.lease_ttl; }
+std::chrono::milliseconds memory_transport::call_timeout() const noexcept { return p_->options.call_timeout; }
 
-bool memory_transport::publish_command(partition p, std::string_view json, std::string_view id) {
+bool memory_transport::publish_command(partition p, std::string_view json, std::string_view id,
+                                       const call_limit& /*limit*/) {
   const std::lock_guard lock(m_);
   p_->call();
   one_partition& part = p_->at(p);
@@ -113,7 +116,8 @@ bool memory_transport::publish_command(partition p, std::string_view json, std::
 }
 
 std::vector<logged_command> memory_transport::read_commands(partition p, std::uint64_t sequence, std::size_t max,
-                                                            std::chrono::milliseconds /*wait*/) {
+                                                            std::chrono::milliseconds /*wait*/,
+                                                            const call_limit& /*limit*/) {
   const std::lock_guard lock(m_);
   p_->call();
   const one_partition& part = p_->at(p);
@@ -122,7 +126,8 @@ std::vector<logged_command> memory_transport::read_commands(partition p, std::ui
   return out;
 }
 
-std::size_t memory_transport::publish_events(partition p, std::span<const keyed_event> events) {
+std::size_t memory_transport::publish_events(partition p, std::span<const keyed_event> events,
+                                             const call_limit& /*limit*/) {
   const std::lock_guard lock(m_);
   p_->call();
   one_partition& part = p_->at(p);
@@ -138,10 +143,15 @@ std::size_t memory_transport::publish_events(partition p, std::span<const keyed_
   return dropped;
 }
 
-void memory_transport::write_checkpoint(partition p, const partition_checkpoint& c) {
+bool memory_transport::write_checkpoint(partition p, const partition_checkpoint& c, lease held,
+                                        const call_limit& /*limit*/) {
   const std::lock_guard lock(m_);
   p_->call();
-  p_->at(p).checkpoint = c;
+  one_partition& part = p_->at(p);
+  if (part.checkpoint && part.checkpoint_lease > held.revision) return false;
+  part.checkpoint = c;
+  part.checkpoint_lease = held.revision;
+  return true;
 }
 
 std::optional<partition_checkpoint> memory_transport::read_checkpoint(partition p) {
@@ -163,11 +173,13 @@ std::optional<lease> memory_transport::acquire(partition p, std::string_view wor
   return lease{l.revision};
 }
 
-std::optional<lease> memory_transport::renew(partition p, std::string_view worker, lease held) {
+std::optional<lease> memory_transport::renew(partition p, std::string_view worker, lease held,
+                                             const call_limit& /*limit*/) {
   const std::lock_guard lock(m_);
   p_->call();
   held_lease& l = p_->at(p).lease;
-  if (!p_->live(l) || l.holder != worker || l.revision != held.revision) return std::nullopt;
+  // An older revision of the worker's own: a renew whose answer was lost came first.
+  if (!p_->live(l) || l.holder != worker || l.revision < held.revision) return std::nullopt;
   l.revision = ++p_->revision;
   l.expires = p_->now + p_->options.lease_ttl;
   p_->history[l.history].until = l.expires;

@@ -9,8 +9,11 @@
 // same id (key) is among those of the partition's log kept in the window: all of them (window 0)
 // or the last `dedup_window` stored. Leases expire lease_ttl after the acquire or renew, by the
 // time set_now gave; a renew or release of an expired lease fails as one of a lease someone else
-// holds. Every holding is recorded (lease_history) from its acquire until its release or expiry,
-// so a test can check that no two workers ever held a partition at overlapping times.
+// holds; a renew with an older revision of the worker's own renews the current one (transport.hpp).
+// A checkpoint keeps the lease revision it was written under and refuses one written under an
+// older lease. The transport does not retry: call limits are not used. Every holding is recorded
+// (lease_history) from its acquire until its release or expiry, so a test can check that no two
+// workers ever held a partition at overlapping times.
 //
 // Thread-safe: every call takes one mutex. read_commands never waits (time is the test's).
 #pragma once
@@ -31,6 +34,7 @@ struct memory_transport_options {
   std::uint32_t partitions = 16;              // P, at least 1
   std::chrono::milliseconds lease_ttl{3000};  // at least 1 ms
   std::size_t dedup_window = 0;               // ids (keys) kept per log; 0: all of them
+  std::chrono::milliseconds call_timeout{0};  // what call_timeout() says (calls take no time here)
 };
 
 // One worker's holding of a partition's lease: from its acquire until its release or expiry
@@ -51,14 +55,19 @@ class memory_transport final : public transport {
 
   const std::string& name() const noexcept override;
   std::uint32_t partitions() const noexcept override;
-  bool publish_command(partition p, std::string_view json, std::string_view id) override;
+  std::chrono::milliseconds call_timeout() const noexcept override;
+  using transport::publish_command;
+  using transport::publish_events;
+  using transport::read_commands;
+  using transport::renew;
+  bool publish_command(partition p, std::string_view json, std::string_view id, const call_limit& limit) override;
   std::vector<logged_command> read_commands(partition p, std::uint64_t sequence, std::size_t max,
-                                            std::chrono::milliseconds wait) override;
-  std::size_t publish_events(partition p, std::span<const keyed_event> events) override;
-  void write_checkpoint(partition p, const partition_checkpoint& c) override;
+                                            std::chrono::milliseconds wait, const call_limit& limit) override;
+  std::size_t publish_events(partition p, std::span<const keyed_event> events, const call_limit& limit) override;
+  bool write_checkpoint(partition p, const partition_checkpoint& c, lease held, const call_limit& limit) override;
   std::optional<partition_checkpoint> read_checkpoint(partition p) override;
   std::optional<lease> acquire(partition p, std::string_view worker) override;
-  std::optional<lease> renew(partition p, std::string_view worker, lease held) override;
+  std::optional<lease> renew(partition p, std::string_view worker, lease held, const call_limit& limit) override;
   void release(partition p, lease held) override;
   std::vector<std::string> holders() override;
   std::chrono::milliseconds lease_ttl() const noexcept override;

@@ -20,51 +20,89 @@ struct commit {
   std::uint64_t bytes = 0;
   std::string checksum;
   std::vector<std::uint64_t> chunks;
+  std::uint64_t lease = 0;  // 0 in commits written before leases fenced them
 };
 
 commit parse_commit(const nats_client& client, std::uint32_t p, std::string_view text) {
   try {
     const auto j = nlohmann::json::parse(text);
-    return {j.at("sequence").get<std::uint64_t>(), j.at("commands").get<std::uint64_t>(),
-            j.at("bytes").get<std::uint64_t>(), j.at("fnv1a64").get<std::string>(),
-            j.at("chunks").get<std::vector<std::uint64_t>>()};
+    return {j.at("sequence").get<std::uint64_t>(),
+            j.at("commands").get<std::uint64_t>(),
+            j.at("bytes").get<std::uint64_t>(),
+            j.at("fnv1a64").get<std::string>(),
+            j.at("chunks").get<std::vector<std::uint64_t>>(),
+            j.value("lease", std::uint64_t{0})};
   } catch (const nlohmann::json::exception& e) {
     throw transport_error(
         fmt::format("{}checkpoint commit of partition {} is malformed: {}", client.prefix(), p, quote(e.what())));
   }
 }
 
+std::string_view data_of(const msg_ptr& m) {
+  const char* data = natsMsg_GetData(m.get());
+  return {data == nullptr ? "" : data, static_cast<std::size_t>(natsMsg_GetDataLength(m.get()))};
+}
+
 }  // namespace
 
-void write_checkpoint(nats_client& client, std::uint32_t p, const partition_checkpoint& c, std::size_t chunk_bytes) {
+bool write_checkpoint(nats_client& client, std::uint32_t p, const partition_checkpoint& c, std::size_t chunk_bytes,
+                      std::uint64_t fence, const call_limit& limit) {
   const std::string chunks_on = chunk_subject(p);
   const std::string commit_on = commit_subject(p);
   const std::string_view bytes = c.snapshot;
-  std::vector<std::uint64_t> chunks;
-  for (std::size_t at = 0; at < bytes.size(); at += chunk_bytes) {
-    const auto part = bytes.substr(at, chunk_bytes);
-    // A retried chunk may be stored twice: the commit names the copy whose acknowledgement came.
-    chunks.push_back(client.retry([&] {
-      return client.publish(fmt::format("checkpoint chunk of partition {}", p), chunks_on, part, nullptr)->Sequence;
-    }));
+  const std::string what = fmt::format("checkpoint commit of partition {}", p);
+  for (int round = 0; round < 5; ++round) {
+    client.check_limit(limit, what);
+    const msg_ptr last = client.retry([&] { return client.last_message(checkpoint_stream, commit_on); }, limit);
+    const std::uint64_t expected = last ? natsMsg_GetSequence(last.get()) : 0;
+    if (last && parse_commit(client, p, data_of(last)).lease > fence) return false;  // a newer owner's
+    std::vector<std::uint64_t> chunks;
+    for (std::size_t at = 0; at < bytes.size(); at += chunk_bytes) {
+      const auto part = bytes.substr(at, chunk_bytes);
+      client.check_limit(limit, fmt::format("checkpoint chunk of partition {}", p));
+      // A retried chunk may be stored twice: the commit names the copy whose acknowledgement came.
+      chunks.push_back(client.retry(
+          [&] {
+            return client.publish(fmt::format("checkpoint chunk of partition {}", p), chunks_on, part, nullptr)
+                ->Sequence;
+          },
+          limit));
+    }
+    const nlohmann::json j = {{"sequence", c.sequence},        {"commands", c.commands}, {"bytes", bytes.size()},
+                              {"fnv1a64", fnv1a64_hex(bytes)}, {"chunks", chunks},       {"lease", fence}};
+    const std::string text = j.dump();
+    client.check_limit(limit, what);
+    // A retried commit whose first copy was stored finds the sequence moved: the round starts over.
+    const std::optional<std::uint64_t> committed = client.retry(
+        [&]() -> std::optional<std::uint64_t> {
+          jsPubOptions po;
+          check(client.prefix(), "jsPubOptions_Init", jsPubOptions_Init(&po));
+          if (expected == 0) {
+            po.ExpectNoMessage = true;
+          } else {
+            po.ExpectLastSubjectSeq = expected;
+          }
+          try {
+            return client.publish(what, commit_on, text, &po)->Sequence;
+          } catch (const nats_failure& f) {
+            if (f.code() != JSStreamWrongLastSequenceErr) throw;
+          }
+          return std::nullopt;
+        },
+        limit);
+    if (!committed) continue;
+    // Now older checkpoints go: every chunk before this one's first (or before its commit when it
+    // has none, an empty snapshot), chunks of writes that never committed among them; every commit
+    // but this one. (Cleaning only: skipped past the limit, the next checkpoint does it.)
+    const std::uint64_t first = chunks.empty() ? *committed : chunks.front();
+    if (limit.passed()) return true;
+    // (Nothing is below sequence 1; and nats-server 2.9 purges a subject whole when asked to purge
+    // it below sequence 1.)
+    if (first > 1) client.retry([&] { client.purge(checkpoint_stream, chunks_on, first, 0); }, limit);
+    client.retry([&] { client.purge(checkpoint_stream, commit_on, 0, 1); }, limit);
+    return true;
   }
-  const nlohmann::json j = {{"sequence", c.sequence},
-                            {"commands", c.commands},
-                            {"bytes", bytes.size()},
-                            {"fnv1a64", fnv1a64_hex(bytes)},
-                            {"chunks", chunks}};
-  const std::string text = j.dump();
-  const std::uint64_t committed = client.retry([&] {
-    return client.publish(fmt::format("checkpoint commit of partition {}", p), commit_on, text, nullptr)->Sequence;
-  });
-  // Now older checkpoints go: every chunk before this one's first (or before its commit when it
-  // has none, an empty snapshot), chunks of writes that never committed among them; every commit
-  // but this one.
-  const std::uint64_t first = chunks.empty() ? committed : chunks.front();
-  // (Nothing is below sequence 1; and nats-server 2.9 purges a subject whole when asked to purge
-  // it below sequence 1.)
-  if (first > 1) client.retry([&] { client.purge(checkpoint_stream, chunks_on, first, 0); });
-  client.retry([&] { client.purge(checkpoint_stream, commit_on, 0, 1); });
+  throw transport_error(fmt::format("{}{}: other commits kept coming between", client.prefix(), what));
 }
 
 std::optional<partition_checkpoint> read_checkpoint(nats_client& client, std::uint32_t p) {

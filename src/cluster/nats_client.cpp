@@ -154,6 +154,11 @@ std::string nats_client::connected_url() const {
 
 std::string nats_client::unique_id() { return fmt::format("{}.{}", nuid_, ++counter_); }
 
+void nats_client::check_limit(const call_limit& limit, std::string_view what) const {
+  if (limit.passed())
+    throw transport_error(fmt::format("{}{}: not started, past the caller's deadline", prefix_, what));
+}
+
 bool nats_client::pause_before_retry(int attempt, std::chrono::milliseconds& paused) const {
   const auto pause = std::chrono::milliseconds{std::min(250, 10 << std::min(attempt, 5))};
   if (paused + pause > retry_for_) return false;

@@ -40,17 +40,22 @@ class nats_client {
   // (10 ms to 250 ms) until the pauses add up to retry_for, then rethrown, as is anything else at
   // once. The pauses are counted, not timed (the library reads no clock): with the attempts
   // themselves, each bounded by the timeout, a call gives up within retry_for plus its attempts.
+  // With a limit, no retry starts once it has passed (the last failure is rethrown); callers check
+  // the limit before the first attempt (check_limit).
   template <class F>
-  auto retry(F&& f) -> decltype(f()) {
+  auto retry(F&& f, const call_limit& limit = {}) -> decltype(f()) {
     std::chrono::milliseconds paused{0};
     for (int attempt = 0;; ++attempt) {
       try {
         return f();
       } catch (const nats_failure& e) {
-        if (!may_pass(e) || !pause_before_retry(attempt, paused)) throw;
+        if (!may_pass(e) || limit.passed() || !pause_before_retry(attempt, paused) || limit.passed()) throw;
       }
     }
   }
+  // Throws transport_error "<prefix><what>: not started, past the caller's deadline" once the
+  // limit has passed.
+  void check_limit(const call_limit& limit, std::string_view what) const;
 
   // Creates the stream if it is missing (another process may create it at the same time: an
   // existing stream of that name is taken as it is). max_age 0 keeps messages for ever.

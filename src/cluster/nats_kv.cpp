@@ -100,14 +100,26 @@ std::optional<std::uint64_t> kv_bucket::create(std::string_view key, std::string
   });
 }
 
-std::optional<std::uint64_t> kv_bucket::update(std::string_view key, std::string_view value, std::uint64_t revision) {
+std::optional<std::uint64_t> kv_bucket::update(std::string_view key, std::string_view value, std::uint64_t revision,
+                                               std::string_view reclaim_if, const call_limit& limit) {
   const std::string subj = subject(key);
-  return client_->retry([&]() -> std::optional<std::uint64_t> {
-    jsPubOptions po;
-    check(client_->prefix(), "jsPubOptions_Init", jsPubOptions_Init(&po));
-    po.ExpectLastSubjectSeq = revision;
-    return publish_expecting(*client_, fmt::format("update {}", subj), subj, value, &po);
-  });
+  return client_->retry(
+      [&]() -> std::optional<std::uint64_t> {
+        jsPubOptions po;
+        check(client_->prefix(), "jsPubOptions_Init", jsPubOptions_Init(&po));
+        po.ExpectLastSubjectSeq = revision;
+        if (auto stored = publish_expecting(*client_, fmt::format("update {}", subj), subj, value, &po)) return stored;
+        if (reclaim_if.empty()) return std::nullopt;
+        // A newer revision of reclaim_if's: written by an earlier update whose answer was lost.
+        const msg_ptr last = client_->last_message(stream_.c_str(), subj);
+        if (!last || is_deletion(last.get()) || natsMsg_GetSequence(last.get()) <= revision ||
+            data_of(last.get()) != reclaim_if) {
+          return std::nullopt;
+        }
+        po.ExpectLastSubjectSeq = natsMsg_GetSequence(last.get());
+        return publish_expecting(*client_, fmt::format("update {}", subj), subj, value, &po);
+      },
+      limit);
 }
 
 bool kv_bucket::erase(std::string_view key, std::uint64_t revision) {

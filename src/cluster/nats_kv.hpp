@@ -28,9 +28,11 @@ class kv_bucket {
   // nullopt when someone else's value is there.
   [[nodiscard]] std::optional<std::uint64_t> create(std::string_view key, std::string_view value,
                                                     std::string_view reclaim_if = {});
-  // Stores value only when `revision` is still the key's last; nullopt otherwise.
+  // Stores value only when `revision` is still the key's last, or the last is a newer one holding
+  // `reclaim_if` (not empty; then over that one); nullopt otherwise. Retries stop at the limit.
   [[nodiscard]] std::optional<std::uint64_t> update(std::string_view key, std::string_view value,
-                                                    std::uint64_t revision);
+                                                    std::uint64_t revision, std::string_view reclaim_if = {},
+                                                    const call_limit& limit = {});
   // Deletes the key only when `revision` is still its last; false otherwise.
   bool erase(std::string_view key, std::uint64_t revision);
   void put(std::string_view key, std::string_view value);

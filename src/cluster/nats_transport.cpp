@@ -39,10 +39,15 @@ std::string message_id(partition p, std::string_view id) {
   return out;
 }
 
-// What the acknowledgements of one batch of asynchronous publishes said.
+// Events published asynchronously at most this many at a time (the library's limit of pending
+// publishes, so that no publish stalls): one window is one attempt, bounded by the timeout.
+constexpr std::size_t window = 4096;
+
+// What the acknowledgements of one window of asynchronous publishes said, by message id.
 struct batch_acks {
   std::mutex mu;
-  std::size_t duplicates = 0;
+  std::map<std::string, std::size_t, std::less<>> index;  // message id -> the event's place in the window
+  std::vector<char> acked;  // per event: 0 not (yet) acknowledged, 1 stored, 2 dropped as a duplicate
   std::size_t failed = 0;
   natsStatus first_status = NATS_OK;
   jsErrCode first_code = static_cast<jsErrCode>(0);
@@ -59,8 +64,12 @@ void on_ack(jsCtx* /*js*/, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae, void* c
         acks->first_code = pae->ErrCode;
         acks->first_error = pae->ErrText != nullptr ? pae->ErrText : natsStatus_GetText(pae->Err);
       }
-    } else if (pa != nullptr && pa->Duplicate) {
-      ++acks->duplicates;
+    } else if (pa != nullptr) {
+      const char* id = nullptr;
+      if (natsMsgHeader_Get(msg, "Nats-Msg-Id", &id) == NATS_OK && id != nullptr) {
+        const auto it = acks->index.find(std::string_view{id});
+        if (it != acks->index.end()) acks->acked[it->second] = pa->Duplicate ? 2 : 1;
+      }
     }
   }
   natsMsg_Destroy(msg);
@@ -150,30 +159,53 @@ struct nats_transport::impl {
   }
   std::vector<logged_command> read(std::map<std::uint32_t, std::unique_ptr<reader_slot>>& slots, const char* stream,
                                    partition p, std::string subject, std::uint64_t after, std::size_t max,
-                                   std::chrono::milliseconds wait) {
+                                   std::chrono::milliseconds wait, const call_limit& limit) {
     check_partition(p);
+    client.check_limit(limit, fmt::format("read {} after {}", subject, after));
     auto& s = slot(slots, stream, p, std::move(subject));
     const std::lock_guard lock(s.mu);
-    return client.retry([&] { return s.reader.read(after, max, wait); });
+    return client.retry([&] { return s.reader.read(after, max, wait); }, limit);
   }
 
-  std::size_t publish_batch(partition p, std::span<const keyed_event> events) {
+  // Publishes one window of events (at most `window`) asynchronously and waits for their
+  // acknowledgements; returns how many of them, from the first, the log has (stored or dropped as
+  // duplicates), adding the duplicates among those to `dropped`. A failure of any is thrown after
+  // that count is known (in `done`): the retry starts at the first event not acknowledged. (Those
+  // acknowledged after it come again as duplicates.)
+  std::size_t publish_window(partition p, std::span<const keyed_event> events, std::size_t& dropped,
+                             std::size_t& done) {
     {
       const std::lock_guard lock(acks.mu);
-      acks.duplicates = acks.failed = 0;
+      acks.index.clear();
+      acks.acked.assign(events.size(), 0);
+      acks.failed = 0;
       acks.first_error.clear();
     }
     const std::string subject = event_subject(p);
-    const auto abandon = [&] {  // forget what is still unacknowledged: the whole batch is tried again
+    const auto abandon = [&] {  // forget what is still unacknowledged: it is published again
       natsMsgList pending{};
       if (js_PublishAsyncGetPendingList(&pending, events_js.get()) == NATS_OK) natsMsgList_Destroy(&pending);
     };
-    for (const auto& e : events) {
+    const auto acknowledged = [&] {  // the events acknowledged in order from the first
+      const std::lock_guard lock(acks.mu);
+      std::size_t n = 0;
+      for (; n < acks.acked.size() && acks.acked[n] != 0; ++n) {
+        if (acks.acked[n] == 2) ++dropped;
+      }
+      done = n;
+      return n;
+    };
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      const keyed_event& e = events[i];
       natsMsg* raw = nullptr;
       check(client.prefix(), "natsMsg_Create",
             natsMsg_Create(&raw, subject.c_str(), nullptr, e.json.data(), static_cast<int>(e.json.size())));
       msg_ptr msg{raw};
       const std::string id = message_id(p, e.key);
+      {
+        const std::lock_guard lock(acks.mu);
+        acks.index.emplace(id, i);
+      }
       jsPubOptions po;
       check(client.prefix(), "jsPubOptions_Init", jsPubOptions_Init(&po));
       po.MsgId = id.c_str();
@@ -184,26 +216,29 @@ struct nats_transport::impl {
       if (s != NATS_OK) {
         const std::string text = nats_message(client.prefix(), fmt::format("publish events on {}", subject), s);
         abandon();
+        (void)acknowledged();
         throw nats_failure(text, s, static_cast<jsErrCode>(0));
       }
     }
     jsPubOptions co;
     check(client.prefix(), "jsPubOptions_Init", jsPubOptions_Init(&co));
-    co.MaxWait = 2 * options.timeout.count();
+    co.MaxWait = options.timeout.count();
     const natsStatus s = js_PublishAsyncComplete(events_js.get(), &co);
     if (s != NATS_OK) {
       const std::string text =
           nats_message(client.prefix(), fmt::format("acknowledgements of events on {}", subject), s);
       abandon();
+      (void)acknowledged();
       throw nats_failure(text, s, static_cast<jsErrCode>(0));
     }
+    const std::size_t n = acknowledged();
     const std::lock_guard lock(acks.mu);
-    if (acks.failed > 0) {
+    if (acks.failed > 0 || n < events.size()) {
       throw nats_failure(fmt::format("{}publish events on {}: {} of {} failed, the first: {}", client.prefix(), subject,
-                                     acks.failed, events.size(), acks.first_error),
-                         acks.first_status, acks.first_code);
+                                     events.size() - n, events.size(), acks.first_error),
+                         acks.failed > 0 ? acks.first_status : NATS_TIMEOUT, acks.first_code);
     }
-    return acks.duplicates;
+    return n;
   }
 
   nats_options options;
@@ -234,29 +269,34 @@ std::size_t nats_transport::max_payload() const {
   return static_cast<std::size_t>(natsConnection_GetMaxPayload(impl_->client.connection()));
 }
 
-bool nats_transport::publish_command(partition p, std::string_view json, std::string_view id) {
+std::chrono::milliseconds nats_transport::call_timeout() const noexcept { return impl_->options.timeout; }
+
+bool nats_transport::publish_command(partition p, std::string_view json, std::string_view id, const call_limit& limit) {
   impl_->check_partition(p);
   auto& c = impl_->client;
+  c.check_limit(limit, fmt::format("publish a command on {}", command_subject(p)));
   // Without an id, a unique one, so that a retry after a lost acknowledgement stores it once ('!'
   // keeps it apart from the ids given).
   const std::string msg_id = id.empty() ? fmt::format("{}!{}", p.index, c.unique_id()) : message_id(p, id);
   const std::string subject = command_subject(p);
-  return c.retry([&] {
-    jsPubOptions po;
-    check(c.prefix(), "jsPubOptions_Init", jsPubOptions_Init(&po));
-    po.MsgId = msg_id.c_str();
-    return !c.publish(fmt::format("publish a command on {}", subject), subject, json, &po)->Duplicate;
-  });
+  return c.retry(
+      [&] {
+        jsPubOptions po;
+        check(c.prefix(), "jsPubOptions_Init", jsPubOptions_Init(&po));
+        po.MsgId = msg_id.c_str();
+        return !c.publish(fmt::format("publish a command on {}", subject), subject, json, &po)->Duplicate;
+      },
+      limit);
 }
 
 std::vector<logged_command> nats_transport::read_commands(partition p, std::uint64_t sequence, std::size_t max,
-                                                          std::chrono::milliseconds wait) {
-  return impl_->read(impl_->command_readers, command_stream, p, command_subject(p), sequence, max, wait);
+                                                          std::chrono::milliseconds wait, const call_limit& limit) {
+  return impl_->read(impl_->command_readers, command_stream, p, command_subject(p), sequence, max, wait, limit);
 }
 
 std::vector<logged_command> nats_transport::read_events(partition p, std::uint64_t sequence, std::size_t max,
                                                         std::chrono::milliseconds wait) {
-  return impl_->read(impl_->event_readers, event_stream, p, event_subject(p), sequence, max, wait);
+  return impl_->read(impl_->event_readers, event_stream, p, event_subject(p), sequence, max, wait, call_limit{});
 }
 
 std::uint64_t nats_transport::stored(partition p, bool events) {
@@ -279,16 +319,34 @@ std::uint64_t nats_transport::stored(partition p, bool events) {
   });
 }
 
-std::size_t nats_transport::publish_events(partition p, std::span<const keyed_event> events) {
+std::size_t nats_transport::publish_events(partition p, std::span<const keyed_event> events, const call_limit& limit) {
   impl_->check_partition(p);
   if (events.empty()) return 0;
   const std::lock_guard lock(impl_->events_mu);
-  return impl_->client.retry([&] { return impl_->publish_batch(p, events); });
+  std::size_t from = 0;  // the events before it are in the log, in order
+  std::size_t dropped = 0;
+  const std::string what = fmt::format("publish events on {}", event_subject(p));
+  while (from < events.size()) {
+    impl_->client.check_limit(limit, fmt::format("{} ({} of {} published)", what, from, events.size()));
+    impl_->client.retry(
+        [&] {
+          std::size_t done = 0;
+          try {
+            from +=
+                impl_->publish_window(p, events.subspan(from, std::min(window, events.size() - from)), dropped, done);
+          } catch (const nats_failure&) {
+            from += done;
+            throw;
+          }
+        },
+        limit);
+  }
+  return dropped;
 }
 
-void nats_transport::write_checkpoint(partition p, const partition_checkpoint& c) {
+bool nats_transport::write_checkpoint(partition p, const partition_checkpoint& c, lease held, const call_limit& limit) {
   impl_->check_partition(p);
-  detail::write_checkpoint(impl_->client, p.index, c, impl_->chunk_bytes);
+  return detail::write_checkpoint(impl_->client, p.index, c, impl_->chunk_bytes, held.revision, limit);
 }
 
 std::optional<partition_checkpoint> nats_transport::read_checkpoint(partition p) {
@@ -305,9 +363,11 @@ std::optional<lease> nats_transport::acquire(partition p, std::string_view worke
   return lease{*revision};
 }
 
-std::optional<lease> nats_transport::renew(partition p, std::string_view worker, lease held) {
+std::optional<lease> nats_transport::renew(partition p, std::string_view worker, lease held, const call_limit& limit) {
   impl_->check_partition(p);
-  const auto revision = impl_->leases.update(lease_key(p), worker, held.revision);
+  impl_->client.check_limit(limit, fmt::format("renew {}", lease_key(p)));
+  // A value of this worker's own at a newer revision: an earlier renew was stored, its answer lost.
+  const auto revision = impl_->leases.update(lease_key(p), worker, held.revision, worker, limit);
   if (!revision) return std::nullopt;
   return lease{*revision};
 }

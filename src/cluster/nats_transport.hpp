@@ -6,9 +6,12 @@
 //   stream DUEDAY_CKPT  subjects dueday.ckpt.<p>.chunk and dueday.ckpt.<p>.commit: a checkpoint is
 //                       its chunks (each at most the server's max payload less 4 KiB) and then one
 //                       small commit message naming them (their stream sequences), the checkpoint's
-//                       sequence, its command count, its size and an FNV-1a 64 checksum. Readers read
-//                       only the last commit, so chunks without a commit are never read; once a commit
-//                       is stored, older chunks and commits of that partition are purged.
+//                       sequence, its command count, its size, an FNV-1a 64 checksum and the lease
+//                       revision it was written under. Readers read only the last commit, so chunks
+//                       without a commit are never read; once a commit is stored, older chunks and
+//                       commits of that partition are purged. The fence: a commit is published
+//                       expecting the commit subject's last sequence as read before its chunks, and
+//                       is not written when that last commit has a newer lease revision.
 //   KV dueday_leases    key p<index>, value the worker's name; TTL = lease_ttl (the stream's max age;
 //                       a bucket that exists keeps its own, and lease_ttl() says which)
 //   KV dueday_workers   key the worker's name (characters outside [-_A-Za-z0-9] as =XX), value the
@@ -24,12 +27,18 @@
 //
 // A call that fails for a reason that may pass (a timeout, no responders while a stream elects a
 // leader, a lost connection) is retried until the pauses between attempts add up to retry_for
-// (counted, not timed: the library reads no clock); then, and at once for anything else,
-// it throws transport_error: "transport <urls>: <what>: <status> (<client's last error>)". Commands
-// published without an id get a unique one (the connection's NUID and a counter), so a retry does
-// not store them twice. A retried publish_events counts the events its failed attempt did store as
-// duplicates, and then the stored order of that batch can differ from the given order (each event
-// is stored once).
+// (counted, not timed: the library reads no clock), or, for a call given a call_limit, until the
+// limit's deadline (by its clock); then, and at once for anything else, it throws transport_error:
+// "transport <urls>: <what>: <status> (<client's last error>)"; a call whose limit had passed
+// before it started: "transport <urls>: <what>: not started, past the caller's deadline".
+// call_timeout() is `timeout`: every request waits at most that long, and events are published in
+// windows of at most 4096 (the client's limit of pending publishes, so none stalls), each waiting
+// at most `timeout` for its acknowledgements. Commands published without an id get a unique one
+// (the connection's NUID and a counter), so a retry does not store them twice. publish_events
+// retries from the first event not acknowledged, in order; those after it the failed attempt did
+// store come again as duplicates (dropped, not counted twice). The stored order is the given
+// order unless the server lost an event but stored a later one of the same window (a stream
+// leader changing mid-window); then that event is stored after them.
 //
 // read_commands reads through an ordered consumer per partition, kept while each read starts where
 // the previous one ended; any other start makes a new one, and then a read with wait 0 can come back
@@ -73,16 +82,25 @@ class nats_transport final : public transport {
   [[nodiscard]] const std::string& name() const noexcept override;
   [[nodiscard]] std::uint32_t partitions() const noexcept override;
 
-  bool publish_command(partition p, std::string_view json, std::string_view id) override;
-  [[nodiscard]] std::vector<logged_command> read_commands(partition p, std::uint64_t sequence, std::size_t max,
-                                                          std::chrono::milliseconds wait) override;
-  std::size_t publish_events(partition p, std::span<const keyed_event> events) override;
+  [[nodiscard]] std::chrono::milliseconds call_timeout() const noexcept override;
 
-  void write_checkpoint(partition p, const partition_checkpoint& c) override;
+  using transport::publish_command;
+  using transport::publish_events;
+  using transport::read_commands;
+  using transport::renew;
+  bool publish_command(partition p, std::string_view json, std::string_view id, const call_limit& limit) override;
+  [[nodiscard]] std::vector<logged_command> read_commands(partition p, std::uint64_t sequence, std::size_t max,
+                                                          std::chrono::milliseconds wait,
+                                                          const call_limit& limit) override;
+  std::size_t publish_events(partition p, std::span<const keyed_event> events, const call_limit& limit) override;
+
+  [[nodiscard]] bool write_checkpoint(partition p, const partition_checkpoint& c, lease held,
+                                      const call_limit& limit) override;
   [[nodiscard]] std::optional<partition_checkpoint> read_checkpoint(partition p) override;
 
   [[nodiscard]] std::optional<lease> acquire(partition p, std::string_view worker) override;
-  [[nodiscard]] std::optional<lease> renew(partition p, std::string_view worker, lease held) override;
+  [[nodiscard]] std::optional<lease> renew(partition p, std::string_view worker, lease held,
+                                           const call_limit& limit) override;
   void release(partition p, lease held) override;
   [[nodiscard]] std::vector<std::string> holders() override;
   [[nodiscard]] std::chrono::milliseconds lease_ttl() const noexcept override;

@@ -9,10 +9,17 @@
 //   - events: the events raised by applying them, each with its idempotency key (store.hpp); an
 //     event published twice with the same key is stored once (again within the window), so a worker
 //     that takes a partition over re-publishes from its checkpoint and the log drops what is there;
-//   - checkpoints: the engine's snapshot after some command, with that command's sequence;
+//   - checkpoints: the engine's snapshot after some command, with that command's sequence, fenced
+//     by the writer's lease revision: a checkpoint is refused when the one there was written under
+//     a newer lease (a newer owner's), so a stale owner never replaces a newer owner's checkpoint;
 //   - the lease: which worker applies the partition now. A lease is held for `lease_ttl` after each
 //     successful acquire or renew; a worker stops applying a partition before its lease can have
 //     expired, and nobody else can acquire it before then.
+//
+// Calls that write for a partition take a call_limit: they start no attempt (no retry, no further
+// part of a call made of several) once the limit's clock has reached its deadline, and one
+// attempt lasts at most call_timeout(). A worker passes its lease's deadline, so that whatever it
+// writes reaches the log before anyone else can own the partition (worker.hpp).
 //
 // The NATS JetStream transport (cluster/nats_transport.hpp) keeps these in streams and a key-value
 // bucket, replicated 3 ways; the in-memory transport (cluster/memory_transport.hpp) keeps them in
@@ -27,6 +34,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -70,9 +78,17 @@ struct partition_checkpoint {
   std::string snapshot;
 };
 
-// A lease held: its revision, passed back to renew or release it.
+// A lease held: its revision, passed back to renew or release it. Revisions grow: a lease acquired
+// after another one ended has a larger revision than any of the earlier one's.
 struct lease {
   std::uint64_t revision = 0;
+};
+
+// Until when a call may go on trying (see the top of this file). No clock: no limit.
+struct call_limit {
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  std::function<std::chrono::steady_clock::time_point()> clock;
+  [[nodiscard]] bool passed() const { return clock && clock() >= deadline; }
 };
 
 class transport {
@@ -84,27 +100,50 @@ class transport {
   // P, as the deployment was created with.
   [[nodiscard]] virtual std::uint32_t partitions() const noexcept = 0;
 
+  // The longest one attempt of a call that writes can take (a request's timeout), retries aside.
+  [[nodiscard]] virtual std::chrono::milliseconds call_timeout() const noexcept = 0;
+
   // Appends a command to the partition's log; `id` ("" for none) de-duplicates. Returns false when
   // the log dropped it as a duplicate.
-  virtual bool publish_command(partition p, std::string_view json, std::string_view id) = 0;
+  virtual bool publish_command(partition p, std::string_view json, std::string_view id, const call_limit& limit) = 0;
+  bool publish_command(partition p, std::string_view json, std::string_view id) {
+    return publish_command(p, json, id, call_limit{});
+  }
   // At most `max` commands of the partition after `sequence`, in order; waits up to `wait` for the
   // first when there is none yet (an empty result after that is not an error).
   [[nodiscard]] virtual std::vector<logged_command> read_commands(partition p, std::uint64_t sequence, std::size_t max,
-                                                                  std::chrono::milliseconds wait) = 0;
+                                                                  std::chrono::milliseconds wait,
+                                                                  const call_limit& limit) = 0;
+  [[nodiscard]] std::vector<logged_command> read_commands(partition p, std::uint64_t sequence, std::size_t max,
+                                                          std::chrono::milliseconds wait) {
+    return read_commands(p, sequence, max, wait, call_limit{});
+  }
 
   // Appends events to the partition's event log in order, each de-duplicated by its key. Returns
-  // how many the log dropped as duplicates.
-  virtual std::size_t publish_events(partition p, std::span<const keyed_event> events) = 0;
+  // how many the log dropped as duplicates. A retry (after a failure that may pass) publishes
+  // again from the first event not acknowledged, in order.
+  virtual std::size_t publish_events(partition p, std::span<const keyed_event> events, const call_limit& limit) = 0;
+  std::size_t publish_events(partition p, std::span<const keyed_event> events) {
+    return publish_events(p, events, call_limit{});
+  }
 
-  // Replaces the partition's checkpoint (all or nothing); the latest one, or nullopt for none.
-  virtual void write_checkpoint(partition p, const partition_checkpoint& c) = 0;
+  // Replaces the partition's checkpoint (all or nothing), written under the lease `held`; false
+  // (nothing written) when the checkpoint there was written under a newer lease. read_checkpoint:
+  // the latest one, or nullopt for none.
+  [[nodiscard]] virtual bool write_checkpoint(partition p, const partition_checkpoint& c, lease held,
+                                              const call_limit& limit) = 0;
   [[nodiscard]] virtual std::optional<partition_checkpoint> read_checkpoint(partition p) = 0;
 
   // The lease on a partition for `worker`: acquire succeeds only when nobody holds it (nullopt
-  // otherwise); renew only when `held` is still the current revision (nullopt: lost, stop at once);
-  // release gives it up (no effect when already lost).
+  // otherwise); renew only when `held` is still the current revision, or the current one is a
+  // newer one of this worker's (an earlier renew was applied but its answer lost: that one is
+  // renewed), nullopt otherwise: lost, stop at once; release gives it up (no effect when lost).
   [[nodiscard]] virtual std::optional<lease> acquire(partition p, std::string_view worker) = 0;
-  [[nodiscard]] virtual std::optional<lease> renew(partition p, std::string_view worker, lease held) = 0;
+  [[nodiscard]] virtual std::optional<lease> renew(partition p, std::string_view worker, lease held,
+                                                   const call_limit& limit) = 0;
+  [[nodiscard]] std::optional<lease> renew(partition p, std::string_view worker, lease held) {
+    return renew(p, worker, held, call_limit{});
+  }
   virtual void release(partition p, lease held) = 0;
   // Who holds each partition's lease now ("" for nobody), indexed by partition.
   [[nodiscard]] virtual std::vector<std::string> holders() = 0;

@@ -33,6 +33,7 @@ struct owned_partition {
   std::optional<instant> last_tick;  // the last tick this worker published here
   bool takeover_counted = false;
   bool first_read = true;
+  bool gone = false;  // past its deadline, or its lease refused: dropped at the end of the step
 };
 
 }  // namespace
@@ -55,6 +56,13 @@ struct worker::impl {
   }
   [[nodiscard]] milliseconds renew_after() const { return ttl() / 3; }
   [[nodiscard]] time_point deadline(const owned_partition& o) const { return o.sent + ttl() - margin(); }
+  // What a call for the partition may take: no attempt starts at or after the deadline.
+  [[nodiscard]] call_limit limit(const owned_partition& o) const { return {deadline(o), options.clock}; }
+  // Whether the partition may still be written for now; when not, it is marked to be dropped.
+  bool held(owned_partition& o) {
+    if (!o.gone && options.clock() >= deadline(o)) o.gone = true;
+    return !o.gone;
+  }
   partition_stats& counts(partition p) { return stats.partitions[p.index]; }
 
   void failed(const error& x) {
@@ -72,49 +80,56 @@ struct worker::impl {
     }
   }
 
-  void drop(std::uint32_t index) {
-    ++counts(partition{index}).lost;
-    ++stats.lost;
-    owned.erase(index);
+  // Drops every partition marked gone.
+  void drop_gone() {
+    for (auto it = owned.begin(); it != owned.end();) {
+      if (!it->second.gone) {
+        ++it;
+        continue;
+      }
+      ++counts(it->second.p).lost;
+      ++stats.lost;
+      it = owned.erase(it);
+    }
   }
 
-  void step(instant wall_now, time_point mono_now) {
+  void step(instant wall_now) {
+    const time_point mono_now = options.clock();
     if (!announced || mono_now - *announced >= renew_after()) {
       if (guarded([&] { log.announce(options.name); })) announced = mono_now;
     }
-    expire(mono_now);
-    renew(mono_now);
-    balance(mono_now);
-    for (auto& [index, o] : owned) run(o, wall_now, mono_now);
+    expire();
+    renew();
+    balance();
+    for (auto& [index, o] : owned) run(o, wall_now);
+    drop_gone();
   }
 
   // Stops applying every partition whose lease could have expired by now.
-  void expire(time_point mono_now) {
-    std::vector<std::uint32_t> gone;
-    for (const auto& [index, o] : owned)
-      if (mono_now >= deadline(o)) gone.push_back(index);
-    for (const std::uint32_t index : gone) drop(index);
+  void expire() {
+    for (auto& entry : owned) (void)held(entry.second);
+    drop_gone();
   }
 
-  void renew(time_point mono_now) {
-    std::vector<std::uint32_t> gone;
+  void renew() {
     for (auto& entry : owned) {
       owned_partition& o = entry.second;  // not a structured binding: the lambda below captures it
-      if (mono_now - o.sent < renew_after()) continue;
+      const time_point sent = options.clock();
+      if (sent - o.sent < renew_after() || !held(o)) continue;
       std::optional<lease> l;
-      if (!guarded([&] { l = log.renew(o.p, options.name, o.held); })) continue;  // holds until its deadline
+      if (!guarded([&] { l = log.renew(o.p, options.name, o.held, limit(o)); })) continue;  // holds until its deadline
       if (!l) {
-        gone.push_back(entry.first);
+        o.gone = true;
         continue;
       }
       o.held = *l;
-      o.sent = mono_now;
+      o.sent = sent;
     }
-    for (const std::uint32_t index : gone) drop(index);
+    drop_gone();
   }
 
   // Gives up the partitions over the fair share, takes free ones up to it.
-  void balance(time_point mono_now) {
+  void balance() {
     std::vector<std::string> live;
     if (!guarded([&] { live = log.live_workers(); })) return;
     const bool listed = std::find(live.begin(), live.end(), options.name) != live.end();
@@ -124,9 +139,13 @@ struct worker::impl {
     if (options.max_partitions != 0) share = std::min<std::size_t>(share, options.max_partitions);
     while (owned.size() > share) {
       const auto last = std::prev(owned.end());
-      if (!give_up(last->second, mono_now)) break;
-      ++counts(last->second.p).released;
-      owned.erase(last);
+      if (!give_up(last->second)) break;
+      if (last->second.gone) {
+        drop_gone();
+      } else {
+        ++counts(last->second.p).released;
+        owned.erase(last);
+      }
     }
     if (owned.size() >= share) return;
     std::vector<std::string> holders;
@@ -136,22 +155,24 @@ struct worker::impl {
       const std::uint32_t q = (start + i) % total;
       if (q >= holders.size() || !holders[q].empty() || owned.count(q) != 0) continue;
       std::optional<lease> l;
+      const time_point sent = options.clock();
       if (!guarded([&] { l = log.acquire(partition{q}, options.name); }) || !l) continue;
       owned_partition& o = owned[q];
       o.p = partition{q};
       o.held = *l;
-      o.sent = mono_now;
+      o.sent = sent;
       ++counts(o.p).acquired;
       load(o);
     }
   }
 
-  // Publishes what is pending, checkpoints and releases; false when a call failed (kept then).
-  bool give_up(owned_partition& o, time_point mono_now) {
-    if (mono_now >= deadline(o)) return true;  // dropped by expire() next step anyway
+  // Publishes what is pending, checkpoints and releases; false when a call failed (kept then). A
+  // partition past its deadline (or whose checkpoint a newer owner's refused) is marked gone.
+  bool give_up(owned_partition& o) {
+    if (!held(o)) return true;
     if (o.runner) {
-      if (!publish(o)) return false;
-      if (o.since_checkpoint != 0 && !write_checkpoint(o)) return false;
+      if (!publish(o)) return o.gone;
+      if (o.since_checkpoint != 0 && !write_checkpoint(o)) return o.gone;
     }
     (void)guarded([&] { log.release(o.p, o.held); });  // if this failed, the lease expires
     return true;
@@ -177,8 +198,9 @@ struct worker::impl {
 
   bool publish(owned_partition& o) {
     if (o.pending.empty()) return true;
+    if (!held(o)) return false;
     std::size_t dropped = 0;
-    if (!guarded([&] { dropped = log.publish_events(o.p, o.pending); })) return false;
+    if (!guarded([&] { dropped = log.publish_events(o.p, o.pending, limit(o)); })) return false;
     partition_stats& c = counts(o.p);
     c.events += o.pending.size();
     c.duplicates += dropped;
@@ -188,21 +210,32 @@ struct worker::impl {
     return true;
   }
 
+  // false when not written; refused (a newer owner's checkpoint is there): the partition is gone.
   bool write_checkpoint(owned_partition& o) {
-    if (!guarded([&] { log.write_checkpoint(o.p, o.runner->checkpoint()); })) return false;
+    if (!held(o)) return false;
+    bool written = false;
+    if (!guarded([&] { written = log.write_checkpoint(o.p, o.runner->checkpoint(), o.held, limit(o)); })) return false;
+    if (!written) {
+      o.gone = true;
+      return false;
+    }
     o.since_checkpoint = 0;
     ++counts(o.p).checkpoints;
     return true;
   }
 
-  void run(owned_partition& o, instant wall_now, time_point mono_now) {
+  void run(owned_partition& o, instant wall_now) {
+    if (!held(o)) return;
     if (!o.runner) load(o);
     if (!o.runner || !publish(o)) return;
     std::vector<logged_command> got;
-    if (!guarded([&] { got = log.read_commands(o.p, o.runner->sequence(), options.read_batch, options.read_wait); })) {
+    if (!guarded([&] {
+          got = log.read_commands(o.p, o.runner->sequence(), options.read_batch, options.read_wait, limit(o));
+        })) {
       return;
     }
     if (!got.empty()) {
+      if (!held(o)) return;  // the read took the partition's remaining time
       if (o.first_read && !o.takeover_counted) {
         o.takeover_counted = true;
         ++counts(o.p).takeovers;
@@ -220,17 +253,18 @@ struct worker::impl {
       const std::uint64_t applied = o.runner->commands() - before;
       counts(o.p).commands += applied;
       stats.commands += applied;
-      if (o.since_checkpoint == 0) o.first_unchecked = mono_now;
+      const time_point applied_at = options.clock();
+      if (o.since_checkpoint == 0) o.first_unchecked = applied_at;
       o.since_checkpoint += applied;
-      o.last_applied = mono_now;
+      o.last_applied = applied_at;
       if (!publish(o)) return;
     }
     o.first_read = false;
     if (got.size() < options.read_batch) tick(o, wall_now);
+    const time_point now = options.clock();
     const bool by_count = options.checkpoint_every != 0 && o.since_checkpoint >= options.checkpoint_every;
-    const bool by_idle = mono_now - o.last_applied >= options.checkpoint_idle;
-    const bool by_age =
-        options.checkpoint_age > milliseconds(0) && mono_now - o.first_unchecked >= options.checkpoint_age;
+    const bool by_idle = now - o.last_applied >= options.checkpoint_idle;
+    const bool by_age = options.checkpoint_age > milliseconds(0) && now - o.first_unchecked >= options.checkpoint_age;
     if (o.since_checkpoint != 0 && (by_count || by_idle || by_age)) (void)write_checkpoint(o);
   }
 
@@ -245,19 +279,21 @@ struct worker::impl {
     const bool periodic =
         options.tick_every > std::chrono::seconds(0) && (!o.last_tick || at - *o.last_tick >= options.tick_every);
     if (!due && !periodic) return;
+    if (!held(o)) return;
     const std::string json = fmt::format(R"({{"type":"tick","at":"{}"}})", format_instant(at));
     const std::string id = fmt::format("tick-{}-{}", o.p.index, at.time_since_epoch().count());
     bool stored = false;
-    if (!guarded([&] { stored = log.publish_command(o.p, json, id); })) return;
+    if (!guarded([&] { stored = log.publish_command(o.p, json, id, limit(o)); })) return;
     o.last_tick = at;
     if (stored) ++counts(o.p).ticks;
   }
 
-  void stop(time_point mono_now) {
-    expire(mono_now);
+  void stop() {
+    expire();
     for (auto& [index, o] : owned) {
-      if (give_up(o, mono_now)) ++counts(o.p).released;
+      if (give_up(o) && !o.gone) ++counts(o.p).released;
     }
+    drop_gone();
     owned.clear();
   }
 };
@@ -265,12 +301,22 @@ struct worker::impl {
 worker::worker(transport& log, calendar cal, policy_set policies, worker_options options) {
   if (options.name.empty()) throw std::invalid_argument("dueday::cluster::worker: the name is empty");
   if (options.read_batch == 0) throw std::invalid_argument("dueday::cluster::worker: read_batch must be at least 1");
+  if (!options.clock) throw std::invalid_argument("dueday::cluster::worker: no clock given");
   p_ = std::make_unique<impl>(log, std::move(cal), std::move(policies), std::move(options));
+  const milliseconds ttl = p_->ttl();
+  const milliseconds margin = p_->margin();
+  const milliseconds call = log.call_timeout();
+  if (margin <= call || margin >= ttl - p_->renew_after()) {
+    throw std::invalid_argument(fmt::format(
+        "dueday::cluster::worker: lease_margin {} ms must be more than the transport's call timeout ({} ms) and less "
+        "than lease_ttl - lease_ttl / 3 ({} ms)",
+        margin.count(), call.count(), (ttl - p_->renew_after()).count()));
+  }
 }
 worker::~worker() = default;
 
-void worker::step(instant wall_now, std::chrono::steady_clock::time_point mono_now) { p_->step(wall_now, mono_now); }
-void worker::stop(std::chrono::steady_clock::time_point mono_now) { p_->stop(mono_now); }
+void worker::step(instant wall_now) { p_->step(wall_now); }
+void worker::stop() { p_->stop(); }
 
 std::vector<partition> worker::owned() const {
   std::vector<partition> out;

@@ -1,14 +1,16 @@
 // cluster/worker.hpp — a cluster worker's logic: which partitions it applies, and how.
 //
 // A worker owns partitions through leases on a transport (transport.hpp) and runs one
-// partition_runner per partition it owns. The host calls step() in a loop, giving it the wall
-// time and the monotonic time (the worker reads no clock); each step:
+// partition_runner per partition it owns. The host calls step() in a loop, giving it the wall time
+// ticks carry; the monotonic time leases are judged by comes from options.clock (the worker reads
+// no clock of its own: the CLI gives steady_clock::now, tests a simulated one). Each step:
 //   1. announces the worker (every lease_ttl / 3);
 //   2. drops, at once, every partition whose lease could have expired: a lease counts from the
-//      monotonic time its last successful acquire or renew was *sent* (the log counts its TTL from
-//      later), and the worker stops applying it at sent + ttl - margin unless renewed; a renew
-//      refused (the lease lost) drops it too; a renew that failed (transport_error) leaves it
-//      until that deadline;
+//      clock's time before its last successful acquire or renew was sent (the log counts its TTL
+//      from later), and the partition's deadline is sent + ttl - margin; a renew refused (the lease
+//      lost) drops it too; a renew that failed (transport_error) leaves it until that deadline; a
+//      renew whose answer was lost after the log applied it is recovered by the next one
+//      (transport.hpp);
 //   3. renews each lease lease_ttl / 3 after it was last sent;
 //   4. takes its fair share of the partitions: ceil(P / live workers), at most max_partitions;
 //      partitions over that share are checkpointed and released (highest numbers first); free
@@ -26,6 +28,15 @@
 //      checkpoint_idle after the last command applied, or checkpoint_age after the first one not yet
 //      checkpointed (re-published events after a takeover then stay inside the log's
 //      de-duplication window).
+// No write after someone else can own a partition: the clock is read again before each read and
+// each batch of commands applied, each publish (events or tick) and each checkpoint write; from
+// the partition's deadline on, nothing more is done for it (it is dropped at the end of the step).
+// Each call for a partition (renew, read, publish, checkpoint) gets that deadline as its
+// call_limit: no attempt or retry starts at or after it, and one attempt lasts at most the
+// transport's call_timeout(), less than the margin, so a write ends before the lease can expire.
+// Checkpoints are written under the lease's revision: one refused (a newer owner's is there) drops
+// the partition too. Hence the margin must be more than call_timeout() and less than
+// lease_ttl - lease_ttl / 3 (the renew must come before the deadline): the constructor checks it.
 // A transport_error in any call is counted (stats) and ends that part of the step; the next step
 // tries again. Other exceptions (std::bad_alloc) propagate; the worker can be stepped again.
 //
@@ -35,6 +46,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -64,9 +76,11 @@ struct worker_options {
   bool ticks = true;
   std::size_t read_batch = 1'000;          // commands read per partition per step, at least 1
   std::chrono::milliseconds read_wait{0};  // passed to each read_commands (one per partition)
-  // Stop applying a partition this long before its lease could expire: more than a step's longest
-  // run (its reads' waits and its work). 0: lease_ttl / 4.
+  // Stop writing for a partition this long before its lease could expire: more than the
+  // transport's call_timeout() and less than lease_ttl - lease_ttl / 3. 0: lease_ttl / 4.
   std::chrono::milliseconds lease_margin{0};
+  // The monotonic time, never going back (required): std::chrono::steady_clock::now, or a test's.
+  std::function<std::chrono::steady_clock::time_point()> clock;
   engine_options engine{};
 };
 
@@ -78,7 +92,7 @@ struct partition_stats {
   std::uint64_t acquired = 0;     // leases acquired
   std::uint64_t takeovers = 0;    // acquired with a checkpoint or commands already there
   std::uint64_t released = 0;     // given up for a fairer share
-  std::uint64_t lost = 0;         // dropped: lease refused or past its deadline
+  std::uint64_t lost = 0;         // dropped: lease or checkpoint refused, or past its deadline
   std::uint64_t checkpoints = 0;  // checkpoints written
   std::uint64_t ticks = 0;        // ticks published (and stored)
 };
@@ -96,19 +110,19 @@ struct worker_stats {
 
 class worker {
  public:
-  // Throws std::invalid_argument for an empty name or a read_batch of 0.
+  // Throws std::invalid_argument (one line) for an empty name, a read_batch of 0, no clock, or a
+  // lease_margin out of its range (worker_options).
   worker(transport& log, calendar cal, policy_set policies, worker_options options);
   worker(const worker&) = delete;
   worker& operator=(const worker&) = delete;
   ~worker();
 
-  // One round (see the top of this file). `wall_now`: the time ticks carry; `mono_now`: the
-  // monotonic time leases are judged by, never going back.
-  void step(instant wall_now, std::chrono::steady_clock::time_point mono_now);
+  // One round (see the top of this file). `wall_now`: the time ticks carry.
+  void step(instant wall_now);
   // Leaving: publishes what is pending, checkpoints and releases every partition still within its
   // lease (one past its deadline is dropped, as in step). Transport errors are counted; a lease not
   // released expires. The worker owns nothing afterwards (a later step starts over).
-  void stop(std::chrono::steady_clock::time_point mono_now);
+  void stop();
 
   // The partitions leased now (applied, or loaded at the next step), in increasing order.
   [[nodiscard]] std::vector<partition> owned() const;

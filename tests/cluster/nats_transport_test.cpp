@@ -16,6 +16,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using dueday::cluster::keyed_event;
+using dueday::cluster::lease;
 using dueday::cluster::nats_options;
 using dueday::cluster::nats_transport;
 using dueday::cluster::partition;
@@ -107,7 +108,7 @@ void check_checkpoints(nats_transport& t, const nats_cluster& c) {
   // Two full chunks and a part: max payload less 4 KiB each, so 3 chunks.
   const std::size_t max = t.max_payload();
   const partition_checkpoint big{10, 7, pattern(2 * max + 12345, 1)};
-  t.write_checkpoint(p, big);
+  CHECK(t.write_checkpoint(p, big, lease{5}, {}));
   CHECK(c.count("DUEDAY_CKPT", chunks) == 3);
   auto read = t.read_checkpoint(p);
   REQUIRE(read.has_value());
@@ -115,25 +116,41 @@ void check_checkpoints(nats_transport& t, const nats_cluster& c) {
   CHECK(read->commands == 7);
   CHECK(read->snapshot == big.snapshot);  // NOLINT(bugprone-unchecked-optional-access)
 
+  // Fenced: a checkpoint written under an older lease than the one there is refused, nothing written.
+  CHECK_FALSE(t.write_checkpoint(p, partition_checkpoint{40, 20, "stale"}, lease{4}, {}));
+  CHECK(c.count("DUEDAY_CKPT", chunks) == 3);
+  CHECK(t.read_checkpoint(p)->sequence == 10);  // NOLINT(bugprone-unchecked-optional-access)
   const partition_checkpoint small{20, 9, "small"};
-  t.write_checkpoint(p, small);
-  CHECK(c.count("DUEDAY_CKPT", chunks) == 1);  // the big one's 3 chunks purged
+  CHECK(t.write_checkpoint(p, small, lease{5}, {}));  // the same lease
+  CHECK(c.count("DUEDAY_CKPT", chunks) == 1);         // the big one's 3 chunks purged
   CHECK(c.count("DUEDAY_CKPT", "dueday.ckpt.2.commit") == 1);
   // A half-written checkpoint: chunks that no commit names are never read.
   c.publish(chunks, "half-written, part 1");
   c.publish(chunks, "half-written, part 2");
   read = t.read_checkpoint(p);
   REQUIRE(read.has_value());
-  CHECK(read->sequence == 20);                   // NOLINT(bugprone-unchecked-optional-access)
-  CHECK(read->snapshot == "small");              // NOLINT(bugprone-unchecked-optional-access)
-  const partition_checkpoint empty{30, 11, ""};  // an engine with nothing open
-  t.write_checkpoint(p, empty);
+  CHECK(read->sequence == 20);                        // NOLINT(bugprone-unchecked-optional-access)
+  CHECK(read->snapshot == "small");                   // NOLINT(bugprone-unchecked-optional-access)
+  const partition_checkpoint empty{30, 11, ""};       // an engine with nothing open
+  CHECK(t.write_checkpoint(p, empty, lease{8}, {}));  // a newer lease
   read = t.read_checkpoint(p);
   REQUIRE(read.has_value());
   CHECK(read->commands == 11);                 // NOLINT(bugprone-unchecked-optional-access)
   CHECK(read->snapshot.empty());               // NOLINT(bugprone-unchecked-optional-access)
   CHECK(c.count("DUEDAY_CKPT", chunks) == 0);  // the half-written chunks went with the small one's
   CHECK_FALSE(t.read_checkpoint(partition{1}).has_value());
+  // A call whose limit has passed starts nothing: no checkpoint, no events, no command.
+  const dueday::cluster::call_limit passed{clock_type::now(), [] { return clock_type::now(); }};
+  CHECK_THROWS_AS((void)t.write_checkpoint(p, partition_checkpoint{50, 12, "late"}, lease{8}, passed),
+                  dueday::cluster::transport_error);
+  CHECK(t.read_checkpoint(p)->sequence == 30);  // NOLINT(bugprone-unchecked-optional-access)
+  const std::uint64_t events = t.stored(p, true);
+  const std::uint64_t commands = t.stored(p, false);
+  const std::vector<keyed_event> late{{"late-1", R"({"late":1})"}};
+  CHECK_THROWS_AS((void)t.publish_events(p, late, passed), dueday::cluster::transport_error);
+  CHECK(t.stored(p, true) == events);
+  CHECK_THROWS_AS((void)t.publish_command(p, R"({"late":1})", "late", passed), dueday::cluster::transport_error);
+  CHECK(t.stored(p, false) == commands);
 }
 
 void check_leases(nats_transport& t) {
@@ -145,10 +162,14 @@ void check_leases(nats_transport& t) {
   const auto renewed = t.renew(p, "w1", *a);  // NOLINT(bugprone-unchecked-optional-access)
   REQUIRE(renewed.has_value());
   CHECK(renewed->revision > a->revision);         // NOLINT(bugprone-unchecked-optional-access)
-  CHECK_FALSE(t.renew(p, "w1", *a).has_value());  // NOLINT(bugprone-unchecked-optional-access): stale
-  t.release(p, *a);                               // NOLINT(bugprone-unchecked-optional-access): stale, no effect
+  CHECK_FALSE(t.renew(p, "w2", *a).has_value());  // NOLINT(bugprone-unchecked-optional-access): not w2's
+  // w1 renewing its older revision (the answer to that renew lost, say) renews its newer one.
+  const auto again = t.renew(p, "w1", *a);  // NOLINT(bugprone-unchecked-optional-access)
+  REQUIRE(again.has_value());
+  CHECK(again->revision > renewed->revision);  // NOLINT(bugprone-unchecked-optional-access)
+  t.release(p, *a);                            // NOLINT(bugprone-unchecked-optional-access): stale, no effect
   CHECK(t.holders()[0] == "w1");
-  t.release(p, *renewed);  // NOLINT(bugprone-unchecked-optional-access)
+  t.release(p, *again);  // NOLINT(bugprone-unchecked-optional-access)
   CHECK(t.holders()[0].empty());
   const auto b = t.acquire(p, "w2");
   CHECK(b.has_value());
@@ -207,6 +228,23 @@ TEST_CASE("nats transport on one server: events re-published are dropped by key 
   if (!c) return;
   nats_transport t(options_for(*c));
   check_events(t);
+  // A batch over one window (4096 events) whose limit passes after the first window began: that
+  // window is stored, the next not started; the batch published again stores the rest, in order.
+  const partition q{2};
+  std::vector<keyed_event> many;
+  std::vector<std::string> expected;
+  for (int i = 0; i < 5000; ++i) {
+    expected.push_back(fmt::format(R"({{"m":{}}})", i));
+    many.push_back({fmt::format("m{}", i), expected.back()});
+  }
+  const auto start = clock_type::now();
+  int readings = 0;  // the limit is checked once per window: its second reading is past the deadline
+  const dueday::cluster::call_limit once{start + 1h, [&] { return ++readings == 1 ? start : start + 2h; }};
+  CHECK_THROWS_AS((void)t.publish_events(q, many, once), dueday::cluster::transport_error);
+  CHECK(readings == 2);
+  CHECK(t.stored(q, true) == 4096);
+  CHECK(t.publish_events(q, many) == 4096);
+  CHECK(jsons(t.read_events(q, 0, 6000, 2s)) == expected);
 }
 
 TEST_CASE(
