@@ -23,7 +23,6 @@
 #include <unistd.h>
 #include <dueday/dueday.hpp>
 #include <dueday/jsonl.hpp>
-#include <dueday/partition.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -39,6 +38,7 @@
 
 #include "cluster/nats_transport.hpp"
 #include "cluster/partition_runner.hpp"
+#include "cluster/publisher.hpp"
 #include "command_stream.hpp"
 #include "nats_cluster.hpp"
 #include "run_process.hpp"
@@ -97,9 +97,8 @@ std::vector<routed> route(const dueday::calendar& cal, std::size_t lines) {
   std::int64_t n = 0;
   for (const bench::line& l : builder.build()) {
     const dueday::command c = dueday::parse_command(l.json, "stream", ++n, id);
-    const auto to = dueday::partition_of(c, partitions);
-    for (std::uint32_t p = to.value_or(0); p < (to ? *to + 1 : partitions); ++p)
-      out.push_back({p, l.json, fmt::format("line-{}", n)});
+    const auto to = dueday::cluster::route(c, partitions);
+    for (std::uint32_t p = to.first; p <= to.last; ++p) out.push_back({p, l.json, fmt::format("line-{}", n)});
   }
   return out;
 }

@@ -9,8 +9,6 @@
 #include <fmt/format.h>
 #include <unistd.h>
 #include <dueday/error.hpp>
-#include <dueday/jsonl.hpp>
-#include <dueday/partition.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -21,11 +19,11 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
-#include <optional>
 #include <thread>
 
 #include "cli_args.hpp"
 #include "cluster/nats_transport.hpp"
+#include "cluster/publisher.hpp"
 #include "cluster/worker.hpp"
 
 namespace dueday_cli {
@@ -37,6 +35,8 @@ using dueday::cluster::transport_error;
 
 constexpr std::size_t max_path = 1024;
 constexpr auto idle_sleep = milliseconds{20};  // between steps that applied nothing
+
+}  // namespace
 
 dueday::cluster::nats_options nats_options_of(const nats_args& a) {
   if (a.urls.empty()) throw dueday::error("--nats: expected one or more server URLs, comma-separated");
@@ -57,7 +57,6 @@ void add_nats_options(CLI::App* c, nats_args& a) {
   c->add_option("--lease-ttl-ms", a.lease_ttl_ms, "how long a partition's lease lasts (default 3000)");
 }
 
-// Opens the transport; null after printing its failure.
 std::unique_ptr<dueday::cluster::nats_transport> open_transport(const nats_args& a) {
   const auto options = nats_options_of(a);
   try {
@@ -68,6 +67,8 @@ std::unique_ptr<dueday::cluster::nats_transport> open_transport(const nats_args&
     return nullptr;
   }
 }
+
+namespace {
 
 std::string default_name() {
   char host[256] = {};
@@ -172,28 +173,22 @@ int run_publish(const publish_args& a) {
   }
   auto log = open_transport(a.nats);
   if (!log) return 1;
-  const std::uint32_t partitions = log->partitions();
+  dueday::cluster::publisher feed(*log);
   std::uint64_t published = 0;
   std::uint64_t dropped = 0;
   bool refused = false;
   std::string line;
-  std::string id;
   try {
     for (std::int64_t n = 1; std::getline(*in, line); ++n) {
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-      std::optional<std::uint32_t> to;
-      try {
-        to = dueday::partition_of(dueday::parse_command(line, source, n, id), partitions);
-      } catch (const dueday::error& e) {
-        fmt::print(stderr, "dueday: {}: not published\n", dueday::escape(e.what(), 2000));
+      const auto answer = feed.publish_line(line, source, n);
+      if (!answer.published()) {
+        fmt::print(stderr, "dueday: {}: not published\n", dueday::escape(answer.error, 2000));
         refused = true;
         continue;
       }
-      // A tick names no case: every partition's engine takes it.
-      for (std::uint32_t p = to.value_or(0); p < (to ? *to + 1 : partitions); ++p) {
-        ++published;
-        if (!log->publish_command({p}, line, id)) ++dropped;  // ids are per partition
-      }
+      published += answer.to.size();
+      dropped += answer.duplicates;
     }
   } catch (const transport_error& e) {
     std::fflush(stdout);
@@ -202,7 +197,7 @@ int run_publish(const publish_args& a) {
   }
   if (in->bad()) throw dueday::error(fmt::format("{}: read error", dueday::escape(source, max_path)));
   fmt::print(stderr, "dueday: published {} commands ({} duplicates dropped) to {} partitions\n", published - dropped,
-             dropped, partitions);
+             dropped, feed.partitions());
   return refused ? 1 : 0;
 }
 

@@ -13,8 +13,11 @@
 #include <dueday/calendar.hpp>
 #include <dueday/policy.hpp>
 
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "cluster/nats_transport.hpp"
 
 namespace dueday_cli {
 
@@ -46,6 +49,14 @@ struct cluster_events_args {
   nats_args nats;
   std::string partition;  // one partition's events; empty: every partition's, in partition order
 };
+
+// The transport's options from the command line (`dueday serve --nats` takes them too); throws
+// dueday::error for a bad value.
+[[nodiscard]] dueday::cluster::nats_options nats_options_of(const nats_args& a);
+// Adds --nats (required), --partitions, --replicas and --lease-ttl-ms to `c`, filling `a`.
+void add_nats_options(CLI::App* c, nats_args& a);
+// Opens the transport; null after printing its failure ("dueday: transport URLS: ...").
+[[nodiscard]] std::unique_ptr<dueday::cluster::nats_transport> open_transport(const nats_args& a);
 
 // Add the `worker`, `publish` and `cluster-events` subcommands, filling `w`, `p` and `e`.
 CLI::App* add_worker_command(CLI::App& app, worker_args& w);

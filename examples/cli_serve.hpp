@@ -3,6 +3,8 @@
 //   dueday serve --db monitor.db                                    127.0.0.1:8490, system clock
 //   dueday serve --db monitor.db --listen 0.0.0.0:8490 --token-file /etc/dueday/token
 //   dueday serve --db monitor.db --listen 127.0.0.1:0 --clock manual   (prints the port it got)
+//   dueday serve --nats nats://127.0.0.1:4222 [--partitions 64]      cluster mode: commands are
+//                                                                    published to their partitions
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -11,6 +13,8 @@
 
 #include <string>
 #include <vector>
+
+#include "cli_cluster.hpp"
 
 namespace dueday_cli {
 
@@ -23,6 +27,7 @@ struct serve_args {
   std::string checkpoint_every = "100000";  // commands between checkpoints; 0: only at exit
   std::string threads = "64";               // HTTP worker threads
   std::vector<std::string> policies;        // policy files; empty: the bundled ones
+  nats_args nats;                           // cluster mode when nats.urls is given (instead of db)
 };
 
 // Adds the `serve` subcommand and its options, filling `a`.
@@ -33,6 +38,10 @@ CLI::App* add_serve_command(CLI::App& app, serve_args& a);
 // dueday::error (one line, exit 2) for bad arguments, a token file that cannot be read or is empty,
 // and a non-loopback --listen without --token-file; a store's failure is printed ("dueday: store
 // FILE: ...") and gives 1 (2 for a store created with another calendar or policy set).
+// Cluster mode (--nats URLS instead of --db): connects to the NATS servers (joining the deployment,
+// or creating it with --partitions P), prints "dueday: serving HOST:PORT (cluster URLS, P
+// partitions)" and publishes each posted command to its partition (src/service/cluster.hpp); a
+// transport that cannot be opened is printed ("dueday: transport URLS: ...") and gives 1.
 int run_serve(const serve_args& a, const dueday::calendar& cal, const dueday::policy_set& policies);
 
 }  // namespace dueday_cli

@@ -69,6 +69,18 @@ cli_case("cluster: worker names a bad --tick-every" EXIT 2
          STDERR "^dueday: --tick-every: '1e3' is not a number from 0 to 86400\n$")
 cli_case("cluster: cluster-events wants server URLs" EXIT 2 ARGS cluster-events --nats=
          STDERR "^dueday: --nats: empty \\(expected a value after '='\\)\n$")
+# serve takes a store or a cluster, not both; a cluster's options need --nats, a store's exclude it.
+cli_case("serve: wants --db or --nats" EXIT 2 ARGS serve
+         STDERR "^dueday: serve: --db FILE \\(a store\\) or --nats URLS \\(cluster mode\\) is required\n$")
+cli_case("serve: --db and --nats exclude each other" EXIT 2 ARGS serve --db x.db --nats nats://127.0.0.1:1
+         STDERR "^dueday: --db excludes --nats\n$")
+cli_case("serve: --partitions needs --nats" EXIT 2 ARGS serve --db x.db --partitions 4
+         STDERR "^dueday: --partitions requires --nats\n$")
+cli_case("serve: --clock is a store's, not a cluster's" EXIT 2 ARGS serve --nats nats://127.0.0.1:1 --clock manual
+         STDERR "^dueday: --nats excludes --clock\n$")
+cli_case("serve: --nats names a bad --partitions before it connects" EXIT 2
+         ARGS serve --nats nats://127.0.0.1:1 --partitions abc
+         STDERR "^dueday: --partitions: 'abc' is not a number from 0 to 65536\n$")
 cli_case("--json without --explain exits 2" EXIT 2 ARGS deadline 2026-09-30T10:00 2 --json
          STDERR "--json needs --explain")
 cli_case("an empty --holidays= exits 2" EXIT 2 ARGS --holidays= day 2026-10-10 STDERR "--holidays: empty")

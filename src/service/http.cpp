@@ -136,7 +136,7 @@ const char* reason(int status) {
 }
 
 // Refusals before any route runs; Handled when the request is answered.
-httplib::Server::HandlerResponse guard(const server::impl& s, const httplib::Request& req, httplib::Response& res) {
+httplib::Server::HandlerResponse guard(const options& opt, const httplib::Request& req, httplib::Response& res) {
   using result = httplib::Server::HandlerResponse;
   const auto refuse = [&](int status, std::string_view message) {
     fail(res, status, message);
@@ -146,8 +146,8 @@ httplib::Server::HandlerResponse guard(const server::impl& s, const httplib::Req
   // The Request is the library's own non-const object, handed over as const: clearing is defined.
   const_cast<httplib::Request&>(req).ranges.clear();
   if (req.path.size() > max_path) return refuse(414, fmt::format("the path is over {} bytes", max_path));
-  if (!s.opt.token.empty() && req.path != "/healthz" && req.path != "/" &&  // "/": the page, no data
-      !bearer_matches(req.get_header_value("Authorization"), s.opt.token)) {
+  if (!opt.token.empty() && req.path != "/healthz" && req.path != "/" &&  // "/": the page, no data
+      !bearer_matches(req.get_header_value("Authorization"), opt.token)) {
     res.set_header("WWW-Authenticate", "Bearer");
     return refuse(401, "a bearer token is required (Authorization: Bearer <token>)");
   }
@@ -194,41 +194,36 @@ server::impl::impl(dueday::durable_engine d, std::filesystem::path db, options o
       readers(std::move(db)),
       engine(std::move(d), opt.mode, opt.clock, opt.checkpoint_every, opt.checkpoint_patience) {}
 
-std::unique_ptr<server::impl> make_impl(dueday::durable_engine engine, std::filesystem::path db, options o) {
-  if (!o.clock) throw dueday::error("the service needs a clock");
-  if (!o.monotonic) throw dueday::error("the service needs a monotonic clock");
-  if (o.threads == 0 || o.queue == 0) throw dueday::error("the service needs a thread and room to queue");
-  auto p = std::make_unique<server::impl>(std::move(engine), std::move(db), std::move(o));
-  server::impl& s = *p;
-  const auto threads = s.opt.threads, queue = s.opt.queue;
-  s.http.new_task_queue = [threads, queue] { return new bounded_pool(threads, queue); };
-  s.http.set_read_timeout(s.opt.io_timeout);
-  s.http.set_write_timeout(s.opt.io_timeout);
-  s.http.set_keep_alive_timeout(s.opt.keep_alive.count());
+void configure_http(http_server& http, const options& opt, int& listen_socket) {
+  if (opt.threads == 0 || opt.queue == 0) throw dueday::error("the service needs a thread and room to queue");
+  const auto threads = opt.threads, queue = opt.queue;
+  http.new_task_queue = [threads, queue] { return new bounded_pool(threads, queue); };
+  http.set_read_timeout(opt.io_timeout);
+  http.set_write_timeout(opt.io_timeout);
+  http.set_keep_alive_timeout(opt.keep_alive.count());
   // The library's default, 5, made a client open a connection every 5 requests: a handshake and
   // a worker's hand-over each time, for nothing (an idle connection is closed after keep_alive).
-  s.http.set_keep_alive_max_count(keep_alive_requests);
-  s.http.set_payload_max_length(s.opt.max_body);
+  http.set_keep_alive_max_count(keep_alive_requests);
+  http.set_payload_max_length(opt.max_body);
   // Without it every answer waited for the client's delayed ACK (about 40 ms on Linux) between its
   // headers and its body, both written on their own (Nagle's algorithm).
-  s.http.set_tcp_nodelay(true);
-  s.http.set_socket_options([&s](socket_t sock) {
+  http.set_tcp_nodelay(true);
+  http.set_socket_options([&listen_socket](socket_t sock) {
     httplib::default_socket_options(sock);
-    s.listen_socket = sock;
+    listen_socket = sock;
   });
-  s.http.set_pre_routing_handler(
-      [&s](const httplib::Request& req, httplib::Response& res) { return guard(s, req, res); });
-  s.http.set_post_routing_handler(http_server::before_writing);
+  http.set_pre_routing_handler(
+      [&opt](const httplib::Request& req, httplib::Response& res) { return guard(opt, req, res); });
+  http.set_post_routing_handler(http_server::before_writing);
   // The library's own refusals (400 for a bad request line, 404 for no route, 413, 416) get a JSON
   // body, whole: the 416 for a Range header it cannot read comes before the guard, with the ranges
   // read before the bad one kept, to which the library would cut the body (`{"` for bytes=0-1,5-2).
-  s.http.set_error_handler(
-      httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
-        const_cast<httplib::Request&>(req).ranges.clear();  // as in guard(): the library's own Request
-        if (res.body.empty()) fail(res, res.status, reason(res.status));
-        return httplib::Server::HandlerResponse::Handled;
-      }));
-  s.http.set_exception_handler([](const httplib::Request&, httplib::Response& res, const std::exception_ptr& ep) {
+  http.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
+    const_cast<httplib::Request&>(req).ranges.clear();  // as in guard(): the library's own Request
+    if (res.body.empty()) fail(res, res.status, reason(res.status));
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+  http.set_exception_handler([](const httplib::Request&, httplib::Response& res, const std::exception_ptr& ep) {
     std::string what = "unknown";
     try {
       std::rethrow_exception(ep);
@@ -238,7 +233,30 @@ std::unique_ptr<server::impl> make_impl(dueday::durable_engine engine, std::file
     }
     fail(res, 500, fmt::format("internal error: {}", dueday::escape(what, 300)));
   });
-  add_routes(s);
+}
+
+int bind_http(http_server& http, const options& opt, const int& listen_socket) {
+  const int port = opt.port == 0 ? http.bind_to_any_port(opt.host) : opt.port;
+  if (port < 0 || (opt.port != 0 && !http.bind_to_port(opt.host, opt.port)))
+    throw dueday::error(fmt::format("cannot listen on {}:{}", opt.host, opt.port));
+  // Listening already: this only widens the backlog (a failure leaves the library's).
+  if (listen_socket >= 0) (void)::listen(listen_socket, listen_backlog);
+  return port;
+}
+
+void stop_http(http_server& http, bool listening, const std::atomic<bool>& listened) {
+  // httplib's stop() does nothing before listen_after_bind() marks the server running (upstream
+  // #160): wait for that, unless listening failed at once.
+  while (listening && !http.is_running() && !listened) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  http.stop();
+}
+
+std::unique_ptr<server::impl> make_impl(dueday::durable_engine engine, std::filesystem::path db, options o) {
+  if (!o.clock) throw dueday::error("the service needs a clock");
+  if (!o.monotonic) throw dueday::error("the service needs a monotonic clock");
+  auto p = std::make_unique<server::impl>(std::move(engine), std::move(db), std::move(o));
+  configure_http(p->http, p->opt, p->listen_socket);
+  add_routes(*p);
   return p;
 }
 
@@ -252,13 +270,8 @@ server::~server() {
 
 int server::bind() {
   impl& s = *p_;
-  const int port = s.opt.port == 0 ? s.http.bind_to_any_port(s.opt.host) : s.opt.port;
-  if (port < 0 || (s.opt.port != 0 && !s.http.bind_to_port(s.opt.host, s.opt.port)))
-    throw dueday::error(fmt::format("cannot listen on {}:{}", s.opt.host, s.opt.port));
-  // Listening already: this only widens the backlog (a failure leaves the library's).
-  if (s.listen_socket >= 0) (void)::listen(s.listen_socket, listen_backlog);
-  s.port = port;
-  return port;
+  s.port = bind_http(s.http, s.opt, s.listen_socket);
+  return s.port;
 }
 
 void server::run() {
@@ -289,10 +302,7 @@ void server::stop() {
     listening = s.listening;
   }
   s.engine.release_waiters();  // long polls answer now, so the workers can finish
-  // httplib's stop() does nothing before listen_after_bind() marks the server running (upstream
-  // #160): wait for that, unless listening failed at once.
-  while (listening && !s.http.is_running() && !s.listened) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  s.http.stop();
+  stop_http(s.http, listening, s.listened);
 }
 
 std::string server::checkpoint_error() const { return p_->engine.checkpoint_error(); }

@@ -75,6 +75,20 @@ struct server::impl {
 [[nodiscard]] std::unique_ptr<server::impl> make_impl(dueday::durable_engine engine, std::filesystem::path db,
                                                       options o);
 
+// The HTTP server's limits, guards (path length, token, multipart) and JSON error answers, which
+// both modes share (http.cpp); `listen_socket` gets the socket the library makes to listen on.
+// Throws dueday::error for zero threads or no room to queue.
+void configure_http(http_server& http, const options& opt, int& listen_socket);
+// Binds `http` to opt's host and port (port 0: a free one) and widens the backlog of the socket
+// configure_http saw; returns the port. Throws dueday::error "cannot listen on HOST:PORT".
+int bind_http(http_server& http, const options& opt, const int& listen_socket);
+// Stops `http`, waiting until it runs when it is starting to (`listening` and not yet `listened`).
+void stop_http(http_server& http, bool listening, const std::atomic<bool>& listened);
+// A request's whole body, at most opt.max_body bytes after any Content-Encoding (request_error
+// 413), or none without Content-Length and Transfer-Encoding (routes.cpp).
+[[nodiscard]] std::string read_body(const options& opt, const httplib::Request& req,
+                                    const httplib::ContentReader& reader, httplib::Response& res);
+
 // The answers: `body` with its type; an error is {"error": "<message>"} and a newline.
 void reply(httplib::Response& res, int status, std::string body, const char* type);
 void fail(httplib::Response& res, int status, std::string_view message);

@@ -23,6 +23,7 @@ void add(std::vector<body_command>& out, std::string_view text, std::int64_t lin
     throw request_error{413, fmt::format("more than {} commands in one request", max_commands)};
   body_command& c = out.emplace_back();
   c.line = line;
+  c.text = text;
   try {
     c.command = dueday::parse_command(text, "request", line, c.id);
   } catch (const dueday::parse_error& e) {

@@ -23,6 +23,7 @@ struct request_error {
 struct body_command {
   std::int64_t line = 0;  // its line (JSON Lines) or its place in the array (1, 2, ...)
   std::string id;         // "" for none
+  std::string_view text;  // its JSON text, within the body
   std::optional<dueday::command> command;
   std::string malformed;  // why it is no command (parse_command's message), when `command` is empty
 };

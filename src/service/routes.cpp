@@ -28,32 +28,6 @@ constexpr const char* json_type = "application/json";
 constexpr std::size_t max_name = 200;         // bytes of a consumer name
 constexpr std::uint64_t max_cases = 100'000;  // `limit` of GET /v1/cases
 
-// The whole body, at most max_body bytes after any Content-Encoding. A request with neither
-// Content-Length nor Transfer-Encoding has none (RFC 9112 6.3; the library would read until the
-// connection closes).
-std::string read_body(const server::impl& s, const Request& req, const ContentReader& reader, Response& res) {
-  std::string body;
-  if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) return body;
-  bool over = false;
-  const bool read = reader([&](const char* data, std::size_t n) {
-    if (n > s.opt.max_body - body.size()) {
-      over = true;
-      return false;
-    }
-    body.append(data, n);
-    return true;
-  });
-  if (over || res.status == 413) {
-    res.set_header("Connection", "close");
-    throw request_error{413, fmt::format("the request body is over {} bytes", s.opt.max_body)};
-  }
-  if (!read) {
-    res.set_header("Connection", "close");
-    throw request_error{400, "the request body could not be read"};
-  }
-  return body;
-}
-
 std::optional<std::string> param(const Request& req, const char* name) {
   if (!req.has_param(name)) return std::nullopt;
   return req.get_param_value(name);
@@ -66,7 +40,7 @@ dueday::instant judging_instant(const server::impl& s, const dueday::durable_eng
 }
 
 void post_commands(server::impl& s, const Request& req, Response& res, const ContentReader& reader) {
-  const std::string body = read_body(s, req, reader, res);
+  const std::string body = read_body(s.opt, req, reader, res);
   const auto start = s.opt.monotonic();
   std::vector<body_command> parsed = parse_commands(body, s.opt.max_line, s.opt.max_commands);
   std::vector<dueday::command> commands;
@@ -117,7 +91,7 @@ void post_ack(server::impl& s, const Request& req, Response& res, const ContentR
   if (name.size() > max_name || dueday::escape(name, max_name) != name)
     throw request_error{
         400, fmt::format("consumer {} is not a name (printable UTF-8, 1 to {} bytes)", dueday::quote(name), max_name)};
-  const std::string body = read_body(s, req, reader, res);
+  const std::string body = read_body(s.opt, req, reader, res);
   std::uint64_t seq = 0;
   if (body.find_first_not_of(" \t\r\n") != std::string::npos) {
     const auto j = nlohmann::json::parse(body, nullptr, false);
@@ -141,7 +115,7 @@ void post_ack(server::impl& s, const Request& req, Response& res, const ContentR
 }
 
 void post_tick(server::impl& s, const Request& req, Response& res, const ContentReader& reader) {
-  const std::string body = read_body(s, req, reader, res);
+  const std::string body = read_body(s.opt, req, reader, res);
   if (s.opt.mode != clock_mode::manual)
     throw request_error{409, "the service keeps time by the system clock (--clock system): no manual ticks"};
   const auto j = nlohmann::json::parse(body, nullptr, false);
@@ -205,6 +179,32 @@ void get_metrics(server::impl& s, Response& res) {
 }
 
 }  // namespace
+
+// The whole body, at most max_body bytes after any Content-Encoding. A request with neither
+// Content-Length nor Transfer-Encoding has none (RFC 9112 6.3; the library would read until the
+// connection closes).
+std::string read_body(const options& opt, const Request& req, const ContentReader& reader, Response& res) {
+  std::string body;
+  if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) return body;
+  bool over = false;
+  const bool read = reader([&](const char* data, std::size_t n) {
+    if (n > opt.max_body - body.size()) {
+      over = true;
+      return false;
+    }
+    body.append(data, n);
+    return true;
+  });
+  if (over || res.status == 413) {
+    res.set_header("Connection", "close");
+    throw request_error{413, fmt::format("the request body is over {} bytes", opt.max_body)};
+  }
+  if (!read) {
+    res.set_header("Connection", "close");
+    throw request_error{400, "the request body could not be read"};
+  }
+  return body;
+}
 
 void answer_page(const server::impl& s, httplib::Response& res, const std::function<void()>& f) {
   try {

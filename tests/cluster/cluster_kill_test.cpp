@@ -16,7 +16,6 @@
 #include <dueday/calendar.hpp>
 #include <dueday/io.hpp>
 #include <dueday/jsonl.hpp>
-#include <dueday/partition.hpp>
 #include <dueday/policy.hpp>
 
 #include <algorithm>
@@ -30,6 +29,7 @@
 
 #include "cluster/nats_transport.hpp"
 #include "cluster/partition_runner.hpp"
+#include "cluster/publisher.hpp"
 #include "nats_cluster.hpp"
 #include "run_process.hpp"
 #include "worker_processes.hpp"
@@ -126,6 +126,7 @@ TEST_CASE("cluster: workers and a NATS server killed at random lose no event and
   const std::uint32_t p_count = feeder.partitions();
   REQUIRE(p_count == partitions);
 
+  dueday::cluster::publisher feed(feeder);
   std::vector<worker_process> workers;
   int started = 0;
   for (; started < 3; ++started) workers.push_back(start_worker(o.urls, fmt::format("w{}", started), dir));
@@ -140,9 +141,7 @@ TEST_CASE("cluster: workers and a NATS server killed at random lose no event and
   for (std::size_t from = 0, round = 0; from < lines.size(); from += chunk, ++round) {
     for (std::size_t i = from; i < std::min(lines.size(), from + chunk); ++i) {
       const dueday::command c = dueday::parse_command(lines[i], "stream", static_cast<std::int64_t>(i + 1), id);
-      const auto to = dueday::partition_of(c, p_count);
-      for (std::uint32_t p = to.value_or(0); p < (to ? *to + 1 : p_count); ++p)
-        (void)feeder.publish_command({p}, lines[i], fmt::format("line-{}", i + 1));
+      (void)feed.publish(c, lines[i], fmt::format("line-{}", i + 1));
     }
     if (round == 4) {  // a NATS server gone while the load goes on, and back two rounds later
       cluster->kill(1);
