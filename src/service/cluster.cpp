@@ -5,7 +5,6 @@
 #include <dueday/error.hpp>
 
 #include <atomic>
-#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -64,18 +63,12 @@ const char* elsewhere(std::string_view path) {
 
 struct cluster_server::impl {
   impl(dueday::cluster::transport& log, std::function<bool()> up, options o)
-      : opt(std::move(o)), feed(log), reachable(std::move(up)) {}
+      : opt(std::move(o)), feed(log), reachable(std::move(up)), front(opt) {}
 
   options opt;
   dueday::cluster::publisher feed;
   std::function<bool()> reachable;
-  http_server http;
-  int port = -1;
-  int listen_socket = -1;
-  std::mutex run_mutex;
-  bool stopped = false;    // guarded by run_mutex
-  bool listening = false;  // guarded by run_mutex
-  std::atomic<bool> listened{false};
+  http_front front;
   std::atomic<bool> stopping{false};
 
   void post_commands(const Request& req, Response& res, const ContentReader& reader);
@@ -103,6 +96,7 @@ void cluster_server::impl::post_commands(const Request& req, Response& res, cons
 }
 
 void cluster_server::impl::add_routes() {
+  http_server& http = front.http;
   const auto answer = [](Response& res, const std::function<void()>& f) {
     try {
       f();
@@ -149,41 +143,18 @@ void cluster_server::impl::add_routes() {
 
 cluster_server::cluster_server(dueday::cluster::transport& log, std::function<bool()> reachable, options o)
     : p_(std::make_unique<impl>(log, std::move(reachable), std::move(o))) {
-  configure_http(p_->http, p_->opt, p_->listen_socket);
   p_->add_routes();
 }
 
 cluster_server::~cluster_server() { stop(); }
 
-int cluster_server::bind() {
-  p_->port = bind_http(p_->http, p_->opt, p_->listen_socket);
-  return p_->port;
-}
+int cluster_server::bind() { return p_->front.bind(p_->opt); }
 
-void cluster_server::run() {
-  impl& s = *p_;
-  if (s.port < 0) (void)bind();
-  {
-    const std::lock_guard lock(s.run_mutex);
-    if (s.stopped) return;
-    s.listening = true;
-  }
-  const bool served = s.http.listen_after_bind();  // returns after stop(), the workers joined
-  s.listened = true;
-  const std::lock_guard lock(s.run_mutex);
-  if (!served && !s.stopped) throw dueday::error("the service stopped accepting connections");
-}
+void cluster_server::run() { (void)p_->front.serve(p_->opt); }
 
 void cluster_server::stop() {
   impl& s = *p_;
-  bool listening = false;
-  {
-    const std::lock_guard lock(s.run_mutex);
-    s.stopped = true;
-    listening = s.listening;
-  }
-  s.stopping = true;
-  stop_http(s.http, listening, s.listened);
+  s.front.stop([&s] { s.stopping = true; });
 }
 
 }  // namespace dueday::service

@@ -42,7 +42,7 @@ std::string page(bool token) {
 }  // namespace
 
 void add_page_routes(server::impl& s) {
-  auto& h = s.http;
+  auto& h = s.front.http;
   h.Get("/", [html = page(!s.opt.token.empty())](const httplib::Request&, httplib::Response& res) {
     reply(res, 200, html, "text/html; charset=utf-8");
     // Nothing but this page's own inline code and style, and requests to this service.

@@ -192,7 +192,10 @@ server::impl::impl(dueday::durable_engine d, std::filesystem::path db, options o
       store_name(d.storage().name()),
       offset(d.engine().current_calendar().offset()),
       readers(std::move(db)),
-      engine(std::move(d), opt.mode, opt.clock, opt.checkpoint_every, opt.checkpoint_patience) {}
+      engine(std::move(d), opt.mode, opt.clock, opt.checkpoint_every, opt.checkpoint_patience),
+      front(opt) {}
+
+namespace {
 
 void configure_http(http_server& http, const options& opt, int& listen_socket) {
   if (opt.threads == 0 || opt.queue == 0) throw dueday::error("the service needs a thread and room to queue");
@@ -235,19 +238,50 @@ void configure_http(http_server& http, const options& opt, int& listen_socket) {
   });
 }
 
-int bind_http(http_server& http, const options& opt, const int& listen_socket) {
-  const int port = opt.port == 0 ? http.bind_to_any_port(opt.host) : opt.port;
-  if (port < 0 || (opt.port != 0 && !http.bind_to_port(opt.host, opt.port)))
+}  // namespace
+
+http_front::http_front(const options& opt) { configure_http(http, opt, listen_socket); }
+
+int http_front::bind(const options& opt) {
+  const int p = opt.port == 0 ? http.bind_to_any_port(opt.host) : opt.port;
+  if (p < 0 || (opt.port != 0 && !http.bind_to_port(opt.host, opt.port)))
     throw dueday::error(fmt::format("cannot listen on {}:{}", opt.host, opt.port));
   // Listening already: this only widens the backlog (a failure leaves the library's).
   if (listen_socket >= 0) (void)::listen(listen_socket, listen_backlog);
-  return port;
+  port = p;
+  return p;
 }
 
-void stop_http(http_server& http, bool listening, const std::atomic<bool>& listened) {
+bool http_front::serve(const options& opt, const std::function<void()>& after) {
+  if (port < 0) (void)bind(opt);
+  {
+    const std::lock_guard lock(run_mutex_);
+    if (stopped_) return false;
+    listening_ = true;
+  }
+  const bool served = http.listen_after_bind();  // returns after stop(), the workers joined
+  listened_ = true;
+  bool asked = false;
+  {
+    const std::lock_guard lock(run_mutex_);
+    asked = stopped_;
+  }
+  if (after) after();
+  if (!served && !asked) throw dueday::error("the service stopped accepting connections");
+  return true;
+}
+
+void http_front::stop(const std::function<void()>& before) {
+  bool listening = false;
+  {
+    const std::lock_guard lock(run_mutex_);
+    stopped_ = true;
+    listening = listening_;
+  }
+  if (before) before();
   // httplib's stop() does nothing before listen_after_bind() marks the server running (upstream
   // #160): wait for that, unless listening failed at once.
-  while (listening && !http.is_running() && !listened) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  while (listening && !http.is_running() && !listened_) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   http.stop();
 }
 
@@ -255,7 +289,6 @@ std::unique_ptr<server::impl> make_impl(dueday::durable_engine engine, std::file
   if (!o.clock) throw dueday::error("the service needs a clock");
   if (!o.monotonic) throw dueday::error("the service needs a monotonic clock");
   auto p = std::make_unique<server::impl>(std::move(engine), std::move(db), std::move(o));
-  configure_http(p->http, p->opt, p->listen_socket);
   add_routes(*p);
   return p;
 }
@@ -268,41 +301,16 @@ server::~server() {
   p_->engine.stop();
 }
 
-int server::bind() {
-  impl& s = *p_;
-  s.port = bind_http(s.http, s.opt, s.listen_socket);
-  return s.port;
-}
+int server::bind() { return p_->front.bind(p_->opt); }
 
 void server::run() {
   impl& s = *p_;
-  if (s.port < 0) (void)bind();
-  {
-    const std::lock_guard lock(s.run_mutex);
-    if (s.stopped) return;
-    s.listening = true;
-  }
-  const bool served = s.http.listen_after_bind();  // returns after stop(), the workers joined
-  s.listened = true;
-  bool asked = false;
-  {
-    const std::lock_guard lock(s.run_mutex);
-    asked = s.stopped;
-  }
-  s.engine.stop();  // the queued commands applied, a checkpoint
-  if (!served && !asked) throw dueday::error("the service stopped accepting connections");
+  (void)s.front.serve(s.opt, [&s] { s.engine.stop(); });  // the queued commands applied, a checkpoint
 }
 
 void server::stop() {
   impl& s = *p_;
-  bool listening = false;
-  {
-    const std::lock_guard lock(s.run_mutex);
-    s.stopped = true;
-    listening = s.listening;
-  }
-  s.engine.release_waiters();  // long polls answer now, so the workers can finish
-  stop_http(s.http, listening, s.listened);
+  s.front.stop([&s] { s.engine.release_waiters(); });  // long polls answer now, so the workers can finish
 }
 
 std::string server::checkpoint_error() const { return p_->engine.checkpoint_error(); }

@@ -51,6 +51,35 @@ class http_server final : public httplib::Server {
   bool process_and_close_socket(socket_t sock) override;
 };
 
+// The HTTP server of either mode: its limits, guards (path length, token, multipart) and JSON
+// error answers, with what run() and stop() share across threads (http.cpp).
+struct http_front {
+  // Configures the server; `opt` must outlive the front (the guards read it). Throws
+  // dueday::error for zero threads or no room to queue.
+  explicit http_front(const options& opt);
+
+  // Binds to opt's host and port (port 0: a free one) and widens the listening socket's backlog;
+  // returns the port. Throws dueday::error "cannot listen on HOST:PORT".
+  int bind(const options& opt);
+  // Binds unless bound, then serves until stop(); false when stop() came first and nothing was
+  // served. `after` (may be empty) runs once serving ends, before the error "the service stopped
+  // accepting connections" is thrown for an end stop() did not ask for.
+  bool serve(const options& opt, const std::function<void()>& after = {});
+  // Marks the front stopped, runs `before` (may be empty), and stops the server, waiting until
+  // it runs when serve() is starting it.
+  void stop(const std::function<void()>& before = {});
+
+  http_server http;
+  int port = -1;
+  int listen_socket = -1;  // the last socket the library made to listen on (bind() widens its backlog)
+
+ private:
+  std::mutex run_mutex_;
+  bool stopped_ = false;               // guarded by run_mutex_
+  bool listening_ = false;             // guarded by run_mutex_: serve() went on to listen
+  std::atomic<bool> listened_{false};  // listen_after_bind() returned
+};
+
 struct server::impl {
   impl(dueday::durable_engine engine, std::filesystem::path db, options o);
 
@@ -60,13 +89,7 @@ struct server::impl {
   metrics figures;
   reader_pool readers;
   writer engine;  // last but the server: stopped before the readers go
-  http_server http;
-  int port = -1;
-  int listen_socket = -1;  // the last socket the library made to listen on (bind() widens its backlog)
-  std::mutex run_mutex;
-  bool stopped = false;               // guarded by run_mutex
-  bool listening = false;             // guarded by run_mutex: run() went on to listen
-  std::atomic<bool> listened{false};  // listen_after_bind() returned
+  http_front front;
 };
 
 // The service's state with its handlers, limits and guards in place, not yet listening: what
@@ -75,15 +98,6 @@ struct server::impl {
 [[nodiscard]] std::unique_ptr<server::impl> make_impl(dueday::durable_engine engine, std::filesystem::path db,
                                                       options o);
 
-// The HTTP server's limits, guards (path length, token, multipart) and JSON error answers, which
-// both modes share (http.cpp); `listen_socket` gets the socket the library makes to listen on.
-// Throws dueday::error for zero threads or no room to queue.
-void configure_http(http_server& http, const options& opt, int& listen_socket);
-// Binds `http` to opt's host and port (port 0: a free one) and widens the backlog of the socket
-// configure_http saw; returns the port. Throws dueday::error "cannot listen on HOST:PORT".
-int bind_http(http_server& http, const options& opt, const int& listen_socket);
-// Stops `http`, waiting until it runs when it is starting to (`listening` and not yet `listened`).
-void stop_http(http_server& http, bool listening, const std::atomic<bool>& listened);
 // A request's whole body, at most opt.max_body bytes after any Content-Encoding (request_error
 // 413), or none without Content-Length and Transfer-Encoding (routes.cpp).
 [[nodiscard]] std::string read_body(const options& opt, const httplib::Request& req,

@@ -219,7 +219,7 @@ void answer_page(const server::impl& s, httplib::Response& res, const std::funct
 }
 
 void add_routes(server::impl& s) {
-  auto& h = s.http;
+  auto& h = s.front.http;
   const auto on = [&s](auto f) {
     return [&s, f](const Request& req, Response& res) { answer_page(s, res, [&] { f(req, res); }); };
   };

@@ -241,7 +241,7 @@ class slot {
     memory_stream stream(bytes);
     for (std::size_t count = CPPHTTPLIB_KEEPALIVE_MAX_COUNT; count > 0 && stream.unread(); --count) {
       bool closed = false;
-      if (!service_->http.serve_request(stream, count == 1, closed, no_waiting) || closed) break;
+      if (!service_->front.http.serve_request(stream, count == 1, closed, no_waiting) || closed) break;
     }
     check_written(stream.written());
     const store_state now = state();
@@ -272,7 +272,7 @@ class slot {
     durable_engine d(std::make_unique<sqlite_storage>(db, store_options()), fuzz::cal(), builtin_policies(),
                      engine_options());
     service_ = service::make_impl(std::move(d), db, std::move(o));
-    service_->http.set_post_routing_handler(check_answer);
+    service_->front.http.set_post_routing_handler(check_answer);
     sqlite_options r = store_options();
     r.read_only = true;
     reader_ = std::make_unique<sqlite_storage>(db, r);
