@@ -3,7 +3,7 @@
 // A worker owns partitions through leases on a transport (transport.hpp) and runs one
 // partition_runner per partition it owns. The host calls step() in a loop, giving it the wall time
 // ticks carry; the monotonic time leases are judged by comes from options.clock (the worker reads
-// no clock of its own: the CLI gives steady_clock::now, tests a simulated one). Each step:
+// no clock of its own: the CLI gives the steady clock, tests a simulated one). Each step:
 //   1. announces the worker (every lease_ttl / 3);
 //   2. drops, at once, every partition whose lease could have expired: a lease counts from the
 //      clock's time before its last successful acquire or renew was sent (the log counts its TTL
@@ -79,7 +79,7 @@ struct worker_options {
   // Stop writing for a partition this long before its lease could expire: more than the
   // transport's call_timeout() and less than lease_ttl - lease_ttl / 3. 0: lease_ttl / 4.
   std::chrono::milliseconds lease_margin{0};
-  // The monotonic time, never going back (required): std::chrono::steady_clock::now, or a test's.
+  // The monotonic time, never going back (required): the steady clock's, or a test's.
   std::function<std::chrono::steady_clock::time_point()> clock;
   engine_options engine{};
 };
