@@ -177,7 +177,7 @@ def free_run(count, taken):
 
 
 def die_with_parent():
-    """In the child: SIGKILL when this test dies (prctl PR_SET_PDEATHSIG), and its own process group."""
+    """In the child: SIGKILL when this test dies (prctl PR_SET_PDEATHSIG), however it dies."""
     ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
 
 
@@ -271,7 +271,6 @@ class Walk:
         self.shell = shell
         self.counts_example = counts_example
         commands = os.path.join(examples, "october-2026", "commands.jsonl")
-        self.commands_file = commands
         replay = subprocess.run([dueday, "replay", "--input", commands], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, timeout=STEP_SECONDS)
         if replay.returncode != 0:
@@ -310,7 +309,7 @@ class Walk:
         if len(actual) != len(expected) or not all(map(matches, expected, actual)):
             raise Failed(f"{command}\n  answered: {actual}\n  README:   {expected}")
         if "/v1/commands" in command:
-            self.partitions_by_hand(command, expected)
+            self.partitions_by_hand(expected)
 
     def background(self, command):
         job = self.shell.start(command)
@@ -401,7 +400,7 @@ class Walk:
                          f"{json.dumps(dict(self.counts_example), separators=(',', ':'), ensure_ascii=False)}")
         self.worker_counts.append(dict(counts))
 
-    def partitions_by_hand(self, command, expected):
+    def partitions_by_hand(self, expected):
         """The README's partitions of the first commands are those of FNV-1a 64 (case id) mod P."""
         p = re.search(r"--partitions (\d+)", self.serve_command())
         for line in expected:
@@ -483,7 +482,7 @@ def main():
         stored = walk.stored_commands(walk.partitions)
         if applied < stored:
             raise Failed(f"the workers applied {applied} commands, fewer than the {stored} published")
-        serve = [j for j in shell.jobs if " serve " in j.command][-1]
+        serve = next(j for j in shell.jobs if j.command == walk.serve_command())
         status = shell.stop(serve)
         if status != 0:
             raise Failed(f"{serve.command}\n  exited {status} after SIGTERM: {tail(serve.stderr())}")
