@@ -73,6 +73,15 @@ TEST_CASE("publisher: a tick goes to every partition, or to the range given") {
   CHECK(counts(t) == std::vector<std::size_t>{1, 2, 2, 1});
   // A case's command is not held to the tick range: "a" is in partition 0xaf63dc4c8601ec8c mod 4 = 0.
   CHECK(some.publish_line(open_line("a"), "in", 9).to == partition_range{0, 0});
+  // A tick to a range of one partition is still a tick; a case's command there is not.
+  publisher one(t, partition_range{3, 3});
+  const auto b = one.publish_line(tick_line, "in", 10);
+  CHECK(b.tick());
+  CHECK(b.to == partition_range{3, 3});
+  memory_transport single({.partitions = 1});
+  publisher only(single);
+  CHECK(only.publish_line(tick_line, "in", 11).tick());
+  CHECK_FALSE(only.publish_line(open_line("a"), "in", 12).tick());
 
   CHECK_THROWS_AS(publisher(t, partition_range{2, 4}), std::invalid_argument);
   CHECK_THROWS_AS(publisher(t, partition_range{2, 1}), std::invalid_argument);

@@ -37,6 +37,7 @@ publish_answer publisher::publish(const dueday::command& c, std::string_view jso
   a.line = line;
   a.id = std::string(id);
   a.to = route(c, partitions_, ticks_);
+  a.ticks = !dueday::partition_of(c, partitions_).has_value();
   // Ids are per partition: a tick with an id is stored once in each partition's log.
   for (std::uint32_t p = a.to.first; p <= a.to.last; ++p)
     if (!log_->publish_command({p}, json, id)) ++a.duplicates;

@@ -53,10 +53,12 @@ struct publish_answer {
   std::int64_t line = 0;  // its line number, as given
   std::string id;         // its id, "" for none (a line that is no command: as far as it was read)
   partition_range to;     // a case's command: one partition; a tick: the tick range
+  bool ticks = false;     // a command naming no case (a tick), sent to the tick range
   std::uint32_t duplicates = 0;
   std::string error;
   [[nodiscard]] bool published() const noexcept { return error.empty(); }
-  [[nodiscard]] bool tick() const noexcept { return published() && to.first != to.last; }
+  // A tick, however many partitions its range holds (one, when P is 1).
+  [[nodiscard]] bool tick() const noexcept { return published() && ticks; }
   // Every log it went to had it already.
   [[nodiscard]] bool duplicate() const noexcept { return published() && duplicates == to.size(); }
 };
