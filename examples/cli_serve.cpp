@@ -138,7 +138,6 @@ void serve_until_signal(Server& s, const sigset_t& stop_signals) {
 int run_cluster_serve(const serve_args& a) {
   dueday::service::listen_address where;
   dueday::service::options o = common_options(a, where);
-  const auto nats = nats_options_of(a.nats);
   // Before the NATS client starts its threads, so that they inherit the mask.
   const sigset_t stop_signals = block_stop_signals();
   auto log = open_transport(a.nats);
@@ -148,7 +147,7 @@ int run_cluster_serve(const serve_args& a) {
       t, [&t] { return !t.connected_url().empty(); }, std::move(o));
   const int port = s.bind();
   fmt::print(stderr, "dueday: serving {}:{} (cluster {}, {} partitions)\n", where.host, port,
-             dueday::escape(nats.urls, max_path), t.partitions());
+             dueday::escape(a.nats.urls, max_path), t.partitions());
   std::fflush(stderr);
   serve_until_signal(s, stop_signals);
   return 0;
