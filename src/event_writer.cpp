@@ -124,25 +124,131 @@ char* event_writer::integer(char* p, std::int64_t v) {
   return p + n;
 }
 
+namespace {
+
+// Whether a[0, n) and b[0, n) hold the same bytes, for n <= 47, by words that may overlap: without
+// a call to memcmp, which costs more than the compare for texts this short.
+bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
+  const auto word = [](const char* q) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, q, 8);
+    return w;
+  };
+  if (n >= 8) {
+    for (std::size_t i = 0; i + 8 < n; i += 8)
+      if (word(a + i) != word(b + i)) return false;
+    return word(a + n - 8) == word(b + n - 8);
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+
+// Whether the eight bytes of `w` include one that needs an escape in a JSON string: below 0x20
+// (its top three bits clear), a quote or a backslash.
+bool needs_escape(std::uint64_t w) noexcept {
+  constexpr std::uint64_t ones = 0x0101010101010101ULL;
+  constexpr std::uint64_t highs = 0x8080808080808080ULL;
+  const auto zero_byte = [](std::uint64_t x) { return (x - ones) & ~x & highs; };
+  return (zero_byte(w & (ones * 0xE0)) | zero_byte(w ^ (ones * '"')) | zero_byte(w ^ (ones * '\\'))) != 0;
+}
+
+constexpr std::uint64_t high_bits = 0x8080808080808080ULL;
+
+}  // namespace
+
 bool event_writer::utf8(std::string_view s) {
-  for (const known_text& k : utf8_)
-    if (k.size == s.size() && std::memcmp(k.text.data(), s.data(), s.size()) == 0) return true;
+  // A slot by a hash of the size and the last eight bytes (the first byte when fewer).
+  std::uint64_t tail = s.empty() ? 0 : static_cast<unsigned char>(s[0]);
+  if (s.size() >= 8) std::memcpy(&tail, s.data() + s.size() - 8, 8);
+  known_text& k = utf8_[((tail ^ s.size()) * 0x9E3779B97F4A7C15ULL) >> 60];
+  if (k.size == s.size() && !s.empty() && same_bytes(k.text.data(), s.data(), s.size())) return true;
   if (!simdjson::validate_utf8(s.data(), s.size())) return false;
   if (!s.empty() && s.size() <= sizeof known_text::text) {
-    known_text& k = utf8_[next_utf8_];
-    next_utf8_ = (next_utf8_ + 1) % utf8_.size();
     k.size = static_cast<std::uint8_t>(s.size());
     std::memcpy(k.text.data(), s.data(), s.size());
   }
   return true;
 }
 
+// A text of at most 32 bytes that needs no escape (names, levels, units, case numbers: nearly all)
+// as a JSON string at `p`: its bytes read as two words or blocks, which overlap when the text is
+// shorter than both, checked together and written as they were read. nullptr when the text needs
+// more (an escape, or a check of its UTF-8 that fails); what it wrote then does not count.
+[[gnu::always_inline]] inline char* event_writer::short_string(char* p, std::string_view s) {
+  const char* const d = s.data();
+  const std::size_t n = s.size();
+  const auto load = [](auto& w, const char* q) { std::memcpy(&w, q, sizeof w); };
+  const auto store = [](char* q, const auto& w) { std::memcpy(q, &w, sizeof w); };
+  *p++ = '"';
+  bool high = false;
+  if (n >= 16) {
+#if defined(__SSE2__)
+    __m128i a, b;
+    load(a, d);
+    load(b, d + n - 16);
+    const __m128i top = _mm_set1_epi8(0x1F);
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    const auto flagged = [&](__m128i x) {
+      const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(x, top), x);  // x <= 0x1F
+      return _mm_or_si128(control, _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash)));
+    };
+    if (_mm_movemask_epi8(_mm_or_si128(flagged(a), flagged(b))) != 0) return nullptr;
+    high = _mm_movemask_epi8(_mm_or_si128(a, b)) != 0;
+    if (high && !utf8(s)) return nullptr;
+    store(p, a);
+    store(p + n - 16, b);
+#else
+    return nullptr;
+#endif
+  } else if (n >= 8) {
+    std::uint64_t a = 0, b = 0;
+    load(a, d);
+    load(b, d + n - 8);
+    if (needs_escape(a) || needs_escape(b)) return nullptr;
+    high = ((a | b) & high_bits) != 0;
+    if (high && !utf8(s)) return nullptr;
+    store(p, a);
+    store(p + n - 8, b);
+  } else if (n >= 4) {
+    std::uint32_t a = 0, b = 0;
+    load(a, d);
+    load(b, d + n - 4);
+    const std::uint64_t w = a | std::uint64_t{b} << 32;
+    if (needs_escape(w)) return nullptr;
+    high = (w & high_bits) != 0;
+    if (high && !utf8(s)) return nullptr;
+    store(p, a);
+    store(p + n - 4, b);
+  } else if (n > 0) {  // bytes 0, n / 2 and n - 1 are all of them; then spaces, which need nothing
+    const auto byte = [&](std::size_t i) { return std::uint64_t{static_cast<unsigned char>(d[i])}; };
+    const std::uint64_t w = byte(0) | byte(n / 2) << 8 | byte(n - 1) << 16 | 0x2020202020ULL << 24;
+    if (needs_escape(w)) return nullptr;
+    high = (w & high_bits) != 0;
+    if (high && !utf8(s)) return nullptr;
+    p[0] = d[0];
+    p[n / 2] = d[n / 2];
+    p[n - 1] = d[n - 1];
+  }
+  p += n;
+  *p++ = '"';
+  return p;
+}
+
 // `s` as a JSON string: ", \ and the control characters escaped (\b \f \n \r \t, else \u00xx),
 // everything else as it is. Text that is not valid UTF-8 goes through nlohmann, whose
 // replacement of each ill-formed sequence by U+FFFD is the reference.
-char* event_writer::string(char* p, std::string_view s) { return string(p, s, false); }
+[[gnu::always_inline]] inline char* event_writer::text(char* p, std::string_view s) {
+  if (s.size() <= 32)
+    if (char* const end = short_string(p, s)) return end;
+  return long_string(p, s);
+}
 
-char* event_writer::string(char* p, std::string_view s, bool slack) {
+char* event_writer::string(char* p, std::string_view s) { return text(p, s); }
+
+// text(p, s) when short_string did not take `s`.
+char* event_writer::long_string(char* p, std::string_view s) {
   char* const start = p;
   *p++ = '"';
   bool utf8_checked = false;
@@ -160,16 +266,6 @@ char* event_writer::string(char* p, std::string_view s, bool slack) {
     return _mm_movemask_epi8(
                _mm_or_si128(control, _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash)))) == 0;
   };
-  if (s.size() < 16) {  // a name, level or unit: one block, the text followed by spaces (which need nothing)
-    __m128i x = _mm_set1_epi8(' ');
-    std::memcpy(&x, s.data(), s.size());
-    if (plain(x) && (_mm_movemask_epi8(x) == 0 || utf8(s))) {
-      std::memcpy(p, &x, slack ? 16 : s.size());  // with slack, whole: a fixed size copies in one move
-      p += s.size();
-      *p++ = '"';
-      return p;
-    }
-  }
   if (s.size() >= 16) {
     while (i < s.size()) {
       const std::size_t at = std::min(i, s.size() - 16);
@@ -185,20 +281,14 @@ char* event_writer::string(char* p, std::string_view s, bool slack) {
       i = at + 16;
     }
   }
-#else
-  (void)slack;
 #endif
   if (s.size() >= 8 && i < s.size()) {
-    constexpr std::uint64_t ones = 0x0101010101010101ULL;
-    constexpr std::uint64_t highs = 0x8080808080808080ULL;
-    const auto zero_byte = [&](std::uint64_t x) { return (x - ones) & ~x & highs; };
     while (i < s.size()) {
       const std::size_t at = std::min(i, s.size() - 8);
       std::uint64_t w = 0;
       std::memcpy(&w, s.data() + at, 8);
-      if ((zero_byte(w & (ones * 0xE0)) | zero_byte(w ^ (ones * '"')) | zero_byte(w ^ (ones * '\\'))) != 0)
-        break;  // below 0x20 (its top three bits clear), a quote or a backslash
-      if ((w & highs) != 0 && !utf8_checked) {
+      if (needs_escape(w)) break;
+      if ((w & high_bits) != 0 && !utf8_checked) {
         if (!utf8(s)) break;  // the byte loop below hands it to nlohmann
         utf8_checked = true;
       }
@@ -321,19 +411,19 @@ char* event_writer::write(char* p, const event& e) {
     p += s.size;
   } else {  // no event_kind: as nlohmann wrote whatever to_string gave
     p = lit(p, R"({"type":)");
-    p = string(p, to_string(e.kind));
+    p = text(p, to_string(e.kind));
     p = lit(p, R"(,"case":)");
   }
-  p = string(p, e.case_id, true);
+  p = text(p, e.case_id);
   if (!e.step.empty()) {  // a clock's event: its unit always follows, "" when nobody is named
     p = lit(p, R"(,"step":)");
-    p = string(p, e.step, true);
+    p = text(p, e.step);
     p = lit(p, R"(,"unit":)");
-    p = string(p, e.unit, true);
+    p = text(p, e.unit);
   }
   if (!e.level.empty()) {
     p = lit(p, R"(,"level":)");
-    p = string(p, e.level, true);
+    p = text(p, e.level);
   }
   p = lit(p, R"(,"at":)");
   p = instant_text(p, e.at);
@@ -351,14 +441,14 @@ char* event_writer::write(char* p, const event& e) {
   if (e.due) p = e.provisional ? lit(p, R"(,"provisional":true)") : lit(p, R"(,"provisional":false)");
   if (e.kind == event_kind::rejected) {
     p = integer(lit(p, R"(,"line":)"), e.line);
-    p = string(lit(p, R"(,"code":)"), e.code, true);
-    p = string(lit(p, R"(,"reason":)"), e.detail, true);
+    p = text(lit(p, R"(,"code":)"), e.code);
+    p = text(lit(p, R"(,"reason":)"), e.detail);
   } else if (!e.detail.empty()) {
     p = e.kind == event_kind::case_opened ? lit(p, R"(,"variant":)") : lit(p, R"(,"detail":)");
-    p = string(p, e.detail, true);
+    p = text(p, e.detail);
   }
-  if (!e.policy.empty()) p = string(lit(p, R"(,"policy":)"), e.policy, true);  // case_opened
-  if (!e.district.empty()) p = string(lit(p, R"(,"district":)"), e.district, true);
+  if (!e.policy.empty()) p = text(lit(p, R"(,"policy":)"), e.policy);  // case_opened
+  if (!e.district.empty()) p = text(lit(p, R"(,"district":)"), e.district);
   *p++ = '}';
   return p;
 }

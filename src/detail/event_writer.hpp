@@ -47,7 +47,7 @@ class event_writer {
  private:
   // A JSON string is at most 6 bytes per byte of text (a control character as \u00xx; an
   // ill-formed byte becomes U+FFFD, 3) and its quotes; the rest of an event, with three instants
-  // at up to 50 bytes each and three integers, stays below 512; and 16 bytes of slack.
+  // at up to 50 bytes each and three integers, stays below 512; and 16 bytes to spare.
   static std::size_t bound(const event& e) noexcept {
     return 528 + 6 * (e.case_id.size() + e.step.size() + e.level.size() + e.detail.size() + e.code.size() +
                       e.unit.size() + e.district.size() + e.policy.size());
@@ -56,11 +56,13 @@ class event_writer {
   // Each writes at `p` and returns the end of what it wrote (see event_writer.cpp).
   static char* copy(char* p, std::string_view s) noexcept;
   char* write(char* p, const event& e);
-  // string(p, s); with `slack`, it may also write up to 16 bytes past the text's end (a text below
-  // 16 bytes is copied as one block), which bound() leaves room for.
-  char* string(char* p, std::string_view s, bool slack);
-  // Whether `s` is well-formed UTF-8: one of the last texts found so (units and step names
-  // repeat from event to event), else asked of simdjson.
+  // string(p, s), inlined into write() (event_writer.cpp): short_string(p, s) for a text of at
+  // most 32 bytes that needs no escape (else nullptr), long_string(p, s) for any other.
+  char* text(char* p, std::string_view s);
+  char* short_string(char* p, std::string_view s);
+  char* long_string(char* p, std::string_view s);
+  // Whether `s` is well-formed UTF-8: a text found so lately (units and step names repeat from
+  // event to event), else asked of simdjson.
   bool utf8(std::string_view s);
 
   struct known_text {
@@ -86,8 +88,7 @@ class event_writer {
   };
   mutable std::array<known_instant, 8> instants_{};
   fmt::memory_buffer buf_;
-  std::array<known_text, 8> utf8_{};  // texts known to be UTF-8
-  std::size_t next_utf8_ = 0;
+  std::array<known_text, 16> utf8_{};  // texts known to be UTF-8, by a hash of each (event_writer.cpp)
 };
 
 }  // namespace dueday::detail
