@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
+#include <cstring>
 #include <vector>
 
 #include "dueday/error.hpp"
@@ -27,7 +28,8 @@ std::string_view name_of(json_kind k) noexcept {
 
 // "2026-09-28T10:00:00+08:00" or "2026-09-28T10:00:00Z", the form hosts write and this library
 // prints: false for any other text, which parse_instant reads (or refuses, with its message).
-bool parse_plain_instant(std::string_view s, instant& out) noexcept {
+// The day comes from `known` when its text is the day read last (commands come in time order).
+bool parse_plain_instant(std::string_view s, instant& out, known_day& known) noexcept {
   if (s.size() != 25 && s.size() != 20) return false;
   // Digits are summed without a branch each; one test at the end says whether all were digits.
   unsigned bad = 0;
@@ -40,11 +42,17 @@ bool parse_plain_instant(std::string_view s, instant& out) noexcept {
     }
     return v;
   };
-  const unsigned y = digits(0, 4), mo = digits(5, 2), d = digits(8, 2);  // as try_parse_civil_day
+  if (!known.valid || std::memcmp(known.text.data(), s.data(), known.text.size()) != 0) {
+    const unsigned y = digits(0, 4), mo = digits(5, 2), d = digits(8, 2);  // as try_parse_civil_day
+    if (bad != 0 || s[4] != '-' || s[7] != '-') return false;
+    const year_month_day day{year{static_cast<int>(y)}, month{mo}, std::chrono::day{d}};
+    if (!day.ok()) return false;
+    std::memcpy(known.text.data(), s.data(), known.text.size());
+    known.day = sys_days{day};
+    known.valid = true;
+  }
   const unsigned h = digits(11, 2), m = digits(14, 2), sec = digits(17, 2);
-  if (bad != 0 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':') return false;
-  const year_month_day day{year{static_cast<int>(y)}, month{mo}, std::chrono::day{d}};
-  if (!day.ok() || h > 23 || m > 59 || sec > 59) return false;
+  if (bad != 0 || s[10] != 'T' || s[13] != ':' || s[16] != ':' || h > 23 || m > 59 || sec > 59) return false;
   seconds offset{0};
   if (s.size() == 20) {
     if (s[19] != 'Z') return false;
@@ -55,7 +63,7 @@ bool parse_plain_instant(std::string_view s, instant& out) noexcept {
     offset = hours{oh} + minutes{om};
     if (s[19] == '-') offset = -offset;
   }
-  out = instant{sys_days{day}} + hours{h} + minutes{m} + seconds{sec} - offset;
+  out = instant{known.day} + hours{h} + minutes{m} + seconds{sec} - offset;
   return true;
 }
 
@@ -163,7 +171,7 @@ bool build_command(const command_fields& f, command& c, std::string& why, std::s
   }
   if (!string_field(f.at, "at", true)) return false;
   instant at{};
-  if (!parse_plain_instant(f.at.text, at)) {
+  if (!parse_plain_instant(f.at.text, at, f.day)) {
     try {
       at = parse_instant(f.at.text);
     } catch (const error& e) {

@@ -5,11 +5,19 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <istream>
 #include <memory>
 #include <new>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -46,6 +54,38 @@ class works_fault {
 // Deeper than this, a value is left to the nlohmann reader (which has no limit): the checks below
 // recurse.
 constexpr int max_depth = 256;
+
+// The text of a JSON string whose raw bytes start at `raw` (just past its opening quote) when it
+// holds no escape: up to its closing quote; false at a backslash, when simdjson must unescape it.
+// Sixteen bytes at a time, so up to 15 past the closing quote: every reader's input is padded
+// (line_padding), and the quote is there, as simdjson's stage 1 found the string closed (and its
+// bytes UTF-8 without control characters).
+bool plain_string(const char* raw, std::string_view& text) noexcept {
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i backslash = _mm_set1_epi8('\\');
+  for (std::size_t i = 0;; i += 16) {
+    __m128i x;
+    std::memcpy(&x, raw + i, 16);
+    const auto quotes = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, quote)));
+    const auto escapes = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, backslash)));
+    if ((quotes | escapes) != 0) {
+      const int at = std::countr_zero(quotes | escapes);
+      if ((escapes >> at & 1U) != 0) return false;
+      text = std::string_view(raw, i + static_cast<std::size_t>(at));
+      return true;
+    }
+  }
+#else
+  for (std::size_t i = 0;; ++i) {
+    if (raw[i] == '\\') return false;
+    if (raw[i] == '"') {
+      text = std::string_view(raw, i);
+      return true;
+    }
+  }
+#endif
+}
 
 // Keys seen in one object, to find the first repeated one. Linear for the few keys a command has.
 class key_set {
@@ -145,9 +185,20 @@ struct command_reader::impl {
   }
 
   static bool read_text(od::value v, text_field& f) {
+    f.present = true;
+    // A string without escapes (nearly every one) is taken from the input as it is: only one with
+    // escapes needs simdjson to copy it out unescaped. Either way the value is consumed: On Demand
+    // passes over a value left alone without checking what follows it.
+    if (const std::string_view token = v.raw_json_token(); !token.empty() && token[0] == '"') {
+      if (plain_string(token.data() + 1, f.text)) {
+        od::raw_json_string consumed;
+        if (v.get_raw_json_string().get(consumed) != simdjson::SUCCESS) return false;
+        f.kind = json_kind::string;
+        return true;
+      }
+    }
     od::json_type t{};
     if (v.type().get(t) != simdjson::SUCCESS) return false;
-    f.present = true;
     f.kind = kind_of(t);
     f.text = {};
     if (t == od::json_type::string) return v.get_string().get(f.text) == simdjson::SUCCESS;
@@ -260,19 +311,15 @@ struct command_reader::impl {
     return true;
   }
 
-  // Reads a line into `fields`; false when simdjson does not take it as one JSON object.
-  bool read(simdjson::padded_string_view line) {
+  // Reads an object's members into `fields`; false when simdjson does not take them.
+  bool read_members(od::object o) {
     fields.clear();
     keys.clear();
-    od::document doc;
-    if (parser.iterate(line).get(doc) != simdjson::SUCCESS) return false;
-    od::object o;
-    if (doc.get_object().get(o) != simdjson::SUCCESS) return false;
     for (auto member : o) {
       od::field field;
       std::string_view key;
-      if (std::move(member).get(field) != simdjson::SUCCESS || field.unescaped_key().get(key) != simdjson::SUCCESS)
-        return false;
+      if (std::move(member).get(field) != simdjson::SUCCESS) return false;
+      if (!plain_string(field.key().raw(), key) && field.unescaped_key().get(key) != simdjson::SUCCESS) return false;
       // A known key repeats when its field is already there; others are looked up among their like.
       if (text_field* t = fields.text(key)) {
         if (t->present && fields.duplicate.empty()) fields.duplicate = key;
@@ -288,7 +335,17 @@ struct command_reader::impl {
         if (!skim(field.value(), 1)) return false;
       }
     }
-    // Nothing may follow the object: its raw text then ends where the line does.
+    return true;
+  }
+
+  // Reads a line into `fields`; false when simdjson does not take it as one JSON object.
+  bool read(simdjson::padded_string_view line) {
+    od::document doc;
+    if (parser.iterate(line).get(doc) != simdjson::SUCCESS) return false;
+    od::object o;
+    if (doc.get_object().get(o) != simdjson::SUCCESS || !read_members(o)) return false;
+    // Nothing may follow the object: its raw text (which takes in trailing spaces) then ends where
+    // the line does.
     std::string_view raw;
     if (doc.raw_json().get(raw) != simdjson::SUCCESS) return false;
     return raw.data() + raw.size() == line.data() + line.size();
@@ -316,6 +373,119 @@ bool command_reader::read(std::string_view line, bool padded, command& c, std::s
   }
   ++p_->fallbacks;
   return read_command_dom(line, c, why, id);
+}
+
+namespace {
+
+// Spaces, tabs and carriage returns only: a line replay skips (JSON's whitespace but the newline).
+bool blank(std::string_view line) noexcept { return line.find_first_not_of(" \t\r") == std::string_view::npos; }
+
+// Blocks up to this size go through iterate_many, whose parser takes about 6 bytes per byte of its
+// batch; a longer one (a line of megabytes) is read line by line, as such a line always was.
+constexpr std::size_t max_streamed_block = std::size_t{1} << 22;
+
+}  // namespace
+
+struct command_lines::impl {
+  impl(std::istream& in, std::size_t block_size) : lines(in, block_size) {
+    // One core: a stage 1 thread would only start for a stream longer than its batch, which the
+    // batch size below rules out; this says so.
+    stream_parser.threaded = false;
+  }
+
+  line_reader lines;
+  command_reader reader;     // lines one by one, and the members of every document
+  od::parser stream_parser;  // its own: a line read alone must not end the block's stage 1
+  od::document_stream docs;  // over `block`
+  od::document_stream::iterator next_doc;
+  std::string_view block;  // whole lines from lines.block()
+  std::size_t pos = 0;     // block[0, pos) is read
+  bool streaming = false;  // block[pos, ...) is read from `docs`
+  std::int64_t line = 0;
+  std::size_t streamed = 0;
+
+  // The end of the line that starts at `from` in block: its '\n', or the block's end.
+  [[nodiscard]] std::size_t line_end(std::size_t from) const noexcept {
+    return std::min(block.find('\n', from), block.size());
+  }
+
+  bool start_stream() {
+    if (block.size() > max_streamed_block) return false;
+    // One batch for the whole block: stage 1 runs once, and the parser keeps its room (a batch
+    // size that changes reallocates it).
+    const std::size_t batch = std::bit_ceil(std::max(block.size(), std::size_t{1} << 20));
+    if (stream_parser.iterate_many(block.data(), block.size(), batch).get(docs) != simdjson::SUCCESS) return false;
+    next_doc = docs.begin();  // runs stage 1; a fault it finds is the first document's error
+    return true;
+  }
+
+  // The line at `pos` read from the next document, when that document is one object on a line of
+  // its own (blank lines before it are passed); nullopt when it is not, or when no document is
+  // left: then pos is unchanged but for blank lines passed, and that line and the rest of the
+  // block are read one by one.
+  std::optional<status> from_stream(command& c, std::string& why, std::string* id) {
+    if (!(next_doc != docs.end())) return std::nullopt;
+    od::document_reference doc;
+    if ((*next_doc).get(doc) != simdjson::SUCCESS) return std::nullopt;
+    const std::size_t start = next_doc.current_index();
+    if (start < pos || start >= block.size()) return std::nullopt;
+    std::size_t end = line_end(pos);
+    while (end <= start) {  // a line before the document's: blank, as JSON has no token there
+      if (!blank(block.substr(pos, end - pos))) return std::nullopt;
+      ++line;
+      pos = end + 1;
+      end = line_end(pos);
+    }
+    od::object o;
+    if (doc.get_object().get(o) != simdjson::SUCCESS || !reader.p_->read_members(o)) return std::nullopt;
+    // The object's raw text runs to the next document's first byte (or the block's end) through
+    // the spaces after it: its last byte must be on this line and the next document past it.
+    std::string_view raw;
+    if (doc.raw_json().get(raw) != simdjson::SUCCESS) return std::nullopt;
+    const char* const first = block.data() + start;
+    const char* const next = raw.data() + raw.size();
+    if (raw.data() != first || next > block.data() + block.size() || next < block.data() + end) return std::nullopt;
+    const char* last = next;  // one past the object's closing brace
+    while (last > first && (last[-1] == ' ' || last[-1] == '\t' || last[-1] == '\r' || last[-1] == '\n')) --last;
+    if (last > block.data() + end) return std::nullopt;
+    const bool ok = build_command(reader.p_->fields, c, why, id);  // copies what it keeps: the document can go
+    ++next_doc;
+    ++line;
+    pos = std::min(end + 1, block.size());
+    ++streamed;
+    return ok ? status::command : status::refused;
+  }
+};
+
+command_lines::command_lines(std::istream& in, std::size_t block) : p_(std::make_unique<impl>(in, block)) {}
+
+command_lines::~command_lines() = default;
+
+std::int64_t command_lines::line() const noexcept { return p_->line; }
+
+std::size_t command_lines::streamed() const noexcept { return p_->streamed; }
+
+command_lines::status command_lines::next(command& c, std::string& why, std::string* id) {
+  impl& s = *p_;
+  for (;;) {
+    if (s.pos == s.block.size()) {
+      s.block = s.lines.block();
+      s.pos = 0;
+      if (s.block.empty()) return status::end;
+      s.streaming = s.start_stream();
+    }
+    if (s.streaming) {
+      if (const std::optional<status> got = s.from_stream(c, why, id)) return *got;
+      s.streaming = false;
+      continue;  // blank lines passed may have ended the block
+    }
+    const std::size_t end = s.line_end(s.pos);
+    const std::string_view text = s.block.substr(s.pos, end - s.pos);
+    s.pos = std::min(end + 1, s.block.size());
+    ++s.line;
+    if (blank(text)) continue;
+    return s.reader.read(text, true, c, why, id) ? status::command : status::refused;
+  }
 }
 
 }  // namespace dueday::detail

@@ -39,26 +39,41 @@ std::optional<std::string_view> detail::line_reader::next() {
       begin_ = end_;
       return line;
     }
-    // Keep the partial line, make room (a line longer than the buffer doubles it) and read on.
-    const std::size_t kept = end_ - begin_;
-    if (kept == capacity_) {
-      std::unique_ptr<char[]> bigger(new char[2 * capacity_ + line_padding]());
-      std::memcpy(bigger.get(), buf_.get() + begin_, kept);
-      buf_ = std::move(bigger);
-      capacity_ *= 2;
-    } else if (begin_ > 0) {
-      std::memmove(buf_.get(), buf_.get() + begin_, kept);
+    searched = end_ - begin_;  // where the partial line ends once refill() moved it
+    refill();
+  }
+}
+
+std::string_view detail::line_reader::block() {
+  for (;;) {
+    const std::string_view data(buf_.get() + begin_, end_ - begin_);
+    const std::size_t last = eof_ ? data.size() : data.rfind('\n') + 1;  // npos + 1 == 0: no whole line
+    if (last > 0 || eof_) {
+      begin_ += last;
+      return data.substr(0, last);
     }
-    begin_ = 0;
-    end_ = kept;
-    searched = kept;
-    in_->read(buf_.get() + end_, static_cast<std::streamsize>(capacity_ - end_));
-    const auto got = in_->gcount();
-    if (got <= 0) {
-      eof_ = true;
-    } else {
-      end_ += static_cast<std::size_t>(got);
-    }
+    refill();
+  }
+}
+
+void detail::line_reader::refill() {
+  const std::size_t kept = end_ - begin_;
+  if (kept == capacity_) {
+    std::unique_ptr<char[]> bigger(new char[2 * capacity_ + line_padding]());
+    std::memcpy(bigger.get(), buf_.get() + begin_, kept);
+    buf_ = std::move(bigger);
+    capacity_ *= 2;
+  } else if (begin_ > 0) {
+    std::memmove(buf_.get(), buf_.get() + begin_, kept);
+  }
+  begin_ = 0;
+  end_ = kept;
+  in_->read(buf_.get() + end_, static_cast<std::streamsize>(capacity_ - end_));
+  const auto got = in_->gcount();
+  if (got <= 0) {
+    eof_ = true;
+  } else {
+    end_ += static_cast<std::size_t>(got);
   }
 }
 
@@ -136,8 +151,7 @@ replay_stats replay(std::istream& in, const std::string& /*source*/, engine& e, 
   constexpr std::size_t run = 64;
   e.set_sink(sink);
   replay_stats stats;
-  detail::line_reader lines(in);
-  detail::command_reader reader;
+  detail::command_lines lines(in);
   std::vector<command> batch(run);  // reused: the commands' strings keep their room
   std::array<std::int64_t, run> batch_lines{};
   std::size_t size = 0;
@@ -174,11 +188,12 @@ replay_stats replay(std::istream& in, const std::string& /*source*/, engine& e, 
       }
     });
   };
-  while (const auto text = lines.next()) {
-    ++line;
-    if (text->find_first_not_of(" \t\r") == std::string_view::npos) continue;
+  for (;;) {
+    const auto got = lines.next(batch[size], why, &id);
+    if (got == detail::command_lines::status::end) break;
+    line = lines_before + lines.line();
     ++stats.lines;
-    if (!reader.read(*text, true, batch[size], why, &id)) {
+    if (got == detail::command_lines::status::refused) {
       apply_batch();
       reject(nullptr, line, e.now(), reject_code::malformed, why);  // the event carries the line itself
       continue;

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 #include <dueday/jsonl.hpp>  // first: proves the header stands alone
 
+#include <fmt/format.h>
 #include <dueday/io.hpp>
 
 #include <iterator>
@@ -261,6 +262,18 @@ TEST_CASE("jsonl: an unknown type or works key is named escaped and cut, in one 
                                   "\u2026' (3145734 bytes) (expected meter_dn, pipe_m, crossings)");
 }
 
+TEST_CASE("jsonl: what follows a string value is checked, though the reader takes the string from the line") {
+  // The jsonl fuzz target's finding: a string left unconsumed let On Demand pass over the ':' after it.
+  CHECK(says(R"({"type":"com":[]},"at":"2026-10-08T10:00"})")
+            .starts_with("malformed JSON (parse error at line 1, column 14"));
+  CHECK(says(R"({"type":"tick" "at":"2026-10-08T10:00"})").starts_with("malformed JSON"));
+  CHECK(says(R"({"type":"tick","at":"2026-10-08T10:00" 1})").starts_with("malformed JSON"));
+  CHECK(says(R"({"type":"tick","at":"2026-10-08T10:00","case":"W"]})").starts_with("malformed JSON"));
+  // An escape in a value or a key: unescaped by simdjson, as before.
+  CHECK(refusal(R"({"type":"tic\u006b","at":"2026-10-08T10:00"})") == "accepted");
+  CHECK(refusal(R"({"typ\u0065":"tick","\u0061t":"2026-10-08T10:00"})") == "accepted");
+}
+
 TEST_CASE("jsonl: a repeated key is named escaped and cut, in one line") {
   CHECK(says(R"({"type":"tick","at":"2026-10-08T10:00","a\nb\u001b[2J":1,"a\nb\u001b[2J":2})") ==
         "duplicate key 'a\\nb\\u001b[2J'");
@@ -331,10 +344,9 @@ std::string mutate(std::string s, std::mt19937& rng) {
   return s;
 }
 
-}  // namespace
-
-TEST_CASE("jsonl: the simdjson reader reads every line as the nlohmann reader does") {
-  const std::vector<std::string> seeds = {
+// Lines of every shape a command line takes, valid or not, to start from.
+const std::vector<std::string>& command_seeds() {
+  static const std::vector<std::string> seeds = {
       R"({"type":"open","case":"KM-2026-10-0000001","at":"2026-10-12T09:00:00+08:00","policy":"kunming-water-490","variant":"no-external"})",
       R"({"type":"open","case":"W-2","at":"2026-09-28T02:00:00Z","policy":"p","works":{"meter_dn":40,"pipe_m":120.5,"crossings":["rail"]}})",
       R"({"type":"pause","case":"W-1","step":"survey","at":"2026-10-08T15:00:00+08:00","reason":"cust\u00e9\ud83d\ude00\"\\\/\b\f\n\r\t"})",
@@ -349,6 +361,13 @@ TEST_CASE("jsonl: the simdjson reader reads every line as the nlohmann reader do
       R"({"type":"open","case":"W","at":"2026-10-08T10:00","policy":"p","variant":"v","units":{"z":1,"b":"x","a":[2]}})",
       R"({"type":"start","case":"W","step":"survey","at":"2026-10-08T10:00","unit":"西山区城市管理局","units":7,"district":""})",
   };
+  return seeds;
+}
+
+}  // namespace
+
+TEST_CASE("jsonl: the simdjson reader reads every line as the nlohmann reader does") {
+  const std::vector<std::string>& seeds = command_seeds();
   std::mt19937 rng(20261012);
   detail::command_reader reader;
   std::size_t agreed = 0;
@@ -365,6 +384,117 @@ TEST_CASE("jsonl: the simdjson reader reads every line as the nlohmann reader do
   CHECK(reader.fallbacks() == 2);  // the array and the string: not objects
   for (int i = 0; i < 20000; ++i) check(mutate(seeds[rng() % seeds.size()], rng));
   CHECK(agreed == 20000 + seeds.size());
+}
+
+namespace {
+
+// What command_lines gives for `stream`, a line each: its number and its answer.
+std::vector<std::string> read_by_blocks(const std::string& stream, std::size_t block, std::size_t* streamed = nullptr) {
+  std::istringstream in(stream);
+  detail::command_lines lines(in, block);
+  std::vector<std::string> got;
+  command c;
+  std::string why, id;
+  for (;;) {
+    const auto status = lines.next(c, why, &id);
+    if (status == detail::command_lines::status::end) break;
+    got.push_back(fmt::format("{}: {} [{}]", lines.line(),
+                              describe(status == detail::command_lines::status::command, c, why), id));
+  }
+  if (streamed) *streamed = lines.streamed();
+  return got;
+}
+
+// The same, each line read alone by command_reader (lines as std::getline splits them, blank ones
+// passed as replay passes them).
+std::vector<std::string> read_one_by_one(const std::string& stream) {
+  std::istringstream in(stream);
+  detail::command_reader reader;
+  std::vector<std::string> got;
+  std::int64_t number = 0;
+  command c;
+  std::string why, id;
+  for (std::string line; std::getline(in, line);) {
+    ++number;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const bool ok = reader.read(line, false, c, why, &id);
+    got.push_back(fmt::format("{}: {} [{}]", number, describe(ok, c, why), id));
+  }
+  return got;
+}
+
+}  // namespace
+
+TEST_CASE("jsonl: a stream read by blocks gives every line the answer it gets alone") {
+  const std::string tick = R"({"type":"tick","at":"2026-10-08T10:00"})";
+  // Lines a block's documents must not be taken for: blank, spaced, two values on a line, one
+  // value over two lines, not objects, a byte-order mark, invalid UTF-8 (which fails the whole
+  // block's stage 1), unbalanced braces, ids.
+  const std::vector<std::string> odd = {"",
+                                        "   ",
+                                        "\t\r",
+                                        tick + " ",
+                                        "  " + tick,
+                                        tick + "\r",
+                                        tick + tick,
+                                        tick + " 7",
+                                        R"({"type":"tick",)",
+                                        R"("at":"2026-10-08T10:00"})",
+                                        "[1,2]",
+                                        "7",
+                                        "\"x\"",
+                                        "}",
+                                        "{",
+                                        "{}}",
+                                        "\xef\xbb\xbf" + tick,
+                                        R"({"type":"tick","at":"2026-10-08T10:00","x":"\xff"})",
+                                        R"({"type":"tick","at":"2026-10-08T10:00","x":")",
+                                        R"({"type":"tick","at":"2026-10-08T10:00","id":"c-1"})",
+                                        R"({"type":"tick","at":"2026-10-08T10:00","id":"c-1","id":"c-2"})"};
+  const std::vector<std::string>& seeds = command_seeds();
+  std::mt19937 rng(20261201);
+  for (int round = 0; round < 300; ++round) {
+    std::string stream;
+    const int n = 1 + static_cast<int>(rng() % 40);
+    for (int i = 0; i < n; ++i) {
+      switch (rng() % 4) {
+        case 0:
+          stream += odd[rng() % odd.size()];
+          break;
+        case 1:
+          stream += mutate(seeds[rng() % seeds.size()], rng);
+          break;
+        default:
+          stream += seeds[rng() % seeds.size()];
+          break;
+      }
+      if (i + 1 < n || rng() % 2 == 0) stream += '\n';
+    }
+    const std::vector<std::string> expected = read_one_by_one(stream);
+    for (const std::size_t block : {std::size_t{16}, std::size_t{200}, std::size_t{4096}, std::size_t{1} << 20}) {
+      INFO(stream, " / block ", block);
+      CHECK(read_by_blocks(stream, block) == expected);
+    }
+  }
+}
+
+TEST_CASE("jsonl: lines come from their block's documents; from a bad one on, its block goes line by line") {
+  std::string good;
+  for (int i = 0; i < 100; ++i)
+    good += fmt::format(R"({{"type":"start","case":"KM-{}","step":"survey","at":"2026-10-12T09:00:00+08:00"}})", i) +
+            (i % 10 == 3 ? "\n\n" : "\n");
+  std::size_t streamed = 0;
+  CHECK(read_by_blocks(good, std::size_t{1} << 20, &streamed) == read_one_by_one(good));
+  CHECK(streamed == 100);
+  // A line that is not JSON at line 21: the lines before it came from the block's documents, it
+  // and the rest of the block went one by one.
+  const std::size_t cut = good.rfind('\n', good.find("KM-20\"")) + 1;
+  const std::string bad = good.substr(0, cut) + "not json\n" + good.substr(cut);
+  CHECK(read_by_blocks(bad, std::size_t{1} << 20, &streamed) == read_one_by_one(bad));
+  CHECK(streamed == 20);
+  // In blocks of about 8 lines, the later blocks are read from their documents again.
+  CHECK(read_by_blocks(bad, 1024, &streamed) == read_one_by_one(bad));
+  CHECK(streamed > 80);
 }
 
 TEST_CASE("jsonl: the usual timestamps read as parse_instant reads them") {

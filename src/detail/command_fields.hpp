@@ -3,6 +3,8 @@
 // and build_command (command_fields.cpp) turns it into a command or the message that refuses it.
 #pragma once
 
+#include <array>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -29,6 +31,14 @@ struct unit_entry {
   text_field unit;
 };
 
+// The day of the timestamp build_command read last in the usual form, by its text ("2026-10-12"):
+// commands come in time order, so most share it.
+struct known_day {
+  bool valid = false;
+  std::array<char, 10> text{};
+  std::chrono::sys_days day{};
+};
+
 // The fields of one command line, as read (and checked to be JSON) by either reader.
 struct command_fields {
   text_field type, at, case_id, policy, variant, step, reason, district, unit, id;
@@ -39,6 +49,7 @@ struct command_fields {
   std::string works_error;  // empty when `works` holds the works field, read without fault
   dueday::works works;
   std::string duplicate;  // the first key repeated ("type", "works.pipe_m"), if any
+  mutable known_day day;  // build_command's cache, kept by clear()
 
   void clear() {
     for (text_field* f : {&type, &at, &case_id, &policy, &variant, &step, &reason, &district, &unit, &id}) *f = {};

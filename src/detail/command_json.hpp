@@ -1,5 +1,5 @@
-// detail/command_json.hpp — the readers of one command line behind parse_command and replay, and
-// the block reader that splits a stream into lines.
+// detail/command_json.hpp — the readers of one command line behind parse_command and replay, the
+// block reader that splits a stream into lines, and the reader of a stream's commands behind replay.
 //
 // command_reader reads a line with simdjson's On Demand API: one parser reused for every line, no
 // DOM, every value checked (unknown fields are skipped but must be valid JSON). A line simdjson
@@ -42,6 +42,7 @@ class command_reader {
   [[nodiscard]] std::size_t fallbacks() const noexcept;
 
  private:
+  friend class command_lines;
   struct impl;
   std::unique_ptr<impl> p_;
 };
@@ -66,13 +67,55 @@ class line_reader {
   // The next line, or nullopt at the end of the stream.
   std::optional<std::string_view> next();
 
+  // Every whole line buffered, from the next one to the last '\n' (included), reading on until one
+  // is whole; at the end of the stream the rest; empty at the end. Lines are then taken from it,
+  // not from next(). It stays valid, followed by line_padding readable bytes, until the next call.
+  std::string_view block();
+
  private:
+  // Keeps the partial line at the start of the buffer (doubling it when the line fills it) and
+  // reads on after it; at the end of the stream sets eof_.
+  void refill();
+
   std::istream* in_;
   std::unique_ptr<char[]> buf_;
   std::size_t capacity_;   // bytes of buf_ usable for data; line_padding more are allocated
   std::size_t begin_ = 0;  // the unread data is buf_[begin_, end_)
   std::size_t end_ = 0;
   bool eof_ = false;
+};
+
+// Reads the lines of a JSON Lines stream as command_reader reads each alone, with one simdjson
+// stage 1 per block of lines instead of one per line (its fixed cost is about half of reading a
+// short command): each block goes through iterate_many, and a document is taken only when it is
+// one object on a line of its own, read by command_reader's code. From the first line where that
+// does not hold (not an object, two values on a line, one spread over lines, a fault stage 1 finds
+// anywhere in the block, such as invalid UTF-8) to the end of the block, lines go one by one
+// through command_reader::read: every line gets exactly the answer it gets alone.
+class command_lines {
+ public:
+  enum class status : std::uint8_t { command, refused, end };
+
+  explicit command_lines(std::istream& in, std::size_t block = std::size_t{1} << 20);
+  command_lines(const command_lines&) = delete;
+  command_lines& operator=(const command_lines&) = delete;
+  ~command_lines();
+
+  // The next line that is not blank (only spaces, tabs and carriage returns): `command`, with `c`
+  // set, or `refused`, with `why` set, as command_reader::read answers it (`id` too); `end` at the
+  // end of the stream.
+  status next(command& c, std::string& why, std::string* id = nullptr);
+
+  // The number of the line next() returned last, the first line of the stream being 1 (blank lines
+  // count).
+  [[nodiscard]] std::int64_t line() const noexcept;
+
+  // Lines read from a block's documents so far; the others were read one by one.
+  [[nodiscard]] std::size_t streamed() const noexcept;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> p_;
 };
 
 }  // namespace dueday::detail

@@ -5,6 +5,8 @@
 // examples/october-2026/commands.jsonl). Properties, each a finding when broken:
 // - every line reads alike through the simdjson reader and its nlohmann fallback (the same command
 //   and id, or the same message), and parse_command throws nothing but parse_error, agreeing with both;
+// - the stream read by blocks (command_lines, what replay reads with; blocks of 16 bytes to 2 KB by
+//   the first byte) gives every line that is not blank the answer the simdjson reader gives it alone;
 // - replay() throws nothing (bad lines become `rejected` events) and its counts add up;
 // - the stream split after line k (k = first byte mod (number of '\n' + 1)): the first part
 //   replayed, the engine snapshotted and restored into a new one (whose snapshot is the same
@@ -66,6 +68,31 @@ void check_readers(std::string_view stream) {
   }
 }
 
+void check_blocks(std::string_view stream, std::size_t block) {
+  static detail::command_reader reader;
+  std::istringstream in{std::string(stream)};
+  detail::command_lines lines(in, block);
+  command by_block, alone;
+  std::string why_block, why_alone, id_block, id_alone;
+  std::int64_t line_no = 0;
+  for (std::size_t pos = 0; pos < stream.size();) {  // lines as std::getline splits them
+    const std::size_t end = std::min(stream.find('\n', pos), stream.size());
+    const std::string_view line = stream.substr(pos, end - pos);
+    pos = end + 1;
+    ++line_no;
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    const bool ok_alone = reader.read(line, false, alone, why_alone, &id_alone);
+    const auto status = lines.next(by_block, why_block, &id_block);
+    fuzz::check(status != detail::command_lines::status::end, "the stream read by blocks ended early");
+    fuzz::same(std::to_string(lines.line()), std::to_string(line_no), "the stream read by blocks gave another line");
+    fuzz::same(describe(status == detail::command_lines::status::command, by_block, why_block),
+               describe(ok_alone, alone, why_alone), "a line read from its block reads otherwise than alone");
+    fuzz::same(id_block, id_alone, "a line read from its block has another id than alone");
+  }
+  fuzz::check(lines.next(by_block, why_block, &id_block) == detail::command_lines::status::end,
+              "the stream read by blocks gave a line too many");
+}
+
 // Replays `text` into `e` (which keeps its state) and returns the events as JSON Lines.
 std::string replay_text(std::string_view text, engine& e, std::int64_t lines_before, replay_stats& total,
                         command_ids& ids) {
@@ -95,6 +122,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   return fuzz::run([&] {
     const std::string_view stream = fuzz::text_of(data + 1, size - 1);
     check_readers(stream);
+    check_blocks(stream, std::size_t{16} << (data[0] % 8));
     const policy_set& policies = builtin_policies();
 
     engine whole(cal(), policies, parked());
