@@ -388,9 +388,11 @@ constexpr std::size_t max_streamed_block = std::size_t{1} << 22;
 
 struct command_lines::impl {
   impl(std::istream& in, std::size_t block_size) : lines(in, block_size) {
+#ifdef SIMDJSON_THREADS_ENABLED  // as Debian's simdjson target defines it
     // One core: a stage 1 thread would only start for a stream longer than its batch, which the
     // batch size below rules out; this says so.
     stream_parser.threaded = false;
+#endif
   }
 
   line_reader lines;
@@ -398,9 +400,10 @@ struct command_lines::impl {
   od::parser stream_parser;  // its own: a line read alone must not end the block's stage 1
   od::document_stream docs;  // over `block`
   od::document_stream::iterator next_doc;
-  std::string_view block;  // whole lines from lines.block()
-  std::size_t pos = 0;     // block[0, pos) is read
-  bool streaming = false;  // block[pos, ...) is read from `docs`
+  std::string_view block;       // whole lines from lines.block()
+  std::size_t pos = 0;          // block[0, pos) is read
+  bool streaming = false;       // block[pos, ...) is read from `docs`
+  bool first_document = false;  // next_doc is the block's first document
   std::int64_t line = 0;
   std::size_t streamed = 0;
 
@@ -416,7 +419,11 @@ struct command_lines::impl {
     const std::size_t batch = std::bit_ceil(std::max(block.size(), std::size_t{1} << 20));
     if (stream_parser.iterate_many(block.data(), block.size(), batch).get(docs) != simdjson::SUCCESS) return false;
     next_doc = docs.begin();  // runs stage 1; a fault it finds is the first document's error
-    return true;
+    first_document = true;
+    // Stage 1 cuts off an unbalanced document at the end of a stream (truncated_bytes()): after
+    // '{...}"x":1}' it keeps the object and drops the rest, so that nothing would seem to follow
+    // the object on its line. Such a block is read line by line.
+    return docs.truncated_bytes() == 0;
   }
 
   // The line at `pos` read from the next document, when that document is one object on a line of
@@ -427,7 +434,15 @@ struct command_lines::impl {
     if (!(next_doc != docs.end())) return std::nullopt;
     od::document_reference doc;
     if ((*next_doc).get(doc) != simdjson::SUCCESS) return std::nullopt;
-    const std::size_t start = next_doc.current_index();
+    // Where the document starts. current_index() gives the batch's start for the first document,
+    // whatever spaces or blank lines come before it: there, its first token.
+    std::size_t start = next_doc.current_index();
+    if (first_document) {
+      std::string_view token;
+      if (doc.raw_json_token().get(token) != simdjson::SUCCESS) return std::nullopt;
+      start = static_cast<std::size_t>(token.data() - block.data());
+      first_document = false;
+    }
     if (start < pos || start >= block.size()) return std::nullopt;
     std::size_t end = line_end(pos);
     while (end <= start) {  // a line before the document's: blank, as JSON has no token there

@@ -438,6 +438,8 @@ TEST_CASE("jsonl: a stream read by blocks gives every line the answer it gets al
                                         tick + "\r",
                                         tick + tick,
                                         tick + " 7",
+                                        tick + R"("x":1})",
+                                        tick + "7}",
                                         R"({"type":"tick",)",
                                         R"("at":"2026-10-08T10:00"})",
                                         "[1,2]",
@@ -485,6 +487,16 @@ TEST_CASE("jsonl: lines come from their block's documents; from a bad one on, it
             (i % 10 == 3 ? "\n\n" : "\n");
   std::size_t streamed = 0;
   CHECK(read_by_blocks(good, std::size_t{1} << 20, &streamed) == read_one_by_one(good));
+  CHECK(streamed == 100);
+  // The fuzz target's finding: after an object, the start of an unbalanced value at the end of a
+  // block, which stage 1 cuts off.
+  const std::string tail = good + R"({"type":"tick","at":"2026-10-12T10:00:00+08:00"}"x":1})" + "\n";
+  CHECK(read_by_blocks(tail, std::size_t{1} << 20) == read_one_by_one(tail));
+  CHECK(read_by_blocks(tail, std::size_t{1} << 20).back() ==
+        "111: refused: malformed JSON (parse error at line 1, column 51: syntax error while parsing value - unexpected "
+        "string literal; expected end of input) []");
+  // Blank lines and spaces before the block's first document too.
+  CHECK(read_by_blocks("\n \t\n  " + good, std::size_t{1} << 20, &streamed) == read_one_by_one("\n \t\n  " + good));
   CHECK(streamed == 100);
   // A line that is not JSON at line 21: the lines before it came from the block's documents, it
   // and the rest of the block went one by one.
