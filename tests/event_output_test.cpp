@@ -46,6 +46,24 @@ TEST_CASE("event buffer: a burst's room stays for 8 quiet commands per event of 
   CHECK_FALSE(b.holds_burst());
 }
 
+TEST_CASE("event buffer: a room over 65,536 events goes after 1,024 quiet commands") {
+  event_buffer b;
+  command_with(b, 70'000);
+  CHECK(b.holds_burst());
+  for (std::size_t n = 1; n < 1024; ++n) command_with(b, 1);
+  CHECK(b.holds_burst());
+  command_with(b, 1);
+  CHECK_FALSE(b.holds_burst());
+  // A burst in between starts the count again.
+  command_with(b, 70'000);
+  for (std::size_t n = 1; n < 512; ++n) command_with(b, 0);
+  command_with(b, 4097);
+  for (std::size_t n = 1; n < 1024; ++n) command_with(b, 0);
+  CHECK(b.holds_burst());
+  command_with(b, 0);
+  CHECK_FALSE(b.holds_burst());
+}
+
 TEST_CASE("jsonl sink: one writer over many events writes each as to_json does alone") {
   // Texts that repeat (a writer remembers texts it found to be UTF-8) next to ill-formed ones of
   // the same length and start, and escapes after multi-byte characters.
