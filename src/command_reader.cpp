@@ -377,9 +377,6 @@ bool command_reader::read(std::string_view line, bool padded, command& c, std::s
 
 namespace {
 
-// Spaces, tabs and carriage returns only: a line replay skips (JSON's whitespace but the newline).
-bool blank(std::string_view line) noexcept { return line.find_first_not_of(" \t\r") == std::string_view::npos; }
-
 // Blocks up to this size go through iterate_many, whose parser takes about 6 bytes per byte of its
 // batch; a longer one (a line of megabytes) is read line by line, as such a line always was.
 constexpr std::size_t max_streamed_block = std::size_t{1} << 22;
@@ -414,9 +411,11 @@ struct command_lines::impl {
 
   bool start_stream() {
     if (block.size() > max_streamed_block) return false;
-    // One batch for the whole block: stage 1 runs once, and the parser keeps its room (a batch
-    // size that changes reallocates it).
-    const std::size_t batch = std::bit_ceil(std::max(block.size(), std::size_t{1} << 20));
+    // One batch for the whole block, so that stage 1 runs once; its size a power of two, at least
+    // 64 KB, since a batch size that changes reallocates the parser: the 1 MB blocks of a long
+    // stream keep one room, and a short stream does not take megabytes (the parser takes about 6
+    // bytes per byte of its batch).
+    const std::size_t batch = std::bit_ceil(std::max(block.size(), std::size_t{1} << 16));
     if (stream_parser.iterate_many(block.data(), block.size(), batch).get(docs) != simdjson::SUCCESS) return false;
     next_doc = docs.begin();  // runs stage 1; a fault it finds is the first document's error
     first_document = true;
@@ -446,7 +445,7 @@ struct command_lines::impl {
     if (start < pos || start >= block.size()) return std::nullopt;
     std::size_t end = line_end(pos);
     while (end <= start) {  // a line before the document's: blank, as JSON has no token there
-      if (!blank(block.substr(pos, end - pos))) return std::nullopt;
+      if (!blank_line(block.substr(pos, end - pos))) return std::nullopt;
       ++line;
       pos = end + 1;
       end = line_end(pos);
@@ -498,7 +497,7 @@ command_lines::status command_lines::next(command& c, std::string& why, std::str
     const std::string_view text = s.block.substr(s.pos, end - s.pos);
     s.pos = std::min(end + 1, s.block.size());
     ++s.line;
-    if (blank(text)) continue;
+    if (blank_line(text)) continue;
     return s.reader.read(text, true, c, why, id) ? status::command : status::refused;
   }
 }

@@ -125,8 +125,6 @@ event read_line(od::parser& parser, std::string_view line) {
   return e;
 }
 
-bool blank(std::string_view line) { return line.find_first_not_of(" \t\r") == std::string_view::npos; }
-
 }  // namespace
 
 std::vector<event> read_events(std::istream& in, const std::string& source) {
@@ -138,7 +136,7 @@ std::vector<event> read_events(std::istream& in, const std::string& source) {
     ++n;
     std::string_view l = *line;
     if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
-    if (blank(l)) continue;
+    if (detail::blank_line(l)) continue;
     try {
       events.push_back(read_line(parser, l));
     } catch (const bad_line& b) {

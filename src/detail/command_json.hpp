@@ -54,6 +54,12 @@ bool read_command_dom(std::string_view line, command& c, std::string& why, std::
 // when it takes it: the message for a line simdjson refused.
 std::string json_syntax_problem(std::string_view line);
 
+// Spaces, tabs and carriage returns only: a line the JSON Lines readers pass over (JSON's
+// whitespace but the newline).
+inline bool blank_line(std::string_view line) noexcept {
+  return line.find_first_not_of(" \t\r") == std::string_view::npos;
+}
+
 // Splits a stream into lines, reading it in large blocks. Each line (without its '\n') stays
 // valid until the next call and is followed by line_padding readable bytes. A last line without
 // '\n' counts; an empty remainder after the last '\n' does not (as std::getline).
