@@ -1,9 +1,9 @@
 // event_writer (detail/event_writer.hpp): an event as the JSON text nlohmann's ordered_json gave
-// it, byte for byte, written in place: each kind's start as one block, strings checked sixteen
-// bytes at a time, instants by digit pairs (and from a cache of the last ones).
+// it, byte for byte, written in place: each kind's start as one block, short texts as two words or
+// blocks, longer ones checked sixteen bytes at a time. Its numbers and instants are in
+// event_numbers.cpp.
 #include "detail/event_writer.hpp"
 
-#include <fmt/compile.h>
 #include <fmt/format.h>
 #include <simdjson.h>
 
@@ -13,17 +13,13 @@
 
 #include <algorithm>
 #include <array>
-#include <chrono>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "dueday/format.hpp"
-
 namespace dueday::detail {
 
 using nlohmann::json;
-using namespace std::chrono;
 
 namespace {
 
@@ -56,21 +52,6 @@ const std::array<kind_start, 15>& kind_starts() {
 }
 static_assert(static_cast<std::size_t>(event_kind::rejected) == 14, "kind_starts() names every kind");
 
-// "00" to "99".
-constexpr std::array<char, 200> digit_pairs = [] {
-  std::array<char, 200> t{};
-  for (std::size_t v = 0; v < 100; ++v) {
-    t[2 * v] = static_cast<char>('0' + v / 10);
-    t[2 * v + 1] = static_cast<char>('0' + v % 10);
-  }
-  return t;
-}();
-
-char* two(char* p, long v) noexcept {
-  std::memcpy(p, &digit_pairs[2 * static_cast<std::size_t>(v)], 2);
-  return p + 2;
-}
-
 // A literal's text: a copy of known size, a few moves rather than a call to memcpy.
 template <std::size_t N>
 char* lit(char* p, const char (&s)[N]) noexcept {
@@ -80,48 +61,9 @@ char* lit(char* p, const char (&s)[N]) noexcept {
 
 }  // namespace
 
-event_writer::event_writer(utc_offset offset)
-    : offset_(offset), plain_offset_(offset % 60 == seconds{0} && offset >= -hours{24} && offset <= hours{24}) {
-  if (!plain_offset_) return;
-  const auto off = offset_.count() / 60;
-  const auto abs_off = off < 0 ? -off : off;
-  char* p = offset_text_.data();
-  *p++ = off < 0 ? '-' : '+';
-  p = two(p, abs_off / 60);
-  *p++ = ':';
-  p = two(p, abs_off % 60);
-  *p = '"';
-}
-
 char* event_writer::copy(char* p, std::string_view s) noexcept {
   std::memcpy(p, s.data(), s.size());
   return p + s.size();
-}
-
-// fmt's text of v; below 10^8 and not negative (seconds elapsed and remaining, line numbers), by
-// digit pairs written from the end of its known length.
-char* event_writer::integer(char* p, std::int64_t v) {
-  if (v < 0 || v >= 100'000'000) return fmt::format_to(p, FMT_COMPILE("{}"), v);
-  auto u = static_cast<std::uint32_t>(v);
-  const int n = u < 10         ? 1
-                : u < 100      ? 2
-                : u < 1000     ? 3
-                : u < 10000    ? 4
-                : u < 100000   ? 5
-                : u < 1000000  ? 6
-                : u < 10000000 ? 7
-                               : 8;
-  char* q = p + n;
-  for (; u >= 100; u /= 100) {
-    q -= 2;
-    std::memcpy(q, &digit_pairs[2 * std::size_t{u % 100}], 2);
-  }
-  if (u >= 10) {
-    std::memcpy(q - 2, &digit_pairs[2 * std::size_t{u}], 2);
-  } else {
-    q[-1] = static_cast<char>('0' + u);
-  }
-  return p + n;
 }
 
 namespace {
@@ -155,6 +97,15 @@ bool needs_escape(std::uint64_t w) noexcept {
 
 constexpr std::uint64_t high_bits = 0x8080808080808080ULL;
 
+#if defined(__SSE2__)
+// The same for sixteen bytes (SSE2 is part of x86-64): 0xFF in each byte of `x` that needs an escape.
+__m128i escapes(__m128i x) noexcept {
+  const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1F)), x);  // x <= 0x1F
+  return _mm_or_si128(control,
+                      _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))));
+}
+#endif
+
 }  // namespace
 
 bool event_writer::utf8(std::string_view s) {
@@ -181,22 +132,15 @@ bool event_writer::utf8(std::string_view s) {
   const auto load = [](auto& w, const char* q) { std::memcpy(&w, q, sizeof w); };
   const auto store = [](char* q, const auto& w) { std::memcpy(q, &w, sizeof w); };
   *p++ = '"';
-  bool high = false;
+  bool escape = false;  // a byte needs an escape
+  bool high = false;    // a byte is >= 0x80: the text must be UTF-8
   if (n >= 16) {
 #if defined(__SSE2__)
     __m128i a, b;
     load(a, d);
     load(b, d + n - 16);
-    const __m128i top = _mm_set1_epi8(0x1F);
-    const __m128i quote = _mm_set1_epi8('"');
-    const __m128i backslash = _mm_set1_epi8('\\');
-    const auto flagged = [&](__m128i x) {
-      const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(x, top), x);  // x <= 0x1F
-      return _mm_or_si128(control, _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash)));
-    };
-    if (_mm_movemask_epi8(_mm_or_si128(flagged(a), flagged(b))) != 0) return nullptr;
+    escape = _mm_movemask_epi8(_mm_or_si128(escapes(a), escapes(b))) != 0;
     high = _mm_movemask_epi8(_mm_or_si128(a, b)) != 0;
-    if (high && !utf8(s)) return nullptr;
     store(p, a);
     store(p + n - 16, b);
 #else
@@ -206,9 +150,8 @@ bool event_writer::utf8(std::string_view s) {
     std::uint64_t a = 0, b = 0;
     load(a, d);
     load(b, d + n - 8);
-    if (needs_escape(a) || needs_escape(b)) return nullptr;
+    escape = needs_escape(a) || needs_escape(b);
     high = ((a | b) & high_bits) != 0;
-    if (high && !utf8(s)) return nullptr;
     store(p, a);
     store(p + n - 8, b);
   } else if (n >= 4) {
@@ -216,21 +159,20 @@ bool event_writer::utf8(std::string_view s) {
     load(a, d);
     load(b, d + n - 4);
     const std::uint64_t w = a | std::uint64_t{b} << 32;
-    if (needs_escape(w)) return nullptr;
+    escape = needs_escape(w);
     high = (w & high_bits) != 0;
-    if (high && !utf8(s)) return nullptr;
     store(p, a);
     store(p + n - 4, b);
   } else if (n > 0) {  // bytes 0, n / 2 and n - 1 are all of them; then spaces, which need nothing
     const auto byte = [&](std::size_t i) { return std::uint64_t{static_cast<unsigned char>(d[i])}; };
     const std::uint64_t w = byte(0) | byte(n / 2) << 8 | byte(n - 1) << 16 | 0x2020202020ULL << 24;
-    if (needs_escape(w)) return nullptr;
+    escape = needs_escape(w);
     high = (w & high_bits) != 0;
-    if (high && !utf8(s)) return nullptr;
     p[0] = d[0];
     p[n / 2] = d[n / 2];
     p[n - 1] = d[n - 1];
   }
+  if (escape || (high && !utf8(s))) return nullptr;
   p += n;
   *p++ = '"';
   return p;
@@ -257,21 +199,13 @@ char* event_writer::long_string(char* p, std::string_view s) {
   // one before it, so that a text of 8 bytes or more needs no byte-by-byte tail.
   std::size_t i = 0;  // s[0, i) is written, unchanged, to [start + 1, p)
 #if defined(__SSE2__)
-  // Sixteen at a time first, the same way (SSE2 is part of x86-64).
-  const __m128i top = _mm_set1_epi8(0x1F);
-  const __m128i quote = _mm_set1_epi8('"');
-  const __m128i backslash = _mm_set1_epi8('\\');
-  const auto plain = [&](__m128i x) {
-    const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(x, top), x);  // x <= 0x1F
-    return _mm_movemask_epi8(
-               _mm_or_si128(control, _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash)))) == 0;
-  };
+  // Sixteen at a time first, the same way.
   if (s.size() >= 16) {
     while (i < s.size()) {
       const std::size_t at = std::min(i, s.size() - 16);
       __m128i x;
       std::memcpy(&x, s.data() + at, 16);
-      if (!plain(x)) break;
+      if (_mm_movemask_epi8(escapes(x)) != 0) break;
       if (_mm_movemask_epi8(x) != 0 && !utf8_checked) {  // a byte >= 0x80
         if (!utf8(s)) break;
         utf8_checked = true;
@@ -349,56 +283,6 @@ char* event_writer::long_string(char* p, std::string_view s) {
   }
   *p++ = '"';
   return p;
-}
-
-// format_instant(t, offset_), quoted; written here for years 0000-9999 in a whole-minute offset.
-char* event_writer::instant_text(char* p, instant t) const {
-  constexpr sys_seconds first{sys_days{year{0} / January / 1}};
-  constexpr sys_seconds past{sys_days{year{10000} / January / 1}};
-  *p++ = '"';
-  if (!plain_offset_ || t < first - offset_ || t >= past - offset_) {  // "<n> s from 1970-01-01T00:00:00Z"
-    p = copy(p, format_instant(t, offset_));
-    *p++ = '"';
-    return p;
-  }
-  // The text of an instant written lately (a command's events share their `at`, clocks their due):
-  // eight, by a multiplicative hash of the instant.
-  known_instant& known =
-      instants_[(static_cast<std::uint64_t>(t.time_since_epoch().count()) * 0x9E3779B97F4A7C15ULL) >> 61];
-  if (known.at == t) {
-    std::memcpy(p, known.text.data(), known.text.size());  // whole: a fixed size copies in two moves
-    return p + plain_instant_size;
-  }
-  char* const text = p;
-  const auto local = t + offset_;
-  const auto day = floor<days>(local);
-  const auto in_day = (local - day).count();
-  // "YYYY-MM-DDT" from the cache of days: an event's instants (at, due) fall on a few days.
-  known_day& k = days_[static_cast<std::uint64_t>(day.time_since_epoch().count()) % days_.size()];
-  if (k.day != day) {
-    const year_month_day ymd{day};
-    const int y = static_cast<int>(ymd.year());
-    char* d = k.text.data();
-    d = two(d, y / 100);
-    d = two(d, y % 100);
-    *d++ = '-';
-    d = two(d, static_cast<unsigned>(ymd.month()));
-    *d++ = '-';
-    d = two(d, static_cast<unsigned>(ymd.day()));
-    *d = 'T';
-    k.day = day;
-  }
-  std::memcpy(p, k.text.data(), k.text.size());
-  p += k.text.size();
-  p = two(p, in_day / 3600);
-  *p++ = ':';
-  p = two(p, in_day / 60 % 60);
-  *p++ = ':';
-  p = two(p, in_day % 60);
-  std::memcpy(p, offset_text_.data(), 7);  // "+08:00" and the quote
-  std::memcpy(known.text.data(), text, plain_instant_size);
-  known.at = t;
-  return p + 7;
 }
 
 // The keys in the order ordered_json kept them; then a clock's unit after its step, and an opening's

@@ -1,5 +1,6 @@
 // detail/event_writer.hpp — events as JSON text, written in place into a buffer it keeps: the
-// writer behind to_json and jsonl_sink (jsonl.cpp). Its code is in event_writer.cpp.
+// writer behind to_json and jsonl_sink (jsonl.cpp). Its code is in event_writer.cpp and
+// event_numbers.cpp.
 #pragma once
 
 #include <fmt/format.h>
