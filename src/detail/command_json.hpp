@@ -42,7 +42,7 @@ class command_reader {
   [[nodiscard]] std::size_t fallbacks() const noexcept;
 
  private:
-  friend class command_lines;
+  friend struct command_reader_access;  // detail/command_members.hpp, for command_lines
   struct impl;
   std::unique_ptr<impl> p_;
 };
